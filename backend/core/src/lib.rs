@@ -1,0 +1,13 @@
+//! longjobs core: the database layer, the job model and the durable queue engine shared by
+//! the server, the worker and the command line.
+
+pub mod clock;
+pub mod db;
+pub mod job;
+pub mod queue;
+pub mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use db::{Backend, Db, DbConn, DbError, DbUrl};
+pub use job::{Job, JobId, JobState};

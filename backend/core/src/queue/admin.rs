@@ -1,0 +1,160 @@
+//! Operator actions on jobs by id: cancel, retry, discard.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::finish::Reschedule;
+use crate::db::DbConn;
+use crate::job::{ErrorEntry, ErrorKind, Job, JobId, JobState};
+use crate::schema::jobs;
+use crate::with_conn;
+
+/// An operator action on a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Stop the job: at once if it is waiting, at its worker's next heartbeat if running.
+    Cancel,
+    /// Run the job again now (from retryable, discarded, cancelled or completed).
+    Retry,
+    /// Give up on a waiting job without running it again.
+    Discard,
+}
+
+/// What an action did to one job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ActionOutcome {
+    /// The job moved to `state`.
+    Done {
+        state: JobState,
+    },
+    /// The job is running; its worker will cancel it at its next heartbeat.
+    CancelRequested,
+    /// Nothing changed, for `reason`.
+    Refused {
+        reason: String,
+    },
+    NotFound,
+}
+
+/// Applies `action` to each of `ids` in one transaction; `actor` is recorded in each
+/// job's history. Every id gets an outcome, in the order given.
+pub fn apply(
+    conn: &mut DbConn,
+    action: Action,
+    ids: &[JobId],
+    actor: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(JobId, ActionOutcome)>> {
+    with_conn!(conn, |c| c.transaction(|c| {
+        let found: Vec<Job> = jobs::table
+            .filter(jobs::id.eq_any(ids))
+            .select(Job::as_select())
+            .load(c)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let Some(job) = found.iter().find(|j| j.id == id) else {
+                out.push((id, ActionOutcome::NotFound));
+                continue;
+            };
+            let outcome = match plan(action, job, actor, now) {
+                Plan::Refuse(reason) => ActionOutcome::Refused { reason },
+                Plan::RequestCancel => {
+                    let n = diesel::update(
+                        jobs::table
+                            .filter(jobs::id.eq(id))
+                            .filter(jobs::state.eq(JobState::Running)),
+                    )
+                    .set(jobs::cancel_requested.eq(true))
+                    .execute(c)?;
+                    if n == 1 {
+                        ActionOutcome::CancelRequested
+                    } else {
+                        ActionOutcome::Refused {
+                            reason: "the job changed state meanwhile; try again".into(),
+                        }
+                    }
+                }
+                Plan::Change(change) => {
+                    let state = change.state;
+                    // Guarded by the state we planned from: a concurrent change wins.
+                    let res = c.transaction(|c| {
+                        diesel::update(
+                            jobs::table
+                                .filter(jobs::id.eq(id))
+                                .filter(jobs::state.eq(job.state)),
+                        )
+                        .set(&change)
+                        .execute(c)
+                    });
+                    match res {
+                        Ok(1) => ActionOutcome::Done { state },
+                        Ok(_) => ActionOutcome::Refused {
+                            reason: "the job changed state meanwhile; try again".into(),
+                        },
+                        Err(diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        )) => ActionOutcome::Refused {
+                            reason: format!(
+                                "another live job holds unique key {:?}",
+                                job.unique_key.as_deref().unwrap_or_default()
+                            ),
+                        },
+                        Err(e) => return Err(e),
+                    }
+                }
+            };
+            out.push((id, outcome));
+        }
+        Ok(out)
+    }))
+}
+
+enum Plan {
+    Change(Reschedule),
+    RequestCancel,
+    Refuse(String),
+}
+
+fn plan(action: Action, job: &Job, actor: &str, now: NaiveDateTime) -> Plan {
+    use JobState::*;
+    let note = |verb: &str| {
+        ErrorEntry::new(
+            now,
+            job.attempt,
+            ErrorKind::Operator,
+            format!("{verb} by {actor}"),
+        )
+    };
+    match (action, job.state) {
+        (Action::Cancel, Running) => Plan::RequestCancel,
+        (Action::Cancel, Scheduled | Available | Retryable | Discarded) => {
+            let mut change = Reschedule::release(job, Cancelled, now);
+            change.errors = job.errors_with(note("cancelled"));
+            Plan::Change(change)
+        }
+        (Action::Discard, Scheduled | Available | Retryable) => {
+            let mut change = Reschedule::release(job, Discarded, now);
+            change.errors = job.errors_with(note("discarded"));
+            Plan::Change(change)
+        }
+        (Action::Discard, Running) => Plan::Refuse("the job is running: cancel it instead".into()),
+        (Action::Retry, Retryable | Discarded | Cancelled | Completed | Scheduled) => {
+            let mut change = Reschedule::release(job, Available, now);
+            change.run_at = now;
+            change.finished_at = None;
+            // A job out of attempts gets one more, so the retry is not discarded unrun.
+            change.max_attempts = job.max_attempts.max(job.attempt + 1);
+            change.errors = job.errors_with(note("retried"));
+            Plan::Change(change)
+        }
+        (Action::Retry, Available | Running) => {
+            Plan::Refuse(format!("the job is already {}", job.state))
+        }
+        (Action::Cancel | Action::Discard, Completed | Cancelled)
+        | (Action::Discard, Discarded) => Plan::Refuse(format!("the job is already {}", job.state)),
+    }
+}

@@ -1,0 +1,32 @@
+//! The queue engine: enqueue, claim, finish, operator actions, pause, rescue, prune and
+//! the worker registry. Every function takes the connection explicitly and runs its SQL
+//! in one place; backend-specific SQL is labelled where it must differ.
+
+mod admin;
+mod claim;
+mod enqueue;
+mod finish;
+pub mod notify;
+mod pause;
+mod prune;
+mod rescue;
+mod retry_policy;
+mod workers;
+
+pub use admin::{Action, ActionOutcome, apply as apply_action};
+pub use claim::claim;
+pub use enqueue::{
+    DEFAULT_MAX_ATTEMPTS, EnqueueRequest, Enqueued, InvalidJob, MAX_MAX_ATTEMPTS, MAX_NAME_LEN,
+    MAX_PAYLOAD_BYTES, enqueue, enqueue_many,
+};
+pub use finish::{Failure, complete_many, hand_back, record_failures};
+pub use pause::{QueueSettings, list_settings, set_paused};
+pub use prune::{
+    DEFAULT_COMPLETED_RETENTION, DEFAULT_FAILED_RETENTION, PRUNE_BATCH, Retention, prune,
+};
+pub use rescue::{RESCUE_BATCH, lease_until, promote_due, rescue_expired};
+pub use retry_policy::RetryPolicy;
+pub use workers::{
+    Heartbeat, WorkerRow, WorkerStatus, heartbeat, list as list_workers, mark_stopped,
+    register as register_worker,
+};

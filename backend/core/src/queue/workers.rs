@@ -1,0 +1,127 @@
+//! The worker registry: who is running, where, since when, and their heartbeat.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::DbConn;
+use crate::job::{JobId, JobState};
+use crate::schema::{jobs, workers};
+use crate::{clock, with_conn};
+
+/// A worker process as registered.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = workers, treat_none_as_default_value = false)]
+pub struct WorkerRow {
+    pub id: String,
+    pub host: String,
+    pub pid: i32,
+    pub queues: String,
+    pub started_at: NaiveDateTime,
+    pub heartbeat_at: NaiveDateTime,
+    pub stopped_at: Option<NaiveDateTime>,
+}
+
+/// A registered worker with what it is doing now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkerStatus {
+    pub worker: WorkerRow,
+    pub running_jobs: i64,
+    /// Heartbeat within the stale threshold and not stopped.
+    pub alive: bool,
+}
+
+/// Adds (or re-adds) a worker to the registry.
+pub fn register(conn: &mut DbConn, row: &WorkerRow) -> QueryResult<()> {
+    with_conn!(conn, |c| diesel::insert_into(workers::table)
+        .values(row)
+        .on_conflict(workers::id)
+        .do_update()
+        .set((
+            workers::heartbeat_at.eq(row.heartbeat_at),
+            workers::stopped_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// What a heartbeat learned.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Heartbeat {
+    /// Running jobs of this worker whose lease was renewed.
+    pub renewed: usize,
+    /// Jobs of this worker an operator asked to cancel.
+    pub cancel_requested: Vec<JobId>,
+}
+
+/// Records that `worker` is alive and renews the lease of every job it runs until
+/// `lease_until`.
+pub fn heartbeat(
+    conn: &mut DbConn,
+    worker: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Heartbeat> {
+    with_conn!(conn, |c| c.transaction(|c| {
+        diesel::update(workers::table.find(worker))
+            .set(workers::heartbeat_at.eq(now))
+            .execute(c)?;
+        let mine = jobs::table
+            .filter(jobs::state.eq(JobState::Running))
+            .filter(jobs::lease_owner.eq(worker));
+        let renewed = diesel::update(mine)
+            .set(jobs::lease_expires_at.eq(lease_until))
+            .execute(c)?;
+        let cancel_requested = mine
+            .filter(jobs::cancel_requested.eq(true))
+            .select(jobs::id)
+            .load(c)?;
+        Ok(Heartbeat {
+            renewed,
+            cancel_requested,
+        })
+    }))
+}
+
+/// Marks a worker as stopped (a clean shutdown).
+pub fn mark_stopped(conn: &mut DbConn, worker: &str, now: NaiveDateTime) -> QueryResult<()> {
+    with_conn!(conn, |c| diesel::update(workers::table.find(worker))
+        .set((workers::stopped_at.eq(now), workers::heartbeat_at.eq(now)))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Every registered worker, newest first, with its running-job count; a worker whose
+/// heartbeat is older than `stale_after` is not alive.
+pub fn list(conn: &mut DbConn, stale_after: Duration) -> QueryResult<Vec<WorkerStatus>> {
+    let cutoff = clock::now() - clock::delta(stale_after);
+    let (rows, counts): (Vec<WorkerRow>, Vec<(Option<String>, i64)>) = with_conn!(conn, |c| {
+        let rows = workers::table
+            .order(workers::started_at.desc())
+            .select(WorkerRow::as_select())
+            .load(c)?;
+        let counts = jobs::table
+            .filter(jobs::state.eq(JobState::Running))
+            .group_by(jobs::lease_owner)
+            .select((jobs::lease_owner, diesel::dsl::count_star()))
+            .load(c)?;
+        Ok::<_, diesel::result::Error>((rows, counts))
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|w| {
+            let running_jobs = counts
+                .iter()
+                .find(|(owner, _)| owner.as_deref() == Some(w.id.as_str()))
+                .map_or(0, |(_, n)| *n);
+            let alive = w.stopped_at.is_none() && w.heartbeat_at >= cutoff;
+            WorkerStatus {
+                worker: w,
+                running_jobs,
+                alive,
+            }
+        })
+        .collect())
+}

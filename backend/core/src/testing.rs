@@ -1,0 +1,87 @@
+//! Test databases: a throwaway PostgreSQL schema or SQLite file per test, migrated.
+//!
+//! PostgreSQL comes from `TEST_DATABASE_URL` (default: the local server at 127.0.0.1:5432;
+//! `scripts/test` starts a private cluster when none is reachable).
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+
+use crate::db::{Backend, Db, DbError};
+
+/// Where the PostgreSQL tests connect when `TEST_DATABASE_URL` is not set.
+pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// The PostgreSQL server the tests use.
+pub fn postgres_base_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_string())
+}
+
+/// A migrated database that disappears when dropped.
+pub struct TestDb {
+    /// The URL for other processes (a worker binary) to reach the same database.
+    pub url: String,
+    pub db: Db,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    PgSchema { base: String, schema: String },
+    SqliteDir(#[allow(dead_code)] tempfile::TempDir),
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Result<Self, DbError> {
+        match backend {
+            Backend::Postgres => Self::postgres().await,
+            Backend::Sqlite => Self::sqlite().await,
+        }
+    }
+
+    /// A fresh schema in the test PostgreSQL, with `search_path` pointing at it.
+    pub async fn postgres() -> Result<Self, DbError> {
+        let base = postgres_base_url();
+        let schema = format!("lj_{}", uuid::Uuid::new_v4().simple());
+        let (base2, schema2) = (base.clone(), schema.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut admin = PgConnection::establish(&base2).map_err(|e| {
+                DbError::Pool(format!("test PostgreSQL at {base2} is not reachable: {e}"))
+            })?;
+            admin.batch_execute(&format!("CREATE SCHEMA {schema2}"))?;
+            Ok::<_, DbError>(())
+        })
+        .await??;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        Ok(TestDb {
+            url,
+            db,
+            cleanup: Cleanup::PgSchema { base, schema },
+        })
+    }
+
+    /// A fresh SQLite file in a temporary directory.
+    pub async fn sqlite() -> Result<Self, DbError> {
+        let dir = tempfile::tempdir().map_err(|e| DbError::Pool(e.to_string()))?;
+        let url = format!("sqlite://{}", dir.path().join("longjobs.db").display());
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        Ok(TestDb {
+            url,
+            db,
+            cleanup: Cleanup::SqliteDir(dir),
+        })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::PgSchema { base, schema } = &self.cleanup {
+            // Best effort: a schema left behind is harmless and named lj_*.
+            if let Ok(mut admin) = PgConnection::establish(base) {
+                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        }
+    }
+}
