@@ -1,1 +1,166 @@
-fn main() {}
+//! `longjobs-worker`: runs jobs from the queue until told to stop (SIGTERM / SIGINT).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use longjobs_core::Db;
+use longjobs_core::clock::parse_duration;
+use longjobs_core::queue::Retention;
+use longjobs_worker::config::{self, WorkerConfig};
+use longjobs_worker::{Shutdown, Worker, kinds};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+/// Runs longjobs jobs: claims them from the database and executes them.
+#[derive(Parser, Debug)]
+#[command(name = "longjobs-worker", version)]
+struct Cli {
+    /// Database URL: postgres://user@host/db or sqlite://path/to/file.db.
+    #[arg(
+        long,
+        env = "LONGJOBS_DATABASE_URL",
+        default_value = "sqlite://data/longjobs.db",
+        global = true
+    )]
+    database_url: String,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "LONGJOBS_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run jobs (the default).
+    Run(RunArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+struct RunArgs {
+    /// A queue to work and how many of its jobs run at once, as name=N; repeat for more.
+    #[arg(long = "queue", env = "LONGJOBS_QUEUES", value_delimiter = ',', value_parser = config::parse_queue, default_value = "default=10")]
+    queues: Vec<(String, usize)>,
+    /// Most jobs claimed per query.
+    #[arg(long, env = "LONGJOBS_BATCH", default_value_t = config::DEFAULT_BATCH)]
+    batch: usize,
+    /// Poll for new jobs this often when no notification arrives.
+    #[arg(long, env = "LONGJOBS_POLL_INTERVAL", value_parser = parse_duration, default_value = "1s")]
+    poll_interval: Duration,
+    /// Lease length of a claimed job; renewed by every heartbeat.
+    #[arg(long, env = "LONGJOBS_LEASE", value_parser = parse_duration, default_value = "15s")]
+    lease: Duration,
+    /// How often to heartbeat and renew leases.
+    #[arg(long, env = "LONGJOBS_HEARTBEAT", value_parser = parse_duration, default_value = "5s")]
+    heartbeat: Duration,
+    /// How often to look for jobs of dead workers.
+    #[arg(long, env = "LONGJOBS_RESCUE_INTERVAL", value_parser = parse_duration, default_value = "5s")]
+    rescue_interval: Duration,
+    /// How long running jobs may finish after SIGTERM before being handed back.
+    #[arg(long, env = "LONGJOBS_GRACE", value_parser = parse_duration, default_value = "30s")]
+    grace: Duration,
+    /// How long completed jobs are kept.
+    #[arg(long, env = "LONGJOBS_COMPLETED_RETENTION", value_parser = parse_duration, default_value = "1d")]
+    completed_retention: Duration,
+    /// How long discarded and cancelled jobs are kept.
+    #[arg(long, env = "LONGJOBS_FAILED_RETENTION", value_parser = parse_duration, default_value = "7d")]
+    failed_retention: Duration,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("longjobs-worker: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    init_logging(cli.log_json);
+    let db = Db::connect(&cli.database_url)
+        .await
+        .context("opening the database")?;
+    let applied = db.migrate().await.context("migrating the database")?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied database migrations");
+    }
+    let args = match cli.command {
+        Some(Command::Migrate) => {
+            println!(
+                "database {} is up to date ({} migrations applied now)",
+                db.url(),
+                applied.len()
+            );
+            return Ok(());
+        }
+        Some(Command::Run(args)) => args,
+        None => cli.run,
+    };
+    let mut cfg = WorkerConfig::new(args.queues);
+    cfg.batch = args.batch.max(1);
+    cfg.poll_interval = args.poll_interval;
+    cfg.lease = args.lease;
+    cfg.heartbeat = args.heartbeat;
+    cfg.rescue_interval = args.rescue_interval;
+    cfg.grace = args.grace;
+    cfg.retention = Retention {
+        completed: args.completed_retention,
+        failed: args.failed_retention,
+        ..Retention::default()
+    };
+    anyhow::ensure!(
+        cfg.heartbeat < cfg.lease,
+        "the heartbeat ({:?}) must be shorter than the lease ({:?}) or leases expire while jobs run",
+        cfg.heartbeat,
+        cfg.lease
+    );
+
+    let (stop_tx, stop_rx) = watch::channel(Shutdown::Running);
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        for level in [Shutdown::Graceful, Shutdown::Now] {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            tracing::info!(?level, "stop signal received");
+            let _ = stop_tx.send(level);
+        }
+    });
+    let summary = Worker::new(db, cfg, kinds::builtin()).run(stop_rx).await?;
+    tracing::info!(
+        completed = summary.completed,
+        failed = summary.failed,
+        handed_back = summary.handed_back,
+        "bye"
+    );
+    Ok(())
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

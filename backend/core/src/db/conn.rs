@@ -20,7 +20,7 @@ pub enum DbConn {
 
 /// Why a connection could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot connect to {url}: {source}")]
+#[error("cannot connect to {url}")]
 pub struct ConnectError {
     pub url: String,
     #[source]

@@ -1,0 +1,134 @@
+//! The job kinds a worker can run: a handler, a retry policy and a time limit per kind.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use longjobs_core::Job;
+use longjobs_core::queue::RetryPolicy;
+
+/// Default longest run of one attempt before it counts as failed.
+pub const DEFAULT_KIND_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// How an attempt ended, other than in success.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JobError {
+    /// Worth trying again after the kind's backoff (network errors, 5xx, timeouts).
+    #[error("{0}")]
+    Retry(String),
+    /// Will never succeed as it is (bad input, a 4xx refusal): discard now.
+    #[error("{0}")]
+    Discard(String),
+    /// Not a failure: try again after the delay without spending the attempt.
+    #[error("snoozed for {0:?}: {1}")]
+    Snooze(Duration, String),
+}
+
+impl JobError {
+    pub fn retry(e: impl std::fmt::Display) -> Self {
+        JobError::Retry(e.to_string())
+    }
+
+    pub fn discard(e: impl std::fmt::Display) -> Self {
+        JobError::Discard(e.to_string())
+    }
+}
+
+impl From<anyhow::Error> for JobError {
+    fn from(e: anyhow::Error) -> Self {
+        JobError::Retry(format!("{e:#}"))
+    }
+}
+
+/// What a handler is given: the claimed job (attempt already counted).
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    pub job: Arc<Job>,
+    pub worker_id: Arc<str>,
+}
+
+impl JobContext {
+    /// The payload parsed as `T`; a payload that does not fit is a permanent failure.
+    pub fn payload<T: serde::de::DeserializeOwned>(&self) -> Result<T, JobError> {
+        serde_json::from_str(&self.job.payload).map_err(|e| {
+            JobError::Discard(format!("payload does not fit kind {}: {e}", self.job.kind))
+        })
+    }
+}
+
+/// Runs one kind of job.
+pub trait Handler: Send + Sync + 'static {
+    fn run(&self, ctx: JobContext) -> BoxFuture<'static, Result<(), JobError>>;
+}
+
+impl<F, Fut> Handler for F
+where
+    F: Fn(JobContext) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    fn run(&self, ctx: JobContext) -> BoxFuture<'static, Result<(), JobError>> {
+        Box::pin(self(ctx))
+    }
+}
+
+/// A registered kind.
+#[derive(Clone)]
+pub struct Kind {
+    pub handler: Arc<dyn Handler>,
+    pub retry: RetryPolicy,
+    pub timeout: Duration,
+}
+
+/// Kind name → how to run it.
+#[derive(Clone, Default)]
+pub struct Registry {
+    kinds: HashMap<String, Kind>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// Registers `name` with the default retry policy and time limit.
+    pub fn register(self, name: &str, handler: impl Handler) -> Self {
+        self.register_with(name, handler, RetryPolicy::default(), DEFAULT_KIND_TIMEOUT)
+    }
+
+    pub fn register_with(
+        mut self,
+        name: &str,
+        handler: impl Handler,
+        retry: RetryPolicy,
+        timeout: Duration,
+    ) -> Self {
+        self.kinds.insert(
+            name.to_string(),
+            Kind {
+                handler: Arc::new(handler),
+                retry,
+                timeout,
+            },
+        );
+        self
+    }
+
+    /// Replaces the retry policy of every registered kind (tests, benchmarks).
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        for kind in self.kinds.values_mut() {
+            kind.retry = retry;
+        }
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Kind> {
+        self.kinds.get(name)
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.kinds.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}

@@ -1,0 +1,294 @@
+//! The worker engine in-process: ordering, retries, cancellation and notifications.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use longjobs_core::job::{Job, JobId, JobState};
+use longjobs_core::queue::{self, Action, EnqueueRequest, RetryPolicy};
+use longjobs_core::schema::jobs;
+use longjobs_core::testing::TestDb;
+use longjobs_core::{Db, clock, with_conn};
+use longjobs_worker::registry::{JobContext, JobError};
+use longjobs_worker::{Registry, Shutdown, Worker, WorkerConfig, kinds};
+use tokio::sync::watch;
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() { super::$name(super::TestDb::postgres().await.expect("test PostgreSQL")).await }
+        )* }
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() { super::$name(super::TestDb::sqlite().await.expect("test SQLite")).await }
+        )* }
+    };
+}
+
+on_both_databases! {
+    ordered_jobs_run_one_at_a_time_in_order_even_when_the_first_fails,
+    failures_retry_with_backoff_then_discard,
+    an_operator_can_cancel_a_running_job,
+}
+
+fn fast_config(queue: &str, concurrency: usize) -> WorkerConfig {
+    let mut cfg = WorkerConfig::new(vec![(queue.to_string(), concurrency)]);
+    cfg.poll_interval = Duration::from_millis(50);
+    cfg.heartbeat = Duration::from_millis(200);
+    cfg.lease = Duration::from_secs(5);
+    cfg.rescue_interval = Duration::from_millis(200);
+    cfg.grace = Duration::from_secs(1);
+    cfg
+}
+
+struct Running {
+    stop: watch::Sender<Shutdown>,
+    handle: tokio::task::JoinHandle<anyhow::Result<longjobs_worker::Summary>>,
+}
+
+fn start(db: &Db, cfg: WorkerConfig, registry: Registry) -> Running {
+    let (stop, rx) = watch::channel(Shutdown::Running);
+    let handle = tokio::spawn(Worker::new(db.clone(), cfg, registry).run(rx));
+    Running { stop, handle }
+}
+
+impl Running {
+    async fn stop(self) -> longjobs_worker::Summary {
+        self.stop.send(Shutdown::Graceful).unwrap();
+        self.handle.await.unwrap().unwrap()
+    }
+}
+
+async fn get(db: &Db, id: JobId) -> Job {
+    db.run(move |c| {
+        with_conn!(c, |c| jobs::table
+            .find(id)
+            .select(Job::as_select())
+            .first(c))
+    })
+    .await
+    .unwrap()
+}
+
+async fn wait_state(db: &Db, id: JobId, state: JobState, within: Duration) -> Job {
+    let deadline = Instant::now() + within;
+    loop {
+        let job = get(db, id).await;
+        if job.state == state {
+            return job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job {id} is {} not {state} after {within:?}",
+            job.state
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+async fn ordered_jobs_run_one_at_a_time_in_order_even_when_the_first_fails(t: TestDb) {
+    // Records (key, index, attempt) at start, and the most jobs of one key seen at once.
+    let log: Arc<Mutex<Vec<(String, i64, i32)>>> = Arc::default();
+    let live: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let max_live: Arc<Mutex<usize>> = Arc::default();
+    let (l, lv, m) = (log.clone(), live.clone(), max_live.clone());
+    let handler = move |ctx: JobContext| {
+        let (l, lv, m) = (l.clone(), lv.clone(), m.clone());
+        async move {
+            let p: serde_json::Value = serde_json::from_str(&ctx.job.payload).unwrap();
+            let key = ctx.job.ordering_key.clone().unwrap();
+            l.lock()
+                .unwrap()
+                .push((key.clone(), p["i"].as_i64().unwrap(), ctx.job.attempt));
+            {
+                let mut lv = lv.lock().unwrap();
+                let n = lv.entry(key.clone()).or_default();
+                *n += 1;
+                let mut m = m.lock().unwrap();
+                *m = (*m).max(*n);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            *lv.lock().unwrap().get_mut(&key).unwrap() -= 1;
+            if p["fail_first"].as_bool() == Some(true) && ctx.job.attempt == 1 {
+                return Err(JobError::Retry("first attempt fails".into()));
+            }
+            Ok(())
+        }
+    };
+    let registry = Registry::new()
+        .register("record", handler)
+        .with_retry_policy(RetryPolicy::fixed(Duration::from_millis(100)));
+    let mut reqs = Vec::new();
+    for i in 0..5 {
+        for key in ["ds-1/data", "ds-2/software"] {
+            let fail_first = i == 0 && key == "ds-1/data";
+            reqs.push(
+                EnqueueRequest::new("ord", "record")
+                    .ordering_key(key)
+                    .payload(serde_json::json!({ "i": i, "fail_first": fail_first })),
+            );
+        }
+    }
+    let enq =
+        t.db.run(move |c| queue::enqueue_many(c, &reqs))
+            .await
+            .unwrap();
+    let w = start(&t.db, fast_config("ord", 8), registry);
+    for e in &enq {
+        wait_state(
+            &t.db,
+            e.job.id,
+            JobState::Completed,
+            Duration::from_secs(30),
+        )
+        .await;
+    }
+    w.stop().await;
+    assert_eq!(
+        *max_live.lock().unwrap(),
+        1,
+        "two jobs of one ordering key ran at once"
+    );
+    let log = log.lock().unwrap();
+    let ds1: Vec<(i64, i32)> = log
+        .iter()
+        .filter(|e| e.0 == "ds-1/data")
+        .map(|e| (e.1, e.2))
+        .collect();
+    assert_eq!(ds1, vec![(0, 1), (0, 2), (1, 1), (2, 1), (3, 1), (4, 1)]);
+    let ds2: Vec<i64> = log
+        .iter()
+        .filter(|e| e.0 == "ds-2/software")
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(ds2, vec![0, 1, 2, 3, 4]);
+}
+
+async fn failures_retry_with_backoff_then_discard(t: TestDb) {
+    let reqs = vec![
+        EnqueueRequest::new("f", "sleep")
+            .max_attempts(3)
+            .payload(serde_json::json!({ "fail": "remote said 503" })),
+        EnqueueRequest::new("f", "sleep")
+            .payload(serde_json::json!({ "fail": "remote said 400", "discard": true })),
+        EnqueueRequest::new("f", "sleep").payload(serde_json::json!({ "unexpected": 1 })),
+        EnqueueRequest::new("f", "no-such-kind").max_attempts(1),
+    ];
+    let enq =
+        t.db.run(move |c| queue::enqueue_many(c, &reqs))
+            .await
+            .unwrap();
+    let registry =
+        kinds::builtin().with_retry_policy(RetryPolicy::fixed(Duration::from_millis(150)));
+    let w = start(&t.db, fast_config("f", 4), registry);
+    let retried = wait_state(
+        &t.db,
+        enq[0].job.id,
+        JobState::Discarded,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(retried.attempt, 3);
+    let history = retried.error_history();
+    assert_eq!(history.len(), 3);
+    // The attempts were spaced by the backoff, not run back to back.
+    for pair in history.windows(2) {
+        assert!(
+            pair[1].at - pair[0].at >= chrono::TimeDelta::milliseconds(140),
+            "{pair:?}"
+        );
+    }
+    let permanent = wait_state(
+        &t.db,
+        enq[1].job.id,
+        JobState::Discarded,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(permanent.attempt, 1, "a permanent failure was retried");
+    assert_eq!(permanent.last_error.as_deref(), Some("remote said 400"));
+    let bad_payload = wait_state(
+        &t.db,
+        enq[2].job.id,
+        JobState::Discarded,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        bad_payload
+            .last_error
+            .unwrap()
+            .contains("payload does not fit kind sleep")
+    );
+    let unknown = wait_state(
+        &t.db,
+        enq[3].job.id,
+        JobState::Discarded,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        unknown
+            .last_error
+            .unwrap()
+            .contains("no handler for kind \"no-such-kind\"")
+    );
+    let summary = w.stop().await;
+    assert!(summary.failed >= 6, "{summary:?}");
+}
+
+async fn an_operator_can_cancel_a_running_job(t: TestDb) {
+    let enq =
+        t.db.run(|c| {
+            queue::enqueue(
+                c,
+                &EnqueueRequest::new("c", "sleep").payload(serde_json::json!({ "ms": 60_000 })),
+            )
+        })
+        .await
+        .unwrap();
+    let w = start(&t.db, fast_config("c", 1), kinds::builtin());
+    wait_state(
+        &t.db,
+        enq.job.id,
+        JobState::Running,
+        Duration::from_secs(10),
+    )
+    .await;
+    let id = enq.job.id;
+    t.db.run(move |c| queue::apply_action(c, Action::Cancel, &[id], "ops", clock::now()))
+        .await
+        .unwrap();
+    let job = wait_state(&t.db, id, JobState::Cancelled, Duration::from_secs(10)).await;
+    assert!(
+        job.error_history()
+            .iter()
+            .any(|h| h.message.contains("cancelled by an operator"))
+    );
+    let summary = w.stop().await;
+    assert_eq!(summary.handed_back, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_postgres_worker_is_woken_by_a_notification_not_a_poll() {
+    let t = TestDb::postgres().await.unwrap();
+    let mut cfg = fast_config("n", 2);
+    // Polling alone would take a minute: only the notification can start the job sooner.
+    cfg.poll_interval = Duration::from_secs(60);
+    let w = start(&t.db, cfg, kinds::builtin());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let enq =
+        t.db.run(|c| queue::enqueue(c, &EnqueueRequest::new("n", "noop")))
+            .await
+            .unwrap();
+    wait_state(
+        &t.db,
+        enq.job.id,
+        JobState::Completed,
+        Duration::from_secs(20),
+    )
+    .await;
+    w.stop().await;
+}
