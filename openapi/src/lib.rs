@@ -1,1 +1,18 @@
-//! The longjobs API contract: wire types shared by the server and the console.
+//! The longjobs API contract: wire types shared by the server (with OpenAPI derives behind
+//! the `server` feature) and the console (plain serde), plus the committed `openapi.json`.
+
+pub mod auth;
+pub mod enums;
+pub mod health;
+pub mod jobs;
+pub mod ops;
+pub mod problem;
+pub mod text;
+
+pub use auth::*;
+pub use enums::*;
+pub use health::{Health, Readiness};
+pub use jobs::*;
+pub use ops::*;
+pub use problem::Problem;
+pub use text::Text;

@@ -1,6 +1,7 @@
 //! longjobs core: the database layer, the job model and the durable queue engine shared by
 //! the server, the worker and the command line.
 
+pub mod access;
 pub mod clock;
 pub mod db;
 pub mod job;
@@ -8,6 +9,7 @@ pub mod queue;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text_enum;
 
 pub use db::{Backend, Db, DbConn, DbError, DbUrl};
 pub use job::{Job, JobId, JobState};

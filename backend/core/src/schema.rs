@@ -52,4 +52,43 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(jobs, queues, workers);
+diesel::table! {
+    /// People who sign in to the console or the API.
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Long-lived API tokens for scripts, stored as SHA-256 hashes.
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        role -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Every operator action: who, what, on what, when, and how it ended.
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        outcome -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(jobs, queues, workers, users, api_tokens, audit_log);

@@ -1,1 +1,244 @@
-fn main() {}
+//! `longjobs-server`: serves the REST API, Swagger UI and the console.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use longjobs_core::access::{Role, users};
+use longjobs_core::clock::parse_duration;
+use longjobs_core::{Db, clock};
+use longjobs_server::auth::{AuthConfig, hash_password};
+use longjobs_server::bootstrap::{FIRST_ADMIN, ensure_first_admin, random_password};
+use longjobs_server::{AppState, HttpOptions, app, openapi_json};
+use poem::Server;
+use poem::listener::TcpListener;
+use std::sync::Arc;
+
+/// The longjobs API server.
+#[derive(Parser, Debug)]
+#[command(name = "longjobs-server", version)]
+struct Cli {
+    /// Database URL: postgres://user@host/db or sqlite://path/to/file.db.
+    #[arg(
+        long,
+        env = "LONGJOBS_DATABASE_URL",
+        default_value = "sqlite://data/longjobs.db",
+        global = true
+    )]
+    database_url: String,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "LONGJOBS_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a user (prints the password when none is given).
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = parse_role, default_value = "admin")]
+        role: Role,
+        /// The password; read from LONGJOBS_NEW_PASSWORD, or generated and printed.
+        #[arg(long, env = "LONGJOBS_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(clap::Args, Debug, Default)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LONGJOBS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Secret that signs login tokens; required with --production.
+    #[arg(long, env = "LONGJOBS_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// How long a login lasts.
+    #[arg(long, env = "LONGJOBS_TOKEN_TTL", value_parser = parse_duration, default_value = "12h")]
+    token_ttl: Duration,
+    /// Production mode: refuse to start without a JWT secret; create no first admin.
+    #[arg(long, env = "LONGJOBS_PRODUCTION")]
+    production: bool,
+    /// Password for the first admin on a new database (development mode); random if unset.
+    #[arg(long, env = "LONGJOBS_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
+    /// Browser origins allowed to call the API (comma-separated); CORS is closed if unset.
+    #[arg(long, env = "LONGJOBS_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+        .map_err(|e: longjobs_core::text_enum::UnknownValue| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("longjobs-server: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", spec_without_database().await?);
+        return Ok(());
+    }
+    let db = Db::connect(&cli.database_url)
+        .await
+        .context("opening the database")?;
+    let applied = db.migrate().await.context("migrating the database")?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied database migrations");
+    }
+    match cli
+        .command
+        .unwrap_or(Command::Serve(ServeArgs::default_from_env()))
+    {
+        Command::Migrate => {
+            println!("database {} is up to date", db.url());
+            Ok(())
+        }
+        Command::CreateUser {
+            username,
+            role,
+            password,
+        } => {
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(random_password);
+            anyhow::ensure!(
+                password.len() >= 12,
+                "the password must have at least 12 characters"
+            );
+            let hash = hash_password(&password).map_err(anyhow::Error::msg)?;
+            let name = username.clone();
+            db.run(move |c| users::create(c, &name, &hash, role, clock::now()))
+                .await
+                .with_context(|| format!("creating user {username:?}"))?;
+            println!("created user {username} with role {role}");
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        Command::Serve(args) => serve(db, args).await,
+        Command::Openapi => unreachable!("handled above"),
+    }
+}
+
+impl ServeArgs {
+    /// `serve`'s defaults and environment when no subcommand is given.
+    fn default_from_env() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        Only::parse_from(["longjobs-server"]).args
+    }
+}
+
+async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    let secret = match (args.jwt_secret, args.production) {
+        (Some(s), _) if s.len() >= 32 => s.into_bytes(),
+        (Some(_), _) => anyhow::bail!("LONGJOBS_JWT_SECRET must have at least 32 characters"),
+        (None, true) => anyhow::bail!(
+            "production mode needs LONGJOBS_JWT_SECRET (at least 32 random characters)"
+        ),
+        (None, false) => {
+            tracing::warn!(
+                "no LONGJOBS_JWT_SECRET: using a random one; logins end when this server restarts"
+            );
+            random_password().repeat(2).into_bytes()
+        }
+    };
+    if args.production {
+        if db.run(users::count).await? == 0 {
+            tracing::warn!(
+                "no users yet: create one with `longjobs-server create-user --username NAME --role admin`"
+            );
+        }
+    } else if let Some(password) = ensure_first_admin(&db, args.admin_password).await? {
+        println!(
+            "created the first admin: username {FIRST_ADMIN}, password {password}  (shown once)"
+        );
+    }
+    let state = AppState {
+        db,
+        auth: Arc::new(AuthConfig::new(secret, args.token_ttl)),
+    };
+    let opts = HttpOptions {
+        cors_origins: args.cors_origins,
+    };
+    let listener = TcpListener::bind(args.listen.clone());
+    println!(
+        "longjobs-server listening on http://{}  (API /api, Swagger UI /docs)",
+        args.listen
+    );
+    Server::new(listener)
+        .run_with_graceful_shutdown(
+            app(state, &opts),
+            async {
+                use tokio::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        tokio::select! {
+                            _ = term.recv() => {}
+                            _ = tokio::signal::ctrl_c() => {}
+                        }
+                    }
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+                tracing::info!("stopping: finishing requests in flight");
+            },
+            Some(Duration::from_secs(10)),
+        )
+        .await
+        .context("serving HTTP")
+}
+
+/// The spec needs no database: build it over a throwaway SQLite file.
+async fn spec_without_database() -> anyhow::Result<String> {
+    let dir = std::env::temp_dir().join(format!("longjobs-spec-{}", std::process::id()));
+    let url = format!("sqlite://{}/spec.db", dir.display());
+    let db = Db::connect(&url).await?;
+    let state = AppState {
+        db,
+        auth: Arc::new(AuthConfig::new(
+            b"spec-only".to_vec(),
+            Duration::from_secs(1),
+        )),
+    };
+    let spec = openapi_json(state);
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(spec)
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

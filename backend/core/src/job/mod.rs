@@ -6,4 +6,4 @@ mod state;
 pub use model::{
     ERROR_HISTORY_LIMIT, ERROR_MESSAGE_LIMIT, ErrorEntry, ErrorKind, Job, JobId, NewJob, truncate,
 };
-pub use state::{JobState, UnknownState};
+pub use state::JobState;

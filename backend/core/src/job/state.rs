@@ -1,11 +1,5 @@
 //! The states a job moves through, each with who moves jobs in and out of it.
 
-use std::fmt;
-use std::str::FromStr;
-
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql};
-use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::{AsExpression, FromSqlRow};
 use serde::{Deserialize, Serialize};
@@ -48,17 +42,17 @@ pub enum JobState {
     Cancelled,
 }
 
-impl JobState {
-    pub const ALL: [JobState; 7] = [
-        JobState::Scheduled,
-        JobState::Available,
-        JobState::Running,
-        JobState::Retryable,
-        JobState::Completed,
-        JobState::Discarded,
-        JobState::Cancelled,
-    ];
+crate::text_enum!(JobState {
+    Scheduled => "scheduled",
+    Available => "available",
+    Running => "running",
+    Retryable => "retryable",
+    Completed => "completed",
+    Discarded => "discarded",
+    Cancelled => "cancelled",
+});
 
+impl JobState {
     /// States from which a worker may claim the job (once `run_at` has passed).
     pub const RUNNABLE: [JobState; 3] = [
         JobState::Scheduled,
@@ -82,18 +76,6 @@ impl JobState {
         JobState::Cancelled,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Scheduled => "scheduled",
-            JobState::Available => "available",
-            JobState::Running => "running",
-            JobState::Retryable => "retryable",
-            JobState::Completed => "completed",
-            JobState::Discarded => "discarded",
-            JobState::Cancelled => "cancelled",
-        }
-    }
-
     pub fn is_finished(self) -> bool {
         Self::FINISHED.contains(&self)
     }
@@ -105,57 +87,13 @@ impl JobState {
     }
 }
 
-impl fmt::Display for JobState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A state name that is not one of [`JobState::ALL`].
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error(
-    "unknown job state {0:?} (expected one of scheduled, available, running, retryable, completed, discarded, cancelled)"
-)]
-pub struct UnknownState(pub String);
-
-impl FromStr for JobState {
-    type Err = UnknownState;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        JobState::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| UnknownState(s.to_string()))
-    }
-}
-
-impl<DB> ToSql<Text, DB> for JobState
-where
-    DB: Backend,
-    str: ToSql<Text, DB>,
-{
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-        self.as_str().to_sql(out)
-    }
-}
-
-impl<DB> FromSql<Text, DB> for JobState
-where
-    DB: Backend,
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        Ok(String::from_sql(bytes)?.parse()?)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_state_round_trips_through_its_name() {
-        for st in JobState::ALL {
+        for &st in JobState::ALL {
             assert_eq!(st.as_str().parse::<JobState>(), Ok(st));
         }
         assert!("done".parse::<JobState>().is_err());
@@ -164,7 +102,8 @@ mod tests {
     #[test]
     fn only_completed_and_cancelled_release_an_ordering_key() {
         let releasing: Vec<_> = JobState::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|s| !s.blocks_ordering())
             .collect();
         assert_eq!(releasing, vec![JobState::Completed, JobState::Cancelled]);

@@ -6,11 +6,13 @@ mod admin;
 mod claim;
 mod enqueue;
 mod finish;
+mod list;
 pub mod notify;
 mod pause;
 mod prune;
 mod rescue;
 mod retry_policy;
+mod stats;
 mod workers;
 
 pub use admin::{Action, ActionOutcome, apply as apply_action};
@@ -20,12 +22,17 @@ pub use enqueue::{
     MAX_PAYLOAD_BYTES, enqueue, enqueue_many,
 };
 pub use finish::{Failure, complete_many, hand_back, record_failures};
+pub use list::{
+    Cursor, JobFilter, MAX_PAGE_SIZE, Page, SortKey, count as count_jobs, get as get_job,
+    list as list_jobs, matching_ids,
+};
 pub use pause::{QueueSettings, list_settings, set_paused};
 pub use prune::{
     DEFAULT_COMPLETED_RETENTION, DEFAULT_FAILED_RETENTION, PRUNE_BATCH, Retention, prune,
 };
 pub use rescue::{RESCUE_BATCH, lease_until, promote_due, rescue_expired};
 pub use retry_policy::RetryPolicy;
+pub use stats::{MinuteCount, StateCount, counts as state_counts, per_minute};
 pub use workers::{
     Heartbeat, WorkerRow, WorkerStatus, heartbeat, list as list_workers, mark_stopped,
     register as register_worker,

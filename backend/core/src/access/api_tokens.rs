@@ -1,0 +1,97 @@
+//! API tokens for scripts: created by an admin, shown once, stored as a hash, revocable.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::Role;
+use crate::db::DbConn;
+use crate::schema::api_tokens;
+use crate::with_conn;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    #[serde(skip)]
+    pub token_hash: String,
+    pub role: Role,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    name: &str,
+    token_hash: &str,
+    role: Role,
+    created_by: &str,
+    now: NaiveDateTime,
+) -> QueryResult<ApiToken> {
+    with_conn!(conn, |c| {
+        diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::name.eq(name),
+                api_tokens::token_hash.eq(token_hash),
+                api_tokens::role.eq(role),
+                api_tokens::created_by.eq(created_by),
+                api_tokens::created_at.eq(now),
+            ))
+            .execute(c)?;
+        api_tokens::table
+            .filter(api_tokens::token_hash.eq(token_hash))
+            .select(ApiToken::as_select())
+            .first(c)
+    })
+}
+
+/// The unrevoked token with this hash, marking it used.
+pub fn find_active(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<ApiToken>> {
+    with_conn!(conn, |c| {
+        let found = api_tokens::table
+            .filter(api_tokens::token_hash.eq(token_hash))
+            .filter(api_tokens::revoked_at.is_null())
+            .select(ApiToken::as_select())
+            .first(c)
+            .optional()?;
+        if let Some(t) = &found {
+            diesel::update(api_tokens::table.find(t.id))
+                .set(api_tokens::last_used_at.eq(now))
+                .execute(c)?;
+        }
+        Ok(found)
+    })
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<ApiToken>> {
+    with_conn!(conn, |c| api_tokens::table
+        .order(api_tokens::id.desc())
+        .select(ApiToken::as_select())
+        .load(c))
+}
+
+/// Revokes a token; `None` when there is no such token, the token otherwise (already
+/// revoked tokens keep their first revocation time).
+pub fn revoke(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<Option<ApiToken>> {
+    with_conn!(conn, |c| {
+        diesel::update(
+            api_tokens::table
+                .find(id)
+                .filter(api_tokens::revoked_at.is_null()),
+        )
+        .set(api_tokens::revoked_at.eq(now))
+        .execute(c)?;
+        api_tokens::table
+            .find(id)
+            .select(ApiToken::as_select())
+            .first(c)
+            .optional()
+    })
+}

@@ -1,0 +1,61 @@
+//! Counts for the console: jobs by queue and state, and per-minute throughput.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
+
+use crate::db::DbConn;
+use crate::job::JobState;
+use crate::schema::jobs;
+use crate::with_conn;
+
+/// How many jobs of `queue` are in `state`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct StateCount {
+    pub queue: String,
+    pub state: JobState,
+    pub count: i64,
+}
+
+/// Jobs per queue and state (only non-zero pairs).
+pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<StateCount>> {
+    with_conn!(conn, |c| jobs::table
+        .group_by((jobs::queue, jobs::state))
+        .select((jobs::queue, jobs::state, diesel::dsl::count_star()))
+        .order((jobs::queue.asc(), jobs::state.asc()))
+        .load(c))
+}
+
+/// Jobs that finished in one minute, by final state.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct MinuteCount {
+    /// The minute, as `YYYY-MM-DD HH:MM` (UTC).
+    #[diesel(sql_type = Text)]
+    pub minute: String,
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Finished jobs per minute and final state since `since` (failures are the discarded;
+/// retries show in `retryable` counts of [`counts`]).
+pub fn per_minute(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<MinuteCount>> {
+    match conn {
+        // PostgreSQL: to_char on the truncated minute.
+        DbConn::Postgres(c) => diesel::sql_query(
+            "SELECT to_char(date_trunc('minute', finished_at), 'YYYY-MM-DD HH24:MI') AS minute, \
+                    state, count(*) AS count \
+             FROM jobs WHERE finished_at >= $1 GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .bind::<Timestamp, _>(since)
+        .load(c),
+        // SQLite: timestamps are text; the first 16 characters are the minute.
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "SELECT substr(finished_at, 1, 16) AS minute, state, count(*) AS count \
+             FROM jobs WHERE finished_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .bind::<Timestamp, _>(since)
+        .load(c),
+    }
+}

@@ -1,0 +1,149 @@
+//! Queues: counts per state, pause and resume.
+
+use std::collections::BTreeMap;
+
+use longjobs_core::access::Role;
+use longjobs_core::queue::{self, QueueSettings, StateCount};
+use longjobs_core::{JobState, clock};
+use longjobs_openapi as wire;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+
+use super::Tag;
+use super::audit::record;
+use super::convert::{state_out, utc};
+use crate::auth::BearerAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub struct QueuesApi {
+    pub state: AppState,
+}
+
+/// Every queue that has jobs or settings, with all states counted (zeros included).
+pub fn queue_infos(counts: &[StateCount], settings: &[QueueSettings]) -> Vec<wire::QueueInfo> {
+    let mut names: BTreeMap<&str, ()> = BTreeMap::new();
+    for c in counts {
+        names.insert(&c.queue, ());
+    }
+    for s in settings {
+        names.insert(&s.name, ());
+    }
+    names
+        .keys()
+        .map(|name| {
+            let per_state: Vec<wire::StateCount> = JobState::ALL
+                .iter()
+                .map(|&st| wire::StateCount {
+                    state: state_out(st),
+                    count: counts
+                        .iter()
+                        .find(|c| c.queue == *name && c.state == st)
+                        .map_or(0, |c| c.count),
+                })
+                .collect();
+            let s = settings.iter().find(|s| s.name == *name);
+            wire::QueueInfo {
+                name: name.to_string(),
+                paused: s.is_some_and(|s| s.paused),
+                paused_at: s.and_then(|s| s.paused_at).map(utc),
+                paused_by: s.and_then(|s| s.paused_by.clone()),
+                total: per_state.iter().map(|c| c.count).sum(),
+                counts: per_state,
+            }
+        })
+        .collect()
+}
+
+#[OpenApi(tag = "Tag::Queues")]
+impl QueuesApi {
+    /// List queues.
+    ///
+    /// Every queue with jobs or settings, its jobs counted by state, and whether it is paused.
+    #[oai(path = "/api/queues", method = "get", operation_id = "listQueues")]
+    async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::QueueInfo>>> {
+        auth.0.require(Role::Viewer)?;
+        let (counts, settings) = self
+            .state
+            .db
+            .run(|c| Ok((queue::state_counts(c)?, queue::list_settings(c)?)))
+            .await?;
+        Ok(Json(queue_infos(&counts, &settings)))
+    }
+
+    /// Pause a queue.
+    ///
+    /// Workers stop claiming its jobs at their next claim; running jobs finish.
+    /// Pausing a paused queue changes nothing.
+    #[oai(
+        path = "/api/queues/:name/pause",
+        method = "post",
+        operation_id = "pauseQueue"
+    )]
+    async fn pause(
+        &self,
+        auth: BearerAuth,
+        name: Path<String>,
+    ) -> ApiResult<Json<wire::QueueInfo>> {
+        self.set_paused(auth, name.0, true).await
+    }
+
+    /// Resume a queue.
+    ///
+    /// Workers claim its jobs again.
+    #[oai(
+        path = "/api/queues/:name/resume",
+        method = "post",
+        operation_id = "resumeQueue"
+    )]
+    async fn resume(
+        &self,
+        auth: BearerAuth,
+        name: Path<String>,
+    ) -> ApiResult<Json<wire::QueueInfo>> {
+        self.set_paused(auth, name.0, false).await
+    }
+}
+
+impl QueuesApi {
+    async fn set_paused(
+        &self,
+        auth: BearerAuth,
+        name: String,
+        paused: bool,
+    ) -> ApiResult<Json<wire::QueueInfo>> {
+        auth.0.require(Role::Operator)?;
+        queue::EnqueueRequest::new(name.clone(), "x")
+            .validate()
+            .map_err(|e| ApiError::bad_request(format!("queue name {e}")))?;
+        let (q, actor) = (name.clone(), auth.0.name.clone());
+        let (settings, counts) = self
+            .state
+            .db
+            .run(move |c| {
+                let s = queue::set_paused(c, &q, paused, &actor, clock::now())?;
+                Ok((s, queue::state_counts(c)?))
+            })
+            .await?;
+        let verb = if paused {
+            "queues.pause"
+        } else {
+            "queues.resume"
+        };
+        record(
+            &self.state,
+            &auth.0,
+            verb,
+            &format!("queue {name}"),
+            "done",
+            None,
+        )
+        .await?;
+        let info = queue_infos(&counts, std::slice::from_ref(&settings))
+            .into_iter()
+            .find(|q| q.name == name)
+            .ok_or_else(|| ApiError::internal("the queue vanished"))?;
+        Ok(Json(info))
+    }
+}

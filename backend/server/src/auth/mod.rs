@@ -1,0 +1,15 @@
+//! Authentication: JWTs for people, hashed API tokens for scripts, roles, login limits.
+
+mod config;
+mod jwt;
+mod password;
+mod principal;
+mod rate_limit;
+mod tokens;
+
+pub use config::{AuthConfig, DEFAULT_TOKEN_TTL, JWT_AUDIENCE};
+pub use jwt::{Claims, issue, verify};
+pub use password::{hash_password, verify_password};
+pub use principal::{BearerAuth, Principal};
+pub use rate_limit::LoginLimiter;
+pub use tokens::{API_TOKEN_PREFIX, hash_api_token, new_api_token};

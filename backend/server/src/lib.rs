@@ -1,0 +1,16 @@
+//! longjobs server: the REST API, authentication, the OpenAPI document and Swagger UI.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod error;
+pub mod state;
+
+pub use app::{HttpOptions, app};
+pub use state::AppState;
+
+/// The OpenAPI document the code generates (committed as `openapi/openapi.json`).
+pub fn openapi_json(state: AppState) -> String {
+    api::service(state).spec()
+}

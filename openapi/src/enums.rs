@@ -1,0 +1,91 @@
+//! Enumerations on the wire: job states, roles, job actions and sort orders.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a job is in its life (see the engine's documentation of each state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Scheduled,
+    Available,
+    Running,
+    Retryable,
+    Completed,
+    Discarded,
+    Cancelled,
+}
+
+impl JobState {
+    pub const ALL: [JobState; 7] = [
+        JobState::Scheduled,
+        JobState::Available,
+        JobState::Running,
+        JobState::Retryable,
+        JobState::Completed,
+        JobState::Discarded,
+        JobState::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Scheduled => "scheduled",
+            JobState::Available => "available",
+            JobState::Running => "running",
+            JobState::Retryable => "retryable",
+            JobState::Completed => "completed",
+            JobState::Discarded => "discarded",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What a user or token may do: viewer < operator < admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Operator,
+    Admin,
+}
+
+/// An operator action on jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum JobAction {
+    /// Run again now (from retryable, discarded, cancelled or completed).
+    Retry,
+    /// Stop: at once when waiting, at the worker's next heartbeat when running.
+    Cancel,
+    /// Give up on a waiting job.
+    Discard,
+}
+
+/// What a job listing is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum JobSort {
+    #[default]
+    Id,
+    CreatedAt,
+    RunAt,
+    Priority,
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    Asc,
+    #[default]
+    Desc,
+}
