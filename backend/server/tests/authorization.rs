@@ -1,0 +1,223 @@
+//! Every operation of the spec against missing, expired, forged, `alg: none`, wrong-audience
+//! and revoked credentials, and against each role.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use longjobs_core::access::Role;
+use longjobs_core::testing::TestDb;
+use poem::http::Method;
+use serde_json::{Value, json};
+
+mod common;
+use common::{SECRET, TestServer, assert_problem};
+
+/// The least role each operation needs; `None` for public operations.
+fn required_roles() -> HashMap<&'static str, Option<Role>> {
+    use Role::*;
+    HashMap::from([
+        ("health", None),
+        ("ready", None),
+        ("login", None),
+        ("me", Some(Viewer)),
+        ("listJobs", Some(Viewer)),
+        ("getJob", Some(Viewer)),
+        ("enqueueJobs", Some(Operator)),
+        ("retryJob", Some(Operator)),
+        ("cancelJob", Some(Operator)),
+        ("discardJob", Some(Operator)),
+        ("bulkJobAction", Some(Operator)),
+        ("listQueues", Some(Viewer)),
+        ("pauseQueue", Some(Operator)),
+        ("resumeQueue", Some(Operator)),
+        ("listWorkers", Some(Viewer)),
+        ("getStats", Some(Viewer)),
+        ("getTimeSeries", Some(Viewer)),
+        ("listAudit", Some(Viewer)),
+        ("listUsers", Some(Admin)),
+        ("createUser", Some(Admin)),
+        ("updateUser", Some(Admin)),
+        ("deleteUser", Some(Admin)),
+        ("listTokens", Some(Admin)),
+        ("createToken", Some(Admin)),
+        ("revokeToken", Some(Admin)),
+    ])
+}
+
+/// A body that parses for the operation, so only authorization decides the answer.
+fn sample_body(op: &str, n: usize) -> Option<Value> {
+    Some(match op {
+        "login" => json!({ "username": "nobody", "password": "wrong" }),
+        "enqueueJobs" => json!({ "jobs": [{ "queue": "matrix", "kind": "noop" }] }),
+        "bulkJobAction" => json!({ "action": "retry", "ids": [1], "dry_run": true }),
+        "createUser" => {
+            json!({ "username": format!("made-{n}"), "password": "a long enough password", "role": "viewer" })
+        }
+        "updateUser" => json!({ "role": "viewer" }),
+        "createToken" => json!({ "name": format!("t{n}"), "role": "viewer" }),
+        _ => return None,
+    })
+}
+
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|seg| match seg {
+            "{id}" | ":id" => "1",
+            "{name}" | ":name" => "matrix",
+            "{username}" | ":username" => "nobody",
+            s => s,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn sign(claims: &Value, secret: &[u8], alg: jsonwebtoken::Algorithm) -> String {
+    let key = jsonwebtoken::EncodingKey::from_secret(secret).unwrap();
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), claims, &key).unwrap()
+}
+
+fn claims(sub: &str, aud: &str, exp_offset: i64) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({ "sub": sub, "role": "admin", "aud": aud, "iss": "longjobs", "iat": now, "exp": now + exp_offset })
+}
+
+fn alg_none(c: &Value) -> String {
+    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.",
+        b64(&json!({ "alg": "none", "typ": "JWT" })),
+        b64(c)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_refuses_bad_credentials_and_insufficient_roles() {
+    let s = TestServer::new(TestDb::sqlite().await.unwrap()).await;
+    let viewer = s.user("vera", Role::Viewer).await;
+    let operator = s.user("otto", Role::Operator).await;
+    let admin = s.user("ada", Role::Admin).await;
+    let gone = s.user("gone", Role::Admin).await;
+    let (st, _) = s.post("/api/users", &admin, json!({})).await;
+    assert_eq!(st, 400);
+    let (st, _, _) = s
+        .call(Method::DELETE, "/api/users/gone", Some(&admin), None)
+        .await;
+    assert_eq!(st, 204);
+    let (st, created) = s
+        .post(
+            "/api/tokens",
+            &admin,
+            json!({ "name": "cron", "role": "admin" }),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let revoked = created["secret"].as_str().unwrap().to_string();
+    let id = created["token"]["id"].as_i64().unwrap();
+    assert_eq!(
+        s.post(&format!("/api/tokens/{id}/revoke"), &admin, json!({}))
+            .await
+            .0,
+        200
+    );
+
+    let bad_tokens: Vec<(&str, String)> = vec![
+        (
+            "expired",
+            sign(
+                &claims("ada", "longjobs", -3600),
+                SECRET,
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
+        (
+            "forged",
+            sign(
+                &claims("ada", "longjobs", 3600),
+                b"another-secret-another-secret-xx",
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
+        (
+            "other algorithm",
+            sign(
+                &claims("ada", "longjobs", 3600),
+                SECRET,
+                jsonwebtoken::Algorithm::HS512,
+            ),
+        ),
+        ("alg none", alg_none(&claims("ada", "longjobs", 3600))),
+        (
+            "wrong audience",
+            sign(
+                &claims("ada", "elsewhere", 3600),
+                SECRET,
+                jsonwebtoken::Algorithm::HS256,
+            ),
+        ),
+        ("deleted user", gone),
+        ("revoked API token", revoked),
+        ("unknown API token", "lj_notarealtoken".to_string()),
+        ("garbage", "not-a-token".to_string()),
+    ];
+
+    let spec: Value =
+        serde_json::from_str(&longjobs_server::openapi_json(s.state.clone())).unwrap();
+    let roles = required_roles();
+    let mut checked = 0;
+    let mut n = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let op_id = op["operationId"].as_str().unwrap();
+            let needed = *roles
+                .get(op_id)
+                .unwrap_or_else(|| panic!("operation {op_id} is not in the authorization matrix"));
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let url = concrete(path);
+            let Some(needed) = needed else {
+                n += 1;
+                let (st, _, _) = s
+                    .call(method.clone(), &url, None, sample_body(op_id, n))
+                    .await;
+                assert_ne!(st, 403, "{op_id} is public");
+                continue;
+            };
+            n += 1;
+            let got = s
+                .call(method.clone(), &url, None, sample_body(op_id, n))
+                .await;
+            assert_problem(&got, 401, "Authorization: Bearer");
+            for (what, token) in &bad_tokens {
+                n += 1;
+                let (st, body, _) = s
+                    .call(method.clone(), &url, Some(token), sample_body(op_id, n))
+                    .await;
+                assert_eq!(st, 401, "{op_id} with a {what} token answered {st}: {body}");
+            }
+            for (role, token) in [
+                (Role::Viewer, &viewer),
+                (Role::Operator, &operator),
+                (Role::Admin, &admin),
+            ] {
+                n += 1;
+                let (st, body, _) = s
+                    .call(method.clone(), &url, Some(token), sample_body(op_id, n))
+                    .await;
+                if role.allows(needed) {
+                    assert!(
+                        st != 401 && st != 403,
+                        "{op_id} refused {role}: {st} {body}"
+                    );
+                    assert!(st.as_u16() < 500, "{op_id} as {role} failed: {st} {body}");
+                } else {
+                    assert_eq!(st, 403, "{op_id} let {role} through: {body}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked + 3,
+        roles.len(),
+        "every listed operation exists in the spec"
+    );
+}
