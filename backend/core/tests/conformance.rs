@@ -321,7 +321,7 @@ async fn a_unique_key_returns_the_live_job_instead_of_a_second_one(t: TestDb) {
     assert!(again[0].inserted && again[2].inserted);
     assert_eq!(again[3].job.id, again[0].job.id);
     assert!(!again[3].inserted);
-    let count = t.db.run(|c| count_jobs(c)).await.unwrap();
+    let count = t.db.run(count_jobs).await.unwrap();
     assert_eq!(count, 3, "a duplicate created a second job");
 
     // Once the holder has finished, the key is free again.

@@ -103,13 +103,13 @@ impl EnqueueRequest {
             ("unique_key", &self.unique_key),
             ("ordering_key", &self.ordering_key),
         ] {
-            if let Some(key) = key {
-                if key.is_empty() || key.len() > MAX_NAME_LEN {
-                    return Err(InvalidJob::new(
-                        field,
-                        format!("must be 1 to {MAX_NAME_LEN} bytes long"),
-                    ));
-                }
+            if let Some(key) = key
+                && (key.is_empty() || key.len() > MAX_NAME_LEN)
+            {
+                return Err(InvalidJob::new(
+                    field,
+                    format!("must be 1 to {MAX_NAME_LEN} bytes long"),
+                ));
             }
         }
         if let Some(n) = self.max_attempts
