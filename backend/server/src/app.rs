@@ -23,6 +23,8 @@ pub const SPEC_PATH: &str = "/api/openapi.json";
 pub struct HttpOptions {
     /// Origins allowed to call the API from a browser; none when empty (CORS closed).
     pub cors_origins: Vec<String>,
+    /// The built console (index.html, wasm, js, css); served at `/` when set.
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 /// The whole application as one endpoint.
@@ -46,7 +48,12 @@ pub fn app(state: AppState, opts: &HttpOptions) -> impl Endpoint + 'static {
             .fold(Cors::new(), |c, o| c.allow_origin(o.as_str()))
             .allow_credentials(false)
     });
+    let console = opts.console_dir.clone().map(Arc::new);
     route
+        .around(move |next, req| {
+            let console = console.clone();
+            async move { console_fallback(next, req, console).await }
+        })
         .around(limit_body)
         .catch_all_error(to_problem)
         .with_if(cors.is_some(), cors.unwrap_or_default())
@@ -54,7 +61,13 @@ pub fn app(state: AppState, opts: &HttpOptions) -> impl Endpoint + 'static {
             SetHeader::new()
                 .overriding("X-Content-Type-Options", "nosniff")
                 .overriding("X-Frame-Options", "DENY")
-                .overriding("Referrer-Policy", "no-referrer"),
+                .overriding("Referrer-Policy", "no-referrer")
+                .overriding(
+                    "Content-Security-Policy",
+                    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline'; \
+                     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+                     frame-ancestors 'none'",
+                ),
         )
         .data(state)
 }
@@ -114,4 +127,61 @@ async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result
         }
     }
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// Serves the console for GET requests no API route answered: a file of the built console
+/// when one matches the path, else `index.html` (client-side routes). `/api/…` and
+/// `/docs/…` keep their 404.
+async fn console_fallback<E: Endpoint>(
+    next: Arc<E>,
+    req: Request,
+    console: Option<Arc<std::path::PathBuf>>,
+) -> poem::Result<Response> {
+    let path = req.uri().path().to_string();
+    let is_get = req.method() == poem::http::Method::GET;
+    let result = next.call(req).await.map(IntoResponse::into_response);
+    let Some(dir) = console else { return result };
+    let not_found = match &result {
+        Err(e) => e.status() == StatusCode::NOT_FOUND,
+        Ok(r) => r.status() == StatusCode::NOT_FOUND,
+    };
+    if !not_found
+        || !is_get
+        || path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/docs")
+    {
+        return result;
+    }
+    let rel = path.trim_start_matches('/');
+    let safe = !rel
+        .split('/')
+        .any(|seg| seg == ".." || seg.starts_with('.'));
+    let file = dir.join(rel);
+    let (file, cache) = if safe && !rel.is_empty() && file.is_file() {
+        (file, "public, max-age=3600")
+    } else {
+        (dir.join("index.html"), "no-cache")
+    };
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => Ok(Response::builder()
+            .content_type(content_type(&file))
+            .header(header::CACHE_CONTROL, cache)
+            .body(bytes)),
+        Err(_) => result,
+    }
+}
+
+fn content_type(path: &std::path::Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
 }

@@ -70,6 +70,9 @@ struct ServeArgs {
     /// Password for the first admin on a new database (development mode); random if unset.
     #[arg(long, env = "LONGJOBS_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
+    /// Directory of the built console, served at `/` (skipped when it has no index.html).
+    #[arg(long, env = "LONGJOBS_CONSOLE_DIR", default_value = "frontend/dist")]
+    console_dir: std::path::PathBuf,
     /// Browser origins allowed to call the API (comma-separated); CORS is closed if unset.
     #[arg(long, env = "LONGJOBS_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -181,8 +184,17 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         db,
         auth: Arc::new(AuthConfig::new(secret, args.token_ttl)),
     };
+    let console_dir = args
+        .console_dir
+        .join("index.html")
+        .is_file()
+        .then_some(args.console_dir);
+    if console_dir.is_none() {
+        tracing::warn!("no built console found (run scripts/build-console); serving the API only");
+    }
     let opts = HttpOptions {
         cors_origins: args.cors_origins,
+        console_dir,
     };
     let listener = TcpListener::bind(args.listen.clone());
     println!(

@@ -26,13 +26,15 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn new(t: TestDb) -> Self {
+        Self::with_options(t, HttpOptions::default()).await
+    }
+
+    pub async fn with_options(t: TestDb, opts: HttpOptions) -> Self {
         let state = AppState {
             db: t.db.clone(),
             auth: Arc::new(AuthConfig::new(SECRET.to_vec(), Duration::from_secs(3600))),
         };
-        let ep = app(state.clone(), &HttpOptions::default())
-            .map_to_response()
-            .boxed();
+        let ep = app(state.clone(), &opts).map_to_response().boxed();
         TestServer {
             t,
             state,
