@@ -1,0 +1,115 @@
+//! The poem middleware that counts each request of a route and injects its faults.
+
+use std::io;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use poem::http::StatusCode;
+use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
+
+use crate::faults::{Fault, STORM_STATUS};
+use crate::state::Sim;
+
+/// Wraps one endpoint: `endpoint.with(FaultInjection::new(routes::ZENODO_GET, &sim))`.
+pub struct FaultInjection {
+    route: &'static str,
+    sim: Arc<Sim>,
+}
+
+impl FaultInjection {
+    /// Faults of `route` (one of [`crate::routes::ALL`]).
+    pub fn new(route: &'static str, sim: &Arc<Sim>) -> Self {
+        Self {
+            route,
+            sim: Arc::clone(sim),
+        }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for FaultInjection {
+    type Output = FaultInjectionEndpoint<E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        FaultInjectionEndpoint {
+            route: self.route,
+            sim: Arc::clone(&self.sim),
+            inner,
+        }
+    }
+}
+
+/// The endpoint [`FaultInjection`] makes.
+pub struct FaultInjectionEndpoint<E> {
+    route: &'static str,
+    sim: Arc<Sim>,
+    inner: E,
+}
+
+impl<E: Endpoint> Endpoint for FaultInjectionEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Self::Output> {
+        let decision = self.sim.begin_request(self.route);
+        let peer = req.remote_addr().as_socket_addr().copied();
+        if !decision.latency.is_zero() {
+            tokio::time::sleep(decision.latency).await;
+        }
+        let Some(fault) = decision.fault else {
+            return self.inner.call(req).await.map(IntoResponse::into_response);
+        };
+        if decision.commit_first {
+            // The request is carried out; its answer, good or bad, is what the fault hides.
+            let hidden = self.inner.call(req).await.map(IntoResponse::into_response);
+            tracing::debug!(
+                route = self.route,
+                hidden_status = hidden.as_ref().map_or(0, |r| r.status().as_u16()),
+                "answer replaced by a fault"
+            );
+        }
+        tracing::debug!(route = self.route, ?fault, "fault injected");
+        if fault == Fault::Drop
+            && let Some(peer) = peer
+            && self.sim.connections.kill(peer)
+        {
+            // The connection fails on hyper's first write of this answer: nothing is sent.
+            return Ok(Response::builder().finish());
+        }
+        Ok(fault_response(fault))
+    }
+}
+
+fn fault_response(fault: Fault) -> Response {
+    match fault {
+        Fault::Drop => failing_body(),
+        Fault::Respond(STORM_STATUS) => Response::builder()
+            .status(StatusCode::GATEWAY_TIMEOUT)
+            .content_type("text/html")
+            .body(
+                "<html><head><title>504 Gateway Time-out</title></head><body>\
+                 <center><h1>504 Gateway Time-out</h1></center></body></html>\n",
+            ),
+        Fault::Respond(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = serde_json::json!({
+                "status": status.as_u16(),
+                "message": format!("Simulated fault: {status}"),
+            });
+            Response::builder()
+                .status(status)
+                .content_type("application/json")
+                .body(body.to_string())
+        }
+    }
+}
+
+/// The fallback drop for a connection the registry does not know: an answer whose body fails,
+/// so the client gets a status line and then a body that ends abruptly.
+fn failing_body() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, io::Error>(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "simulated dropped connection",
+        ))
+    });
+    Response::builder().body(Body::from_bytes_stream(failing))
+}
