@@ -1,0 +1,469 @@
+//! `longjobs`: the command line for operators and scripts, over the REST API.
+//!
+//! Tables for people, `--json` for scripts. The server URL comes from `--server` or
+//! `LONGJOBS_SERVER`; the token from `--token`, `LONGJOBS_TOKEN`, or the file `login` saves.
+
+mod client;
+mod table;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use client::Client;
+use longjobs_openapi as wire;
+use serde_json::{Value, json};
+use table::{cut, render};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "longjobs",
+    version,
+    about = "Operate longjobs from the command line"
+)]
+struct Cli {
+    /// The longjobs server.
+    #[arg(
+        long,
+        env = "LONGJOBS_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    server: String,
+    /// A login or API token (default: the one `longjobs login` saved).
+    #[arg(long, env = "LONGJOBS_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// Print the API's JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Sign in and save the token for later commands.
+    Login {
+        #[arg(long)]
+        username: String,
+        /// The password (default: read from standard input).
+        #[arg(long, env = "LONGJOBS_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Jobs: list, show, enqueue, retry, cancel, discard.
+    #[command(subcommand)]
+    Jobs(JobsCmd),
+    /// Queues: list, pause, resume.
+    #[command(subcommand)]
+    Queues(QueuesCmd),
+    /// The worker registry.
+    Workers,
+    /// Job counts per queue and state.
+    Stats,
+}
+
+#[derive(Subcommand, Debug)]
+enum JobsCmd {
+    /// List jobs, newest first.
+    List {
+        #[arg(long)]
+        queue: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        /// A state; repeat for several.
+        #[arg(long)]
+        state: Vec<String>,
+        /// Text in the payload or last error.
+        #[arg(long)]
+        q: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Continue from a previous page's cursor.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Show one job with its history.
+    Show { id: i64 },
+    /// Enqueue one job.
+    Enqueue {
+        #[arg(long)]
+        queue: String,
+        #[arg(long)]
+        kind: String,
+        /// JSON payload.
+        #[arg(long, default_value = "{}")]
+        payload: String,
+        #[arg(long)]
+        unique_key: Option<String>,
+        #[arg(long)]
+        ordering_key: Option<String>,
+    },
+    /// Run jobs again now.
+    Retry { ids: Vec<i64> },
+    /// Cancel jobs (running ones at their worker's next heartbeat).
+    Cancel { ids: Vec<i64> },
+    /// Give up on waiting jobs.
+    Discard { ids: Vec<i64> },
+}
+
+#[derive(Subcommand, Debug)]
+enum QueuesCmd {
+    /// Queues with their counts per state.
+    List,
+    /// Stop workers claiming from a queue.
+    Pause { name: String },
+    /// Let workers claim from a queue again.
+    Resume { name: String },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("longjobs: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn token_file() -> PathBuf {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("longjobs").join("token")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let token = cli.token.clone().or_else(|| {
+        std::fs::read_to_string(token_file())
+            .ok()
+            .map(|t| t.trim().to_string())
+    });
+    let api = Client::new(&cli.server, token)?;
+    let out = Output { json: cli.json };
+    match cli.command {
+        Command::Login { username, password } => {
+            let password = match password {
+                Some(p) => p,
+                None => {
+                    let mut p = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut p)
+                        .context("reading the password from standard input")?;
+                    p.trim_end_matches(['\n', '\r']).to_string()
+                }
+            };
+            let resp: wire::LoginResponse = api
+                .post(
+                    "/api/auth/login",
+                    &json!({ "username": username, "password": password }),
+                )
+                .await?;
+            let path = token_file();
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            write_private(&path, &resp.token)?;
+            out.show(&resp, || {
+                format!(
+                    "signed in as {} ({:?}) until {}; token saved in {}\n",
+                    resp.username,
+                    resp.role,
+                    resp.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                    path.display()
+                )
+                .to_lowercase()
+            })
+        }
+        Command::Jobs(cmd) => jobs(&api, &out, cmd).await,
+        Command::Queues(QueuesCmd::List) => {
+            let qs: Vec<wire::QueueInfo> = api.get("/api/queues", &[]).await?;
+            out.show(&qs, || queues_table(&qs))
+        }
+        Command::Queues(QueuesCmd::Pause { name }) => {
+            let q: wire::QueueInfo = api
+                .post(&format!("/api/queues/{name}/pause"), &json!({}))
+                .await?;
+            out.show(&q, || format!("queue {} paused\n", q.name))
+        }
+        Command::Queues(QueuesCmd::Resume { name }) => {
+            let q: wire::QueueInfo = api
+                .post(&format!("/api/queues/{name}/resume"), &json!({}))
+                .await?;
+            out.show(&q, || format!("queue {} resumed\n", q.name))
+        }
+        Command::Workers => {
+            let ws: Vec<wire::WorkerInfo> = api.get("/api/workers", &[]).await?;
+            out.show(&ws, || {
+                render(
+                    &[
+                        "ID",
+                        "HOST",
+                        "PID",
+                        "STARTED",
+                        "LAST HEARTBEAT",
+                        "RUNNING",
+                        "STATUS",
+                    ],
+                    &ws.iter()
+                        .map(|w| {
+                            vec![
+                                w.id.clone(),
+                                w.host.clone(),
+                                w.pid.to_string(),
+                                w.started_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                                w.last_heartbeat_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                                w.running_jobs.to_string(),
+                                if w.alive {
+                                    "alive"
+                                } else if w.stopped_at.is_some() {
+                                    "stopped"
+                                } else {
+                                    "stale"
+                                }
+                                .to_string(),
+                            ]
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+        }
+        Command::Stats => {
+            let s: wire::Stats = api.get("/api/stats", &[]).await?;
+            out.show(&s, || {
+                let mut text = queues_table(&s.queues);
+                text.push_str(&format!("workers alive: {}\n", s.workers_alive));
+                text
+            })
+        }
+    }
+}
+
+async fn jobs(api: &Client, out: &Output, cmd: JobsCmd) -> anyhow::Result<()> {
+    match cmd {
+        JobsCmd::List {
+            queue,
+            kind,
+            state,
+            q,
+            limit,
+            cursor,
+        } => {
+            let mut query: Vec<(&str, String)> = vec![("limit", limit.to_string())];
+            for (k, v) in [
+                ("queue", queue),
+                ("kind", kind),
+                ("q", q),
+                ("cursor", cursor),
+            ] {
+                if let Some(v) = v {
+                    query.push((k, v));
+                }
+            }
+            query.extend(state.into_iter().map(|s| ("state", s)));
+            let page: wire::JobPage = api.get("/api/jobs", &query).await?;
+            out.show(&page, || {
+                let mut text = render(
+                    &[
+                        "ID",
+                        "QUEUE",
+                        "KIND",
+                        "STATE",
+                        "ATTEMPT",
+                        "RUN AT",
+                        "LAST ERROR",
+                    ],
+                    &page
+                        .jobs
+                        .iter()
+                        .map(|j| {
+                            vec![
+                                j.id.to_string(),
+                                j.queue.clone(),
+                                j.kind.clone(),
+                                j.state.as_str().to_string(),
+                                format!("{}/{}", j.attempt, j.max_attempts),
+                                j.run_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                                cut(j.last_error.as_deref().unwrap_or(""), 60),
+                            ]
+                        })
+                        .collect::<Vec<_>>(),
+                );
+                if let Some(c) = &page.next_cursor {
+                    text.push_str(&format!("more: --cursor {c}\n"));
+                }
+                text
+            })
+        }
+        JobsCmd::Show { id } => {
+            let d: wire::JobDetail = api.get(&format!("/api/jobs/{id}"), &[]).await?;
+            out.show(&d, || {
+                let j = &d.job;
+                let mut s = format!(
+                    "job {}  {}  queue {}  kind {}\nattempt {}/{}  priority {}  run at {}\n",
+                    j.id,
+                    j.state.as_str(),
+                    j.queue,
+                    j.kind,
+                    j.attempt,
+                    j.max_attempts,
+                    j.priority,
+                    j.run_at.format("%Y-%m-%d %H:%M:%S UTC")
+                );
+                for (label, v) in [
+                    ("unique key", &j.unique_key),
+                    ("ordering key", &j.ordering_key),
+                    ("worker", &j.lease_owner),
+                ] {
+                    if let Some(v) = v {
+                        s.push_str(&format!("{label}: {v}\n"));
+                    }
+                }
+                s.push_str(&format!("payload: {}\n", d.payload));
+                if !d.history.is_empty() {
+                    s.push_str("history:\n");
+                    for h in &d.history {
+                        s.push_str(&format!(
+                            "  {}  #{}  {:<11} {}\n",
+                            h.at.format("%Y-%m-%d %H:%M:%S"),
+                            h.attempt,
+                            h.kind,
+                            h.message
+                        ));
+                    }
+                }
+                s
+            })
+        }
+        JobsCmd::Enqueue {
+            queue,
+            kind,
+            payload,
+            unique_key,
+            ordering_key,
+        } => {
+            let payload: Value = serde_json::from_str(&payload).context("--payload is not JSON")?;
+            let res: wire::EnqueueResult = api
+                .post(
+                    "/api/jobs",
+                    &json!({ "jobs": [{ "queue": queue, "kind": kind, "payload": payload, "unique_key": unique_key, "ordering_key": ordering_key }] }),
+                )
+                .await?;
+            out.show(&res, || {
+                res.jobs
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "job {} {}\n",
+                            e.job.id,
+                            if e.inserted {
+                                "enqueued"
+                            } else {
+                                "already exists"
+                            }
+                        )
+                    })
+                    .collect()
+            })
+        }
+        JobsCmd::Retry { ids } => act(api, out, "retry", ids).await,
+        JobsCmd::Cancel { ids } => act(api, out, "cancel", ids).await,
+        JobsCmd::Discard { ids } => act(api, out, "discard", ids).await,
+    }
+}
+
+async fn act(api: &Client, out: &Output, action: &str, ids: Vec<i64>) -> anyhow::Result<()> {
+    anyhow::ensure!(!ids.is_empty(), "give at least one job id");
+    let res: wire::BulkActionResult = api
+        .post(
+            "/api/jobs/actions",
+            &json!({ "action": action, "ids": ids }),
+        )
+        .await?;
+    out.show(&res, || {
+        let mut s: String = res
+            .outcomes
+            .iter()
+            .map(|o| match (&o.state, &o.reason) {
+                (Some(st), _) => format!("job {}: {}\n", o.id, st.as_str()),
+                (None, Some(r)) => format!("job {}: refused: {r}\n", o.id),
+                (None, None) => format!("job {}: {}\n", o.id, o.outcome.replace('_', " ")),
+            })
+            .collect();
+        s.push_str(&format!(
+            "{action}: {} changed, {} refused\n",
+            res.changed, res.refused
+        ));
+        s
+    })?;
+    anyhow::ensure!(
+        res.refused == 0,
+        "{} of {} jobs were refused",
+        res.refused,
+        res.matched
+    );
+    Ok(())
+}
+
+fn queues_table(qs: &[wire::QueueInfo]) -> String {
+    let states = wire::JobState::ALL;
+    let mut header = vec!["QUEUE", "PAUSED"];
+    header.extend(states.iter().map(|s| s.as_str()));
+    render(
+        &header.iter().map(|h| *h).collect::<Vec<_>>(),
+        &qs.iter()
+            .map(|q| {
+                let mut row = vec![
+                    q.name.clone(),
+                    if q.paused { "yes" } else { "no" }.to_string(),
+                ];
+                row.extend(states.iter().map(|st| {
+                    q.counts
+                        .iter()
+                        .find(|c| c.state == *st)
+                        .map_or(0, |c| c.count)
+                        .to_string()
+                }));
+                row
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn show<T: serde::Serialize>(
+        &self,
+        value: &T,
+        text: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            print!("{}", text());
+        }
+        Ok(())
+    }
+}
+
+/// Writes the token readable by its owner only.
+fn write_private(path: &std::path::Path, content: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("saving the token in {}", path.display()))?;
+    f.write_all(content.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The `longjobs` binary against a real server on loopback over a real SQLite database.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use longjobs_core::access::{Role, users};
+use longjobs_core::clock;
+use longjobs_core::testing::TestDb;
+use longjobs_server::auth::{AuthConfig, hash_password};
+use longjobs_server::{AppState, HttpOptions, app};
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpListener};
+
+const PASSWORD: &str = "a long enough password";
+
+async fn start_server(t: &TestDb) -> String {
+    let state = AppState {
+        db: t.db.clone(),
+        auth: Arc::new(AuthConfig::new(
+            b"cli-test-secret-cli-test-secret-xx".to_vec(),
+            Duration::from_secs(600),
+        )),
+    };
+    for (name, role) in [("otto", Role::Operator), ("vera", Role::Viewer)] {
+        let hash = hash_password(PASSWORD).unwrap();
+        t.db.run(move |c| users::create(c, name, &hash, role, clock::now()))
+            .await
+            .unwrap();
+    }
+    let acceptor = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+    let ep = app(state, &HttpOptions::default());
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(ep));
+    format!("http://{addr}")
+}
+
+struct Cli {
+    server: String,
+    home: std::path::PathBuf,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_longjobs"))
+            .args(args)
+            .env("LONGJOBS_SERVER", &self.server)
+            .env("XDG_CONFIG_HOME", &self.home)
+            .env_remove("LONGJOBS_TOKEN")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_lists_acts_and_pauses_from_the_command_line() {
+    let t = TestDb::sqlite().await.unwrap();
+    let server = start_server(&t).await;
+    let home = std::env::temp_dir().join(format!("longjobs-cli-{}", std::process::id()));
+    let cli = Cli {
+        server,
+        home: home.clone(),
+    };
+
+    let (ok, _, err) = cli.run(&["jobs", "list"]);
+    assert!(!ok && err.contains("longjobs login"), "{err}");
+    let (ok, out, err) = cli.run(&["login", "--username", "otto", "--password", PASSWORD]);
+    assert!(ok, "{err}");
+    assert!(out.contains("signed in as otto (operator)"), "{out}");
+    let (ok, out, _) = cli.run(&["login", "--username", "otto", "--password", "wrong"]);
+    assert!(!ok && out.is_empty());
+
+    let (ok, out, err) = cli.run(&[
+        "jobs",
+        "enqueue",
+        "--queue",
+        "zenodo",
+        "--kind",
+        "sleep",
+        "--payload",
+        r#"{"ms": 5}"#,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("job 1 enqueued"), "{out}");
+    cli.run(&["jobs", "enqueue", "--queue", "zenodo", "--kind", "noop"]);
+    let (ok, out, _) = cli.run(&["jobs", "list"]);
+    assert!(ok);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("STATE"),
+        "{out}"
+    );
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[1].starts_with("2 ") && lines[1].contains("available"));
+
+    let (ok, out, _) = cli.run(&[
+        "--json",
+        "jobs",
+        "list",
+        "--state",
+        "available",
+        "--limit",
+        "1",
+    ]);
+    assert!(ok);
+    let page: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(page["jobs"].as_array().unwrap().len(), 1);
+    assert!(page["next_cursor"].is_string());
+
+    let (ok, out, _) = cli.run(&["jobs", "cancel", "1", "2"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("job 1: cancelled") && out.contains("2 changed, 0 refused"),
+        "{out}"
+    );
+    let (ok, out, err) = cli.run(&["jobs", "cancel", "1"]);
+    assert!(!ok, "refusals make the command fail");
+    assert!(
+        out.contains("refused: the job is already cancelled"),
+        "{out}"
+    );
+    assert!(err.contains("1 of 1 jobs were refused"), "{err}");
+    let (ok, out, _) = cli.run(&["jobs", "retry", "1"]);
+    assert!(ok && out.contains("job 1: available"), "{out}");
+    let (ok, out, _) = cli.run(&["jobs", "show", "1"]);
+    assert!(
+        ok && out.contains("cancelled by otto") && out.contains("retried by otto"),
+        "{out}"
+    );
+
+    let (ok, out, _) = cli.run(&["queues", "pause", "zenodo"]);
+    assert!(ok && out.contains("queue zenodo paused"), "{out}");
+    let (ok, out, _) = cli.run(&["queues", "list"]);
+    assert!(ok);
+    let row = out.lines().find(|l| l.starts_with("zenodo")).unwrap();
+    assert!(row.split_whitespace().nth(1) == Some("yes"), "{out}");
+    let (ok, _, _) = cli.run(&["queues", "resume", "zenodo"]);
+    assert!(ok);
+    let (ok, out, _) = cli.run(&["workers"]);
+    assert!(ok && out.starts_with("ID"), "{out}");
+
+    // A viewer's token cannot act; the error says why.
+    cli.run(&["login", "--username", "vera", "--password", PASSWORD]);
+    let (ok, _, err) = cli.run(&["jobs", "retry", "1"]);
+    assert!(
+        !ok && err.contains("403") && err.contains("needs operator"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}

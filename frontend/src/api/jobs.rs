@@ -1,0 +1,80 @@
+//! Jobs: listing with filters and keyset paging, one job, and actions on one or many.
+
+use longjobs_openapi::{
+    ActionOutcome, BulkAction, BulkActionResult, JobAction, JobDetail, JobFilter, JobPage,
+};
+
+use super::client::{self, encode};
+use super::ApiError;
+use crate::jobs_query::{JobsQuery, WireName};
+
+/// Jobs per page in the console.
+pub const PAGE_SIZE: u32 = 50;
+
+/// `GET /api/jobs` for the console's current filters, sort and cursor.
+pub async fn list(query: &JobsQuery) -> Result<JobPage, ApiError> {
+    let mut params = vec![
+        format!("sort={}", query.sort.as_str()),
+        format!("order={}", query.order.as_str()),
+        format!("limit={PAGE_SIZE}"),
+    ];
+    if let Some(q) = &query.queue {
+        params.push(format!("queue={}", encode(q)));
+    }
+    if let Some(k) = &query.kind {
+        params.push(format!("kind={}", encode(k)));
+    }
+    for s in &query.states {
+        params.push(format!("state={}", s.as_str()));
+    }
+    if let Some(t) = &query.text {
+        params.push(format!("q={}", encode(t)));
+    }
+    if let Some(c) = &query.cursor {
+        params.push(format!("cursor={}", encode(c)));
+    }
+    client::get(&format!("/api/jobs?{}", params.join("&"))).await
+}
+
+pub async fn get(id: i64) -> Result<JobDetail, ApiError> {
+    client::get(&format!("/api/jobs/{id}")).await
+}
+
+/// Retry, cancel or discard one job; a refusal comes back as a 409 whose detail says why.
+pub async fn act(id: i64, action: JobAction) -> Result<ActionOutcome, ApiError> {
+    client::post_empty(&format!("/api/jobs/{id}/{}", action_path(action))).await
+}
+
+/// An action on the listed ids.
+pub async fn act_on_ids(action: JobAction, ids: Vec<i64>) -> Result<BulkActionResult, ApiError> {
+    let body = BulkAction {
+        action,
+        ids,
+        filter: None,
+        dry_run: false,
+    };
+    client::post("/api/jobs/actions", &body).await
+}
+
+/// An action on every job matching `filter`; with `dry_run` only counts them.
+pub async fn act_on_filter(
+    action: JobAction,
+    filter: JobFilter,
+    dry_run: bool,
+) -> Result<BulkActionResult, ApiError> {
+    let body = BulkAction {
+        action,
+        ids: Vec::new(),
+        filter: Some(filter),
+        dry_run,
+    };
+    client::post("/api/jobs/actions", &body).await
+}
+
+fn action_path(action: JobAction) -> &'static str {
+    match action {
+        JobAction::Retry => "retry",
+        JobAction::Cancel => "cancel",
+        JobAction::Discard => "discard",
+    }
+}

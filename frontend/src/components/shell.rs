@@ -1,0 +1,97 @@
+//! The frame around every signed-in page.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_location, use_navigate};
+
+use crate::api::{self, encode};
+use crate::components::NavLink;
+use crate::session::{self, role_str};
+
+/// The signed-in frame: navigation, the user's name and role, logout, and the page; sends a
+/// signed-out visitor to the login page (and back here after signing in).
+#[component]
+pub fn Shell() -> impl IntoView {
+    let current = session::current();
+    let navigate = use_navigate();
+    let location = use_location();
+    Effect::new(move |_| {
+        if current.with(|s| s.is_none()) {
+            let next = if session::take_logged_out() {
+                String::new()
+            } else {
+                let search = location.search.get_untracked();
+                let search = search.trim_start_matches('?');
+                let here = location.pathname.get_untracked()
+                    + if search.is_empty() { "" } else { "?" }
+                    + search;
+                if here == "/" {
+                    String::new()
+                } else {
+                    format!("?next={}", encode(&here))
+                }
+            };
+            navigate(
+                &format!("/login{next}"),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    // The stored role may be stale: ask the server who the token belongs to now.
+    spawn_local(async {
+        if let Ok(me) = api::auth::me().await {
+            session::confirm(me.name, me.role);
+        }
+    });
+    let signed_in = Memo::new(move |_| current.with(|s| s.is_some()));
+    let is_admin = Memo::new(move |_| current.with(|s| s.as_ref().is_some_and(|s| s.is_admin())));
+    let name = move || current.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
+    let role = move || current.with(|s| s.as_ref().map(|s| role_str(s.role)).unwrap_or_default());
+    view! {
+        <Show
+            when=move || signed_in.get()
+            fallback=|| view! { <p class="boot">"Signing in…"</p> }
+        >
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <div class="layout">
+                <header class="sidebar">
+                    <a class="brand" href="/">
+                        <span class="brand-mark" aria-hidden="true">"lj"</span>
+                        <span class="brand-name">"longjobs"</span>
+                    </a>
+                    <nav aria-label="Main">
+                        <ul class="nav">
+                            <NavLink href="/" label="Dashboard" exact=true />
+                            <NavLink href="/jobs" label="Jobs" />
+                            <NavLink href="/queues" label="Queues" />
+                            <NavLink href="/workers" label="Workers" />
+                            <NavLink href="/audit" label="Audit" />
+                            <Show when=move || is_admin.get()>
+                                <NavLink href="/admin" label="Users & tokens" />
+                            </Show>
+                        </ul>
+                    </nav>
+                    <div class="user" data-testid="user">
+                        <span class="user-name">{name}</span>
+                        <span class="role-badge" data-testid="role">{role}</span>
+                        <button
+                            type="button"
+                            class="btn btn-ghost btn-small"
+                            on:click=move |_| session::logout()
+                        >
+                            "Log out"
+                        </button>
+                    </div>
+                </header>
+                <main id="main" class="content" tabindex="-1">
+                    <Outlet />
+                </main>
+            </div>
+        </Show>
+    }
+}

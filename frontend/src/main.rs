@@ -1,0 +1,15 @@
+//! The longjobs operator console: mounts [`app::App`] on the page's body.
+
+mod api;
+mod app;
+mod components;
+mod format;
+mod jobs_query;
+mod pages;
+mod poll;
+mod session;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,167 @@
+//! `/`: the dashboard — counts by queue and state, throughput and failures, workers alive.
+
+use leptos::prelude::*;
+use longjobs_openapi::{JobState, StateCount, Stats};
+
+use crate::api;
+use crate::components::{ErrorNotice, PageHeader, StatCard, ThroughputChart};
+use crate::format;
+use crate::poll::{REFRESH, use_polled};
+
+/// Minutes the throughput chart covers.
+const CHART_MINUTES: u32 = 60;
+
+/// Headline figures, the throughput chart and the queue × state table, refreshed every 5 s.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let stats = use_polled(Some(REFRESH), api::ops::stats);
+    let series = use_polled(Some(REFRESH), || api::ops::timeseries(CHART_MINUTES));
+
+    // Marks when real data is first on screen, for the load-to-data measurement.
+    let marked = StoredValue::new(false);
+    Effect::new(move |_| {
+        if stats.data.with(Option::is_some) && !marked.get_value() {
+            marked.set_value(true);
+            request_animation_frame(|| {
+                if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+                    let _ = p.mark("longjobs:first-data");
+                }
+            });
+        }
+    });
+
+    let total = move |state: JobState| {
+        Signal::derive(move || {
+            stats.data.with(|s| {
+                s.as_ref()
+                    .map(|s| format::count(count_of(&s.totals, state)))
+                    .unwrap_or_else(|| "–".into())
+            })
+        })
+    };
+    let workers = Signal::derive(move || {
+        stats
+            .data
+            .with(|s| s.as_ref().map(|s| format::count(s.workers_alive)).unwrap_or_else(|| "–".into()))
+    });
+
+    view! {
+        <PageHeader title="Dashboard" subtitle="Jobs across every queue, refreshed every 5 seconds.">
+            <span class="live" aria-hidden="true">"Live"</span>
+        </PageHeader>
+        <ErrorNotice error=stats.error />
+        <section class="stat-grid" aria-label="Totals">
+            <StatCard label="Running" value=total(JobState::Running) tone="running" href="/jobs?state=running".to_string() />
+            <StatCard label="Available" value=total(JobState::Available) tone="available" href="/jobs?state=available".to_string() />
+            <StatCard label="Scheduled" value=total(JobState::Scheduled) tone="scheduled" href="/jobs?state=scheduled".to_string() />
+            <StatCard label="Retryable" value=total(JobState::Retryable) tone="retryable" href="/jobs?state=retryable".to_string() />
+            <StatCard label="Discarded" value=total(JobState::Discarded) tone="discarded" href="/jobs?state=discarded".to_string() />
+            <StatCard label="Completed" value=total(JobState::Completed) tone="completed" href="/jobs?state=completed".to_string() />
+            <StatCard label="Workers alive" value=workers href="/workers".to_string() />
+        </section>
+        <section class="card" aria-labelledby="throughput-title">
+            <div class="card-header">
+                <h2 id="throughput-title">"Throughput, last 60 minutes"</h2>
+                <span class="muted small">"jobs finished per minute (UTC)"</span>
+            </div>
+            <ErrorNotice error=series.error />
+            {move || match series.data.get() {
+                Some(ts) => view! { <ThroughputChart points=ts.points /> }.into_any(),
+                None => view! { <div class="chart-placeholder">"Loading…"</div> }.into_any(),
+            }}
+        </section>
+        <section class="card" aria-labelledby="queues-title">
+            <div class="card-header">
+                <h2 id="queues-title">"Jobs by queue and state"</h2>
+                <a class="small" href="/queues">"Manage queues"</a>
+            </div>
+            {move || match stats.data.get() {
+                Some(s) => view! { <QueueStateTable stats=s /> }.into_any(),
+                None => view! { <p class="empty">"Loading…"</p> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Queues as rows, states as columns, each count linking to the matching jobs.
+#[component]
+fn QueueStateTable(stats: Stats) -> impl IntoView {
+    if stats.queues.is_empty() {
+        return view! { <p class="empty">"No queues yet: enqueue a job and it appears here."</p> }
+            .into_any();
+    }
+    let header = JobState::ALL
+        .iter()
+        .map(|s| view! { <th scope="col" class="num">{s.as_str()}</th> })
+        .collect_view();
+    let rows = stats
+        .queues
+        .iter()
+        .map(|q| {
+            let name = q.name.clone();
+            let cells = JobState::ALL
+                .iter()
+                .map(|&st| {
+                    let n = count_of(&q.counts, st);
+                    count_cell(n, format!("/jobs?queue={}&state={}", api::encode(&name), st.as_str()))
+                })
+                .collect_view();
+            view! {
+                <tr data-queue=q.name.clone()>
+                    <th scope="row">
+                        <a href=format!("/jobs?queue={}", api::encode(&q.name))>{q.name.clone()}</a>
+                        {q.paused.then(|| view! { <span class="badge badge-paused">"paused"</span> })}
+                    </th>
+                    {cells}
+                    <td class="num strong">{format::count(q.total)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let totals = JobState::ALL
+        .iter()
+        .map(|&st| {
+            let n = count_of(&stats.totals, st);
+            count_cell(n, format!("/jobs?state={}", st.as_str()))
+        })
+        .collect_view();
+    let grand: i64 = stats.totals.iter().map(|c| c.count).sum();
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="stats-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Queue"</th>
+                        {header}
+                        <th scope="col" class="num">"total"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+                <tfoot>
+                    <tr>
+                        <th scope="row">"All queues"</th>
+                        {totals}
+                        <td class="num strong" data-testid="grand-total">{format::count(grand)}</td>
+                    </tr>
+                </tfoot>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn count_cell(n: i64, href: String) -> impl IntoView {
+    view! {
+        <td class="num">
+            {if n == 0 {
+                view! { <span class="zero">"0"</span> }.into_any()
+            } else {
+                view! { <a href=href>{format::count(n)}</a> }.into_any()
+            }}
+        </td>
+    }
+}
+
+pub fn count_of(counts: &[StateCount], state: JobState) -> i64 {
+    counts.iter().find(|c| c.state == state).map_or(0, |c| c.count)
+}

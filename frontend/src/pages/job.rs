@@ -1,0 +1,212 @@
+//! `/jobs/:id`: one job — summary, payload, lease, error history and actions.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use longjobs_openapi::{ActionOutcome, JobAction, JobDetail, JobHistoryEntry, JobState};
+
+use crate::api::{self, ApiError};
+use crate::components::{ConfirmDialog, ErrorNotice, StateBadge, TimeCell};
+use crate::pages::jobs::{action_past, action_verb};
+use crate::poll::use_polled;
+use crate::session;
+
+/// How often the job page refreshes (faster than lists: people watch a retry finish).
+const JOB_REFRESH: Duration = Duration::from_secs(2);
+
+/// The job's summary, payload, lease and error history, refreshed every 2 s; operators get
+/// Retry / Cancel / Discard behind a confirmation, and a refusal's reason shows inline.
+#[component]
+pub fn JobPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
+    let job = use_polled(Some(JOB_REFRESH), move || {
+        let id = id.get();
+        async move {
+            match id {
+                Some(id) => api::jobs::get(id).await,
+                None => Err(ApiError {
+                    status: 404,
+                    title: "Not Found".into(),
+                    detail: "job ids are positive whole numbers".into(),
+                }),
+            }
+        }
+    });
+    let can_act = Memo::new(move |_| session::can_act());
+    let pending = RwSignal::new(None::<JobAction>);
+    let busy = RwSignal::new(false);
+    let refusal = RwSignal::new(None::<ApiError>);
+    let done = RwSignal::new(None::<ActionOutcome>);
+
+    let confirm = Callback::new(move |()| {
+        let (Some(action), Some(id)) = (pending.get_untracked(), id.get_untracked()) else { return };
+        busy.set(true);
+        spawn_local(async move {
+            match api::jobs::act(id, action).await {
+                Ok(o) => {
+                    done.try_set(Some(o));
+                    refusal.try_set(None);
+                }
+                Err(e) => {
+                    refusal.try_set(Some(e));
+                    done.try_set(None);
+                }
+            }
+            pending.try_set(None);
+            busy.try_set(false);
+            job.reload();
+        });
+    });
+    let cancel = Callback::new(move |()| pending.set(None));
+    let ask = move |a: JobAction| {
+        refusal.set(None);
+        done.set(None);
+        pending.set(Some(a));
+    };
+
+    view! {
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <a href="/jobs">"Jobs"</a>
+            <span aria-hidden="true">" / "</span>
+            <span aria-current="page">{move || id.get().map(|i| format!("#{i}")).unwrap_or_default()}</span>
+        </nav>
+        <ErrorNotice error=job.error />
+        {move || job.data.get().map(|d| {
+            let state = d.job.state;
+            view! {
+                <div class="page-header">
+                    <div>
+                        <h1>
+                            {format!("Job #{} ", d.job.id)}
+                            <span class="mono kind-title">{d.job.kind.clone()}</span>
+                        </h1>
+                        <p class="subtitle">
+                            <StateBadge state=state />
+                            {format!(" on queue {} · attempt {} of {}", d.job.queue, d.job.attempt, d.job.max_attempts)}
+                        </p>
+                    </div>
+                    <Show when=move || can_act.get()>
+                        <div class="actions" role="group" aria-label="Job actions" data-testid="job-actions">
+                            <button type="button" class="btn btn-primary" on:click=move |_| ask(JobAction::Retry)
+                                disabled=move || busy.get()>"Retry"</button>
+                            <button type="button" class="btn" on:click=move |_| ask(JobAction::Cancel)
+                                disabled=move || busy.get()>"Cancel"</button>
+                            <button type="button" class="btn" on:click=move |_| ask(JobAction::Discard)
+                                disabled=move || busy.get()>"Discard"</button>
+                        </div>
+                    </Show>
+                </div>
+            }
+        })}
+        <div data-testid="job-refusal"><ErrorNotice error=refusal /></div>
+        {move || done.get().map(|o| view! {
+            <div class="notice notice-success" role="status" data-testid="job-action-done">
+                {match (o.outcome.as_str(), o.state) {
+                    ("cancel_requested", _) => "Cancel requested: the worker stops the job at its next heartbeat.".to_string(),
+                    (_, Some(s)) => format!("Done: the job is now {}.", s.as_str()),
+                    (other, None) => format!("Done ({other})."),
+                }}
+            </div>
+        })}
+        {move || job.data.get().map(|d| view! { <JobBody detail=d /> })}
+        {move || pending.get().map(|a| {
+            let n = id.get_untracked().unwrap_or_default();
+            view! {
+                <ConfirmDialog
+                    title=format!("{} job #{n}?", action_verb(a))
+                    confirm_label=action_verb(a)
+                    danger=a != JobAction::Retry
+                    busy=busy
+                    on_confirm=confirm
+                    on_cancel=cancel
+                >
+                    <p>{format!("Job #{n} will be {}.", action_past(a))}</p>
+                </ConfirmDialog>
+            }
+        })}
+    }
+}
+
+/// Summary, lease, payload and history of a loaded job.
+#[component]
+fn JobBody(detail: JobDetail) -> impl IntoView {
+    let j = detail.job;
+    let payload = serde_json::to_string_pretty(&detail.payload).unwrap_or_default();
+    let leased = j.state == JobState::Running || j.lease_owner.is_some();
+    view! {
+        <div class="grid-2">
+            <section class="card" aria-labelledby="summary-title">
+                <h2 id="summary-title">"Summary"</h2>
+                <dl class="facts" data-testid="job-summary">
+                    <dt>"State"</dt><dd data-testid="job-state" data-state=j.state.as_str()><StateBadge state=j.state />
+                        {j.cancel_requested.then(|| view! { " " <span class="badge badge-warn">"cancel requested"</span> })}</dd>
+                    <dt>"Queue"</dt><dd>{j.queue.clone()}</dd>
+                    <dt>"Kind"</dt><dd class="mono">{j.kind.clone()}</dd>
+                    <dt>"Attempt"</dt><dd>{format!("{} of {}", j.attempt, j.max_attempts)}</dd>
+                    <dt>"Priority"</dt><dd>{j.priority}</dd>
+                    <dt>"Run at"</dt><dd><TimeCell time=j.run_at /></dd>
+                    <dt>"Created"</dt><dd><TimeCell time=j.created_at /></dd>
+                    <dt>"Last attempt"</dt><dd>{j.attempted_at.map(|t| view! { <TimeCell time=t /> }.into_any()).unwrap_or_else(|| "never".into_any())}</dd>
+                    <dt>"Finished"</dt><dd>{j.finished_at.map(|t| view! { <TimeCell time=t /> }.into_any()).unwrap_or_else(|| "not yet".into_any())}</dd>
+                    <dt>"Unique key"</dt><dd class="mono">{j.unique_key.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Ordering key"</dt><dd class="mono">{j.ordering_key.clone().unwrap_or_else(|| "—".into())}</dd>
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="lease-title">
+                <h2 id="lease-title">"Lease"</h2>
+                {if leased {
+                    view! {
+                        <dl class="facts">
+                            <dt>"Worker"</dt><dd class="mono">{j.lease_owner.clone().unwrap_or_else(|| "—".into())}</dd>
+                            <dt>"Expires"</dt><dd>{detail.lease_expires_at.map(|t| view! { <TimeCell time=t /> }.into_any()).unwrap_or_else(|| "—".into_any())}</dd>
+                        </dl>
+                    }.into_any()
+                } else {
+                    view! { <p class="muted">"Not leased: no worker holds this job."</p> }.into_any()
+                }}
+                {j.last_error.clone().map(|e| view! {
+                    <h3>"Last error"</h3>
+                    <pre class="error-text">{e}</pre>
+                })}
+            </section>
+        </div>
+        <section class="card" aria-labelledby="payload-title">
+            <h2 id="payload-title">"Payload"</h2>
+            <pre class="code" data-testid="job-payload">{payload}</pre>
+        </section>
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">"History"</h2>
+            <Timeline entries=detail.history />
+        </section>
+    }
+}
+
+/// Error history entries, newest first.
+#[component]
+fn Timeline(entries: Vec<JobHistoryEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="muted">"No errors, rescues or operator actions recorded."</p> }.into_any();
+    }
+    let items = entries
+        .into_iter()
+        .rev()
+        .map(|e| {
+            let kind = e.kind.clone();
+            view! {
+                <li class=format!("timeline-item kind-{kind}") data-kind=kind.clone()>
+                    <div class="timeline-head">
+                        <span class=format!("badge history-{kind}")>{kind.replace('_', " ")}</span>
+                        <span class="muted small">{format!("attempt {}", e.attempt)}</span>
+                        <TimeCell time=e.at />
+                        {e.worker.map(|w| view! { <span class="muted small mono">{w}</span> })}
+                    </div>
+                    <pre class="timeline-message">{e.message}</pre>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol class="timeline" data-testid="job-history">{items}</ol> }.into_any()
+}

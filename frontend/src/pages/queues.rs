@@ -1,0 +1,147 @@
+//! `/queues`: every queue with its jobs counted by state; pause and resume.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use longjobs_openapi::{JobState, QueueInfo};
+
+use crate::api::{self, ApiError};
+use crate::components::{ErrorNotice, PageHeader, TimeCell};
+use crate::format;
+use crate::pages::dashboard::count_of;
+use crate::poll::{REFRESH, use_polled};
+use crate::session;
+
+/// Queues with counts per state and a paused badge; operators pause and resume them.
+#[component]
+pub fn QueuesPage() -> impl IntoView {
+    let queues = use_polled(Some(REFRESH), api::ops::queues);
+    let can_act = Memo::new(move |_| session::can_act());
+    let action_error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(None::<String>);
+    let toggle = move |name: String, pause: bool| {
+        action_error.set(None);
+        busy.set(Some(name.clone()));
+        spawn_local(async move {
+            if let Err(e) = api::ops::set_paused(&name, pause).await {
+                action_error.try_set(Some(e));
+            }
+            busy.try_set(None);
+            queues.reload();
+        });
+    };
+    let header = JobState::ALL
+        .iter()
+        .map(|s| view! { <th scope="col" class="num">{s.as_str()}</th> })
+        .collect_view();
+    view! {
+        <PageHeader title="Queues" subtitle="A paused queue keeps its jobs; workers stop claiming them until it is resumed." />
+        <ErrorNotice error=queues.error />
+        <ErrorNotice error=action_error />
+        <div class="card card-flush">
+            <div class="table-wrap">
+                <table class="table" data-testid="queues-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Queue"</th>
+                            <th scope="col">"Status"</th>
+                            {header}
+                            <th scope="col" class="num">"total"</th>
+                            <Show when=move || can_act.get()>
+                                <th scope="col"><span class="sr-only">"Actions"</span></th>
+                            </Show>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || queues.data.get().unwrap_or_default()
+                            key=|q: &QueueInfo| format!("{q:?}")
+                            let:q
+                        >
+                            <QueueRow q=q can_act=can_act busy=busy toggle=toggle />
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            {move || queues.data.with(|q| match q {
+                None => Some(view! { <p class="empty">"Loading…"</p> }),
+                Some(q) if q.is_empty() => Some(view! { <p class="empty">"No queues yet."</p> }),
+                _ => None,
+            })}
+        </div>
+    }
+}
+
+/// One queue's row.
+#[component]
+fn QueueRow(
+    q: QueueInfo,
+    can_act: Memo<bool>,
+    busy: RwSignal<Option<String>>,
+    toggle: impl Fn(String, bool) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let name = q.name.clone();
+    let paused = q.paused;
+    let cells = JobState::ALL
+        .iter()
+        .map(|&st| {
+            let n = count_of(&q.counts, st);
+            view! {
+                <td class="num">
+                    {if n == 0 {
+                        view! { <span class="zero">"0"</span> }.into_any()
+                    } else {
+                        view! {
+                            <a href=format!("/jobs?queue={}&state={}", api::encode(&q.name), st.as_str())>
+                                {format::count(n)}
+                            </a>
+                        }.into_any()
+                    }}
+                </td>
+            }
+        })
+        .collect_view();
+    let is_busy = {
+        let name = name.clone();
+        move || busy.with(|b| b.as_deref() == Some(name.as_str()))
+    };
+    view! {
+        <tr data-queue=name.clone() data-paused=paused.to_string()>
+            <th scope="row"><a href=format!("/jobs?queue={}", api::encode(&name))>{name.clone()}</a></th>
+            <td>
+                {if paused {
+                    view! {
+                        <span class="badge badge-paused" data-testid="paused-badge">"paused"</span>
+                        {q.paused_by.clone().map(|b| view! { <span class="muted small">{format!(" by {b} ")}</span> })}
+                        {q.paused_at.map(|t| view! { <span class="small"><TimeCell time=t compact=true /></span> })}
+                    }.into_any()
+                } else {
+                    view! { <span class="badge badge-active">"active"</span> }.into_any()
+                }}
+            </td>
+            {cells}
+            <td class="num strong">{format::count(q.total)}</td>
+            <Show when=move || can_act.get()>
+                {
+                    let name = name.clone();
+                    let is_busy = is_busy.clone();
+                    view! {
+                        <td class="actions-cell">
+                            <button
+                                type="button"
+                                class=if paused { "btn btn-primary btn-small" } else { "btn btn-small" }
+                                disabled=is_busy
+                                aria-label=format!("{} queue {}", if paused { "Resume" } else { "Pause" }, name)
+                                on:click={
+                                    let name = name.clone();
+                                    move |_| toggle(name.clone(), !paused)
+                                }
+                            >
+                                {if paused { "Resume" } else { "Pause" }}
+                            </button>
+                        </td>
+                    }
+                }
+            </Show>
+        </tr>
+    }
+}
