@@ -414,7 +414,7 @@ fn queues_table(qs: &[wire::QueueInfo]) -> String {
     let mut header = vec!["QUEUE", "PAUSED"];
     header.extend(states.iter().map(|s| s.as_str()));
     render(
-        &header.iter().map(|h| *h).collect::<Vec<_>>(),
+        &header,
         &qs.iter()
             .map(|q| {
                 let mut row = vec![
