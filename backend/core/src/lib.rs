@@ -4,7 +4,9 @@
 pub mod access;
 pub mod clock;
 pub mod db;
+pub mod handler;
 pub mod job;
+pub mod maintenance;
 pub mod queue;
 pub mod schema;
 #[cfg(feature = "testing")]

@@ -91,4 +91,91 @@ diesel::table! {
         detail -> Nullable<Text>,
     }
 }
-diesel::allow_tables_to_appear_in_same_query!(jobs, queues, workers, users, api_tokens, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    jobs,
+    queues,
+    workers,
+    users,
+    api_tokens,
+    audit_log,
+    zenodo_copies,
+    zenodo_copy_log,
+    merritt_submissions,
+    merritt_submission_states,
+    maintenance_flags,
+);
+
+diesel::table! {
+    /// One copy of a dataset version to Zenodo; `job_id` links it to the job that runs it.
+    zenodo_copies (id) {
+        id -> BigInt,
+        identifier -> Text,
+        resource_id -> BigInt,
+        copy_type -> Text,
+        state -> Text,
+        deposition_id -> Nullable<BigInt>,
+        software_doi -> Nullable<Text>,
+        conceptrecid -> Nullable<Text>,
+        retries -> Integer,
+        note -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        size -> BigInt,
+        /// JSON: the metadata and file manifest to send.
+        request -> Text,
+        job_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The request log of a copy: REQUEST, RESPONSE, ERROR and INFO lines.
+    zenodo_copy_log (id) {
+        id -> BigInt,
+        copy_id -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        message -> Text,
+    }
+}
+
+diesel::table! {
+    /// A dataset version submitted to Merritt; `state` is the latest of its history.
+    merritt_submissions (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        identifier -> Text,
+        request -> Text,
+        state -> Text,
+        host -> Text,
+        ark -> Nullable<Text>,
+        job_id -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Append-only history of submission states, each stamped with the writing host.
+    merritt_submission_states (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        state -> Text,
+        host -> Text,
+        note -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(zenodo_copy_log -> zenodo_copies (copy_id));
+diesel::joinable!(merritt_submission_states -> merritt_submissions (submission_id));
+
+diesel::table! {
+    /// Maintenance switches ("defer Zenodo", "hold Merritt"): a row means on.
+    maintenance_flags (name) {
+        name -> Text,
+        set_at -> Timestamp,
+        set_by -> Text,
+    }
+}

@@ -2,8 +2,9 @@
 
 pub mod config;
 pub mod kinds;
-pub mod registry;
+pub use longjobs_core::handler as registry;
 pub mod runner;
+pub mod setup;
 
 pub use config::WorkerConfig;
 pub use registry::{Handler, JobContext, JobError, Registry};

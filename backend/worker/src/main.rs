@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 use longjobs_core::Db;
 use longjobs_core::clock::parse_duration;
 use longjobs_core::queue::Retention;
+use longjobs_worker::Shutdown;
 use longjobs_worker::config::{self, WorkerConfig};
-use longjobs_worker::{Shutdown, Worker, kinds};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
@@ -67,6 +67,8 @@ struct RunArgs {
     /// How long completed jobs are kept.
     #[arg(long, env = "LONGJOBS_COMPLETED_RETENTION", value_parser = parse_duration, default_value = "1d")]
     completed_retention: Duration,
+    #[command(flatten)]
+    replication: longjobs_worker::setup::ReplicationSettings,
     /// How long discarded and cancelled jobs are kept.
     #[arg(long, env = "LONGJOBS_FAILED_RETENTION", value_parser = parse_duration, default_value = "7d")]
     failed_retention: Duration,
@@ -142,7 +144,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let _ = stop_tx.send(level);
         }
     });
-    let summary = Worker::new(db, cfg, kinds::builtin()).run(stop_rx).await?;
+    let summary = longjobs_worker::setup::full_worker(db, cfg, &args.replication)?
+        .run(stop_rx)
+        .await?;
     tracing::info!(
         completed = summary.completed,
         failed = summary.failed,

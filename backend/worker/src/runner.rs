@@ -42,11 +42,16 @@ pub struct Summary {
     pub handed_back: usize,
 }
 
+/// A task a worker runs every so often beside its jobs (e.g. reconciling domain rows).
+pub type PeriodicTask =
+    Arc<dyn Fn(Db) -> futures_util::future::BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
 /// A worker process's engine.
 pub struct Worker {
     db: Db,
     cfg: WorkerConfig,
     registry: Registry,
+    periodic: Vec<(String, Duration, PeriodicTask)>,
 }
 
 enum Outcome {
@@ -88,12 +93,28 @@ impl Shared {
 
 impl Worker {
     pub fn new(db: Db, cfg: WorkerConfig, registry: Registry) -> Self {
-        Worker { db, cfg, registry }
+        Worker {
+            db,
+            cfg,
+            registry,
+            periodic: Vec::new(),
+        }
+    }
+
+    /// Adds a task run every `every` for the life of the worker; failures are logged.
+    pub fn with_periodic(mut self, name: &str, every: Duration, task: PeriodicTask) -> Self {
+        self.periodic.push((name.to_string(), every, task));
+        self
     }
 
     /// Runs until `stop` leaves [`Shutdown::Running`], then stops as it asks.
     pub async fn run(self, mut stop: watch::Receiver<Shutdown>) -> anyhow::Result<Summary> {
-        let Worker { db, cfg, registry } = self;
+        let Worker {
+            db,
+            cfg,
+            registry,
+            periodic,
+        } = self;
         let now = clock::now();
         let queues_json = serde_json::to_string(
             &cfg.queues
@@ -144,6 +165,17 @@ impl Worker {
         background.spawn(prune_loop(shared.clone()));
         if let DbUrl::Postgres(url) = db.url() {
             background.spawn(listen_loop(shared.clone(), url.clone()));
+        }
+        for (name, every, task) in periodic {
+            let db = db.clone();
+            background.spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(e) = task(db.clone()).await {
+                        tracing::warn!(task = %name, error = %format!("{e:#}"), "periodic task failed");
+                    }
+                }
+            });
         }
         let mut producers = JoinSet::new();
         for (queue, concurrency) in &cfg.queues {

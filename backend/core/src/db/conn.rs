@@ -87,3 +87,27 @@ macro_rules! with_conn {
         }
     };
 }
+
+/// Runs `f` in one transaction on whichever backend `conn` holds; nested
+/// `Connection::transaction` calls inside become savepoints.
+pub fn transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    crate::with_conn!(conn, |c| AnsiTransactionManager::begin_transaction(c))?;
+    match f(conn) {
+        Ok(v) => {
+            crate::with_conn!(conn, |c| AnsiTransactionManager::commit_transaction(c))?;
+            Ok(v)
+        }
+        Err(e) => {
+            // The original error matters more than a failed rollback.
+            let _ = crate::with_conn!(conn, |c| AnsiTransactionManager::rollback_transaction(c));
+            Err(e)
+        }
+    }
+}

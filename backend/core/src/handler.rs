@@ -1,12 +1,12 @@
-//! The job kinds a worker can run: a handler, a retry policy and a time limit per kind.
+//! Job handlers: what a worker runs for each kind, with its retry policy and time limit.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Job;
+use crate::queue::RetryPolicy;
 use futures_util::future::BoxFuture;
-use longjobs_core::Job;
-use longjobs_core::queue::RetryPolicy;
 
 /// Default longest run of one attempt before it counts as failed.
 pub const DEFAULT_KIND_TIMEOUT: Duration = Duration::from_secs(60 * 60);

@@ -1,0 +1,66 @@
+//! Maintenance switches stored in the database, so every server and worker sees them at once.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::DbConn;
+use crate::schema::maintenance_flags;
+use crate::with_conn;
+
+/// Zenodo copies whose turn comes go to `deferred` instead of running.
+pub const DEFER_ZENODO: &str = "defer_zenodo";
+/// Merritt submissions whose turn comes go to `rejected_shutting_down`.
+pub const HOLD_MERRITT: &str = "hold_merritt";
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = maintenance_flags)]
+pub struct Flag {
+    pub name: String,
+    pub set_at: NaiveDateTime,
+    pub set_by: String,
+}
+
+/// The flag if it is on.
+pub fn get(conn: &mut DbConn, name: &str) -> QueryResult<Option<Flag>> {
+    with_conn!(conn, |c| maintenance_flags::table
+        .find(name)
+        .select(Flag::as_select())
+        .first(c)
+        .optional())
+}
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Flag>> {
+    with_conn!(conn, |c| maintenance_flags::table
+        .order(maintenance_flags::name.asc())
+        .select(Flag::as_select())
+        .load(c))
+}
+
+/// Turns a flag on; a flag already on keeps its original time and actor. Returns it.
+pub fn set(conn: &mut DbConn, name: &str, by: &str, now: NaiveDateTime) -> QueryResult<Flag> {
+    with_conn!(conn, |c| {
+        diesel::insert_into(maintenance_flags::table)
+            .values((
+                maintenance_flags::name.eq(name),
+                maintenance_flags::set_at.eq(now),
+                maintenance_flags::set_by.eq(by),
+            ))
+            .on_conflict(maintenance_flags::name)
+            .do_nothing()
+            .execute(c)?;
+        maintenance_flags::table
+            .find(name)
+            .select(Flag::as_select())
+            .first(c)
+    })
+}
+
+/// Turns a flag off; returns whether it was on.
+pub fn clear(conn: &mut DbConn, name: &str) -> QueryResult<bool> {
+    with_conn!(conn, |c| diesel::delete(
+        maintenance_flags::table.find(name)
+    )
+    .execute(c))
+    .map(|n| n > 0)
+}

@@ -1,0 +1,68 @@
+//! longjobs replication: Zenodo copies and Merritt submissions — their tables, the
+//! clients of both services, and the job handlers the worker runs.
+
+pub mod daily;
+pub mod maintenance;
+pub mod merritt;
+pub mod zenodo;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use longjobs_core::handler::Registry;
+use longjobs_core::queue::RetryPolicy;
+
+pub const QUEUE_ZENODO: &str = "zenodo";
+pub const QUEUE_MERRITT: &str = "merritt";
+pub const KIND_ZENODO_COPY: &str = "zenodo.copy";
+pub const KIND_MERRITT_SUBMIT: &str = "merritt.submit";
+pub const KIND_MERRITT_CHECK: &str = "merritt.check";
+pub const KIND_ZENODO_RETRY_ERRORS: &str = "zenodo.retry_errors";
+
+/// Default retry limit of the daily retry of copies in error.
+pub const DEFAULT_DAILY_RETRY_LIMIT: i32 = 4;
+
+/// Time limit of one Zenodo copy attempt (large files take long).
+pub const ZENODO_COPY_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Registers the replication kinds with their retry policies: 5xx and network errors of
+/// Zenodo are retried after 15 s, then longer.
+pub fn register(
+    registry: Registry,
+    zenodo: Arc<zenodo::ZenodoContext>,
+    merritt: Arc<merritt::MerrittContext>,
+    retry_base: Duration,
+    daily_retry_limit: i32,
+) -> Registry {
+    let zenodo_db = zenodo.db.clone();
+    let policy = RetryPolicy {
+        base: retry_base,
+        max: Duration::from_secs(60 * 60),
+        jitter: 0.1,
+    };
+    registry
+        .register_with(
+            KIND_ZENODO_COPY,
+            zenodo::replicate::handler(zenodo),
+            policy,
+            ZENODO_COPY_TIMEOUT,
+        )
+        .register_with(
+            KIND_MERRITT_SUBMIT,
+            merritt::submit::submit_handler(merritt.clone()),
+            policy,
+            Duration::from_secs(60 * 60),
+        )
+        .register_with(
+            KIND_MERRITT_CHECK,
+            merritt::submit::check_handler(merritt),
+            policy,
+            Duration::from_secs(10 * 60),
+        )
+        .register_with(
+            KIND_ZENODO_RETRY_ERRORS,
+            daily::handler(zenodo_db, daily_retry_limit),
+            policy,
+            Duration::from_secs(10 * 60),
+        )
+}

@@ -1,0 +1,123 @@
+//! The Merritt client: deposit a manifest with `object/update`, look an object up with
+//! `local_id_search`.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::model::SubmissionRequest;
+use crate::zenodo::client::error_chain;
+
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(120);
+
+#[derive(Debug, Clone)]
+pub struct MerrittConfig {
+    /// e.g. `https://merritt.cdlib.org`.
+    pub base_url: String,
+    pub collection: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+/// A failed call: `transient` when retrying may help.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct MerrittError {
+    pub transient: bool,
+    pub message: String,
+}
+
+pub struct MerrittClient {
+    pub http: reqwest::Client,
+    pub cfg: MerrittConfig,
+}
+
+impl MerrittClient {
+    fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cfg.user {
+            Some(u) => req.basic_auth(u, self.cfg.password.as_deref()),
+            None => req,
+        }
+    }
+
+    /// Deposits; returns the batch id Merritt gives.
+    pub async fn submit(&self, doi: &str, req: &SubmissionRequest) -> Result<String, MerrittError> {
+        let manifest = reqwest::multipart::Part::text(req.manifest())
+            .file_name("manifest.checkm")
+            .mime_str("text/plain")
+            .map_err(|e| MerrittError {
+                transient: false,
+                message: e.to_string(),
+            })?;
+        let form = reqwest::multipart::Form::new()
+            .part("file", manifest)
+            .text("profile", req.profile.clone())
+            .text("localIdentifier", doi.to_string())
+            .text("submitter", req.submitter.clone())
+            .text("responseForm", "json");
+        let url = format!("{}/object/update", self.cfg.base_url.trim_end_matches('/'));
+        let resp = self
+            .auth(self.http.post(&url).multipart(form).timeout(CALL_TIMEOUT))
+            .send()
+            .await
+            .map_err(|e| MerrittError {
+                transient: true,
+                message: format!("POST {url}: network error: {}", error_chain(&e)),
+            })?;
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(MerrittError {
+                transient: status.is_server_error(),
+                message: format!(
+                    "POST {url} answered {}: {}",
+                    status.as_u16(),
+                    longjobs_core::job::truncate(text, 1000)
+                ),
+            });
+        }
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(v["bat:batchState"]["bat:batchID"]
+            .as_str()
+            .unwrap_or("unknown")
+            .to_string())
+    }
+
+    /// The object's ark once Merritt shows it, `None` before.
+    pub async fn find(&self, doi: &str) -> Result<Option<String>, MerrittError> {
+        let url = format!(
+            "{}/api/{}/local_id_search",
+            self.cfg.base_url.trim_end_matches('/'),
+            self.cfg.collection
+        );
+        let resp = self
+            .auth(
+                self.http
+                    .get(&url)
+                    .query(&[("terms", doi)])
+                    .timeout(CALL_TIMEOUT),
+            )
+            .send()
+            .await
+            .map_err(|e| MerrittError {
+                transient: true,
+                message: format!("GET {url}: network error: {}", error_chain(&e)),
+            })?;
+        let status = resp.status();
+        if status.as_u16() == 404 {
+            return Ok(None);
+        }
+        let text = resp.text().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(MerrittError {
+                transient: status.is_server_error(),
+                message: format!("GET {url} answered {}: {text}", status.as_u16()),
+            });
+        }
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok(v["ark"]
+            .as_str()
+            .filter(|a| !a.is_empty())
+            .map(str::to_string))
+    }
+}

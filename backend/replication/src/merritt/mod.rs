@@ -1,0 +1,10 @@
+//! Merritt submissions: model, storage, the ingest client and the submit and check jobs.
+
+pub mod client;
+pub mod model;
+pub mod store;
+pub mod submit;
+
+pub use client::{MerrittClient, MerrittConfig};
+pub use model::{MerrittFile, StateEntry, Submission, SubmissionRequest, SubmissionState};
+pub use submit::MerrittContext;

@@ -1,0 +1,234 @@
+//! All SQL about Merritt submissions: creation with its job, the append-only state
+//! history (each entry stamped with the writing host), listing, restart and resend.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use longjobs_core::db::{DbConn, transaction};
+use longjobs_core::job::{Job, JobState};
+use longjobs_core::queue::{self, EnqueueRequest};
+use longjobs_core::schema::{jobs, merritt_submission_states, merritt_submissions};
+use longjobs_core::{JobId, clock, with_conn};
+
+use super::model::{StateEntry, Submission, SubmissionRequest, SubmissionState};
+use crate::{KIND_MERRITT_CHECK, KIND_MERRITT_SUBMIT, QUEUE_MERRITT};
+
+/// Attempts a submission's deposit gets.
+pub const SUBMIT_MAX_ATTEMPTS: i32 = 5;
+
+pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Submission>> {
+    with_conn!(conn, |c| merritt_submissions::table
+        .find(id)
+        .select(Submission::as_select())
+        .first(c)
+        .optional())
+}
+
+fn submit_job(s: &Submission) -> EnqueueRequest {
+    EnqueueRequest::new(QUEUE_MERRITT, KIND_MERRITT_SUBMIT)
+        .payload(serde_json::json!({ "submission_id": s.id }))
+        .max_attempts(SUBMIT_MAX_ATTEMPTS)
+        .ordering_key(format!("merritt:{}", s.resource_id))
+        .unique_key(format!("merritt.submit:{}", s.id))
+}
+
+/// The checker job for a submission, first run at `at`.
+pub fn check_job(submission_id: i64, at: NaiveDateTime) -> EnqueueRequest {
+    EnqueueRequest::new(QUEUE_MERRITT, KIND_MERRITT_CHECK)
+        .payload(serde_json::json!({ "submission_id": submission_id }))
+        .max_attempts(20)
+        .run_at(at)
+        .unique_key(format!("merritt.check:{submission_id}"))
+}
+
+/// Records a submission and its job in one transaction.
+pub fn create(
+    conn: &mut DbConn,
+    resource_id: i64,
+    identifier: &str,
+    request: &SubmissionRequest,
+    host: &str,
+) -> QueryResult<(Submission, Job)> {
+    let now = clock::now();
+    let body = serde_json::to_string(request).unwrap_or_default();
+    transaction(conn, |conn| {
+        let sub: Submission = with_conn!(conn, |c| {
+            diesel::insert_into(merritt_submissions::table)
+                .values((
+                    merritt_submissions::resource_id.eq(resource_id),
+                    merritt_submissions::identifier.eq(identifier),
+                    merritt_submissions::request.eq(&body),
+                    merritt_submissions::state.eq(SubmissionState::Enqueued),
+                    merritt_submissions::host.eq(host),
+                    merritt_submissions::created_at.eq(now),
+                    merritt_submissions::updated_at.eq(now),
+                ))
+                .execute(c)?;
+            merritt_submissions::table
+                .order(merritt_submissions::id.desc())
+                .filter(merritt_submissions::resource_id.eq(resource_id))
+                .select(Submission::as_select())
+                .first(c)
+        })?;
+        let job = queue::enqueue(conn, &submit_job(&sub))?.job;
+        record(
+            conn,
+            sub.id,
+            SubmissionState::Enqueued,
+            host,
+            Some("submitted"),
+            None,
+            Some(job.id),
+        )?;
+        Ok((
+            Submission {
+                job_id: Some(job.id.0),
+                ..sub
+            },
+            job,
+        ))
+    })
+}
+
+/// Appends a history entry and makes it the current state.
+pub fn record(
+    conn: &mut DbConn,
+    id: i64,
+    state: SubmissionState,
+    host: &str,
+    note: Option<&str>,
+    last_error: Option<&str>,
+    job: Option<JobId>,
+) -> QueryResult<()> {
+    let now = clock::now();
+    with_conn!(conn, |c| {
+        diesel::insert_into(merritt_submission_states::table)
+            .values((
+                merritt_submission_states::submission_id.eq(id),
+                merritt_submission_states::state.eq(state),
+                merritt_submission_states::host.eq(host),
+                merritt_submission_states::note.eq(note),
+                merritt_submission_states::at.eq(now),
+            ))
+            .execute(c)?;
+        diesel::update(merritt_submissions::table.find(id))
+            .set((
+                merritt_submissions::state.eq(state),
+                merritt_submissions::host.eq(host),
+                merritt_submissions::last_error.eq(last_error),
+                merritt_submissions::updated_at.eq(now),
+            ))
+            .execute(c)?;
+        if let Some(j) = job {
+            diesel::update(merritt_submissions::table.find(id))
+                .set(merritt_submissions::job_id.eq(Some(j.0)))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn set_ark(conn: &mut DbConn, id: i64, ark: &str) -> QueryResult<()> {
+    with_conn!(conn, |c| diesel::update(
+        merritt_submissions::table.find(id)
+    )
+    .set(merritt_submissions::ark.eq(Some(ark)))
+    .execute(c))?;
+    Ok(())
+}
+
+pub fn history(conn: &mut DbConn, id: i64) -> QueryResult<Vec<StateEntry>> {
+    with_conn!(conn, |c| merritt_submission_states::table
+        .filter(merritt_submission_states::submission_id.eq(id))
+        .order(merritt_submission_states::id.asc())
+        .select(StateEntry::as_select())
+        .load(c))
+}
+
+/// Submissions newest first, optionally in some states.
+pub fn list(
+    conn: &mut DbConn,
+    states: &[SubmissionState],
+    limit: i64,
+) -> QueryResult<Vec<Submission>> {
+    with_conn!(conn, |c| {
+        let mut q = merritt_submissions::table.into_boxed();
+        if !states.is_empty() {
+            q = q.filter(merritt_submissions::state.eq_any(states.to_vec()));
+        }
+        q.order(merritt_submissions::id.desc())
+            .limit(limit)
+            .select(Submission::as_select())
+            .load(c)
+    })
+}
+
+pub fn count_in(conn: &mut DbConn, states: &[SubmissionState]) -> QueryResult<i64> {
+    with_conn!(conn, |c| merritt_submissions::table
+        .filter(merritt_submissions::state.eq_any(states.to_vec()))
+        .count()
+        .get_result(c))
+}
+
+pub fn count_since(
+    conn: &mut DbConn,
+    state: SubmissionState,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    with_conn!(conn, |c| merritt_submissions::table
+        .filter(merritt_submissions::state.eq(state))
+        .filter(merritt_submissions::updated_at.ge(since))
+        .count()
+        .get_result(c))
+}
+
+fn job_is_live(conn: &mut DbConn, job_id: Option<i64>) -> QueryResult<bool> {
+    let Some(id) = job_id else { return Ok(false) };
+    let st: Option<JobState> = with_conn!(conn, |c| jobs::table
+        .find(JobId(id))
+        .select(jobs::state)
+        .first(c)
+        .optional())?;
+    Ok(st.is_some_and(|s| JobState::LIVE.contains(&s)))
+}
+
+/// Puts submissions back in the work queue (from any host: no hostname matters). Only
+/// submissions in `from` states without a live job move. Returns the ids moved.
+pub fn requeue(
+    conn: &mut DbConn,
+    ids: Option<&[i64]>,
+    from: &[SubmissionState],
+    actor: &str,
+    host: &str,
+) -> QueryResult<Vec<i64>> {
+    transaction(conn, |conn| {
+        let candidates: Vec<Submission> = with_conn!(conn, |c| {
+            let mut q = merritt_submissions::table
+                .filter(merritt_submissions::state.eq_any(from.to_vec()))
+                .into_boxed();
+            if let Some(ids) = ids {
+                q = q.filter(merritt_submissions::id.eq_any(ids.to_vec()));
+            }
+            q.order(merritt_submissions::id.asc())
+                .select(Submission::as_select())
+                .load(c)
+        })?;
+        let mut moved = Vec::new();
+        for s in candidates {
+            if job_is_live(conn, s.job_id)? {
+                continue;
+            }
+            let job = queue::enqueue(conn, &submit_job(&s))?.job;
+            record(
+                conn,
+                s.id,
+                SubmissionState::Enqueued,
+                host,
+                Some(&format!("requeued by {actor}")),
+                None,
+                Some(job.id),
+            )?;
+            moved.push(s.id);
+        }
+        Ok(moved)
+    })
+}

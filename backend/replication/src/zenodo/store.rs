@@ -1,0 +1,573 @@
+//! All SQL about Zenodo copies: creating them with their job, state changes, the capped
+//! request log, ordering checks, and the operator actions (resend, chain, reset stalled).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use longjobs_core::db::{DbConn, transaction};
+use longjobs_core::job::{Job, JobId, JobState};
+use longjobs_core::queue::{self, Action, EnqueueRequest};
+use longjobs_core::schema::{jobs, zenodo_copies, zenodo_copy_log};
+use longjobs_core::{clock, with_conn};
+
+use super::model::{CopyRequest, CopyState, CopyType, LogLine, ZenodoCopy};
+use crate::{KIND_ZENODO_COPY, QUEUE_ZENODO};
+
+/// Lines kept per copy's log; older ones are dropped.
+pub const LOG_LINES_KEPT: i64 = 500;
+/// Longest log line kept.
+pub const LOG_LINE_MAX: usize = 4_000;
+/// Attempts a copy's job gets (network errors and 5xx answers are retried).
+pub const COPY_MAX_ATTEMPTS: i32 = 5;
+
+/// Why an operator action was refused, in words for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("prerequisite: copy #{0} of the same identifier and type is {1}; send it first")]
+    Prerequisite(i64, CopyState),
+    #[error("in runner: job #{0} for this copy is still {1}")]
+    InRunner(i64, JobState),
+    #[error("already finished")]
+    Finished,
+    #[error("there is no copy #{0}")]
+    NotFound(i64),
+    #[error("a {1} copy of resource {0} already exists (copy #{2})")]
+    Duplicate(i64, CopyType, i64),
+}
+
+/// Errors of store functions that may refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<ZenodoCopy>> {
+    with_conn!(conn, |c| zenodo_copies::table
+        .find(id)
+        .select(ZenodoCopy::as_select())
+        .first(c)
+        .optional())
+}
+
+fn job_request(copy: &ZenodoCopy) -> EnqueueRequest {
+    EnqueueRequest::new(QUEUE_ZENODO, KIND_ZENODO_COPY)
+        .payload(serde_json::json!({ "copy_id": copy.id }))
+        .priority(copy.copy_type.priority())
+        .max_attempts(COPY_MAX_ATTEMPTS)
+        .ordering_key(copy.ordering_key())
+        .unique_key(format!("zenodo.copy:{}", copy.id))
+}
+
+/// Creates a copy and its job in one transaction.
+pub fn create(
+    conn: &mut DbConn,
+    identifier: &str,
+    resource_id: i64,
+    copy_type: CopyType,
+    request: &CopyRequest,
+) -> Result<(ZenodoCopy, Job), StoreError> {
+    let now = clock::now();
+    let size: i64 = request.files.iter().map(|f| f.size).sum();
+    let body = serde_json::to_string(request).unwrap_or_default();
+    transaction(conn, |conn| {
+        let existing: Option<i64> = with_conn!(conn, |c| zenodo_copies::table
+            .filter(zenodo_copies::resource_id.eq(resource_id))
+            .filter(zenodo_copies::copy_type.eq(copy_type))
+            .select(zenodo_copies::id)
+            .first(c)
+            .optional())?;
+        if let Some(id) = existing {
+            return Err(Refusal::Duplicate(resource_id, copy_type, id).into());
+        }
+        let copy: ZenodoCopy = with_conn!(conn, |c| {
+            diesel::insert_into(zenodo_copies::table)
+                .values((
+                    zenodo_copies::identifier.eq(identifier),
+                    zenodo_copies::resource_id.eq(resource_id),
+                    zenodo_copies::copy_type.eq(copy_type),
+                    zenodo_copies::state.eq(CopyState::Enqueued),
+                    zenodo_copies::retries.eq(0),
+                    zenodo_copies::size.eq(size),
+                    zenodo_copies::request.eq(&body),
+                    zenodo_copies::created_at.eq(now),
+                    zenodo_copies::updated_at.eq(now),
+                ))
+                .execute(c)?;
+            zenodo_copies::table
+                .filter(zenodo_copies::resource_id.eq(resource_id))
+                .filter(zenodo_copies::copy_type.eq(copy_type))
+                .select(ZenodoCopy::as_select())
+                .first(c)
+        })?;
+        let job = queue::enqueue(conn, &job_request(&copy))?.job;
+        link_job(conn, copy.id, job.id, CopyState::Enqueued, None)?;
+        log(
+            conn,
+            copy.id,
+            "INFO",
+            &format!("copy requested; job #{} enqueued", job.id),
+        )?;
+        Ok((
+            ZenodoCopy {
+                job_id: Some(job.id.0),
+                ..copy
+            },
+            job,
+        ))
+    })
+}
+
+fn link_job(
+    conn: &mut DbConn,
+    copy_id: i64,
+    job: JobId,
+    state: CopyState,
+    note: Option<&str>,
+) -> QueryResult<()> {
+    let now = clock::now();
+    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(copy_id))
+        .set((
+            zenodo_copies::job_id.eq(Some(job.0)),
+            zenodo_copies::state.eq(state),
+            zenodo_copies::note.eq(note),
+            zenodo_copies::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Appends a log line (access tokens redacted, long lines cut) and drops the oldest beyond
+/// [`LOG_LINES_KEPT`].
+pub fn log(conn: &mut DbConn, copy_id: i64, kind: &str, message: &str) -> QueryResult<()> {
+    let message = longjobs_core::job::truncate(redact(message), LOG_LINE_MAX);
+    let now = clock::now();
+    with_conn!(conn, |c| {
+        diesel::insert_into(zenodo_copy_log::table)
+            .values((
+                zenodo_copy_log::copy_id.eq(copy_id),
+                zenodo_copy_log::at.eq(now),
+                zenodo_copy_log::kind.eq(kind),
+                zenodo_copy_log::message.eq(&message),
+            ))
+            .execute(c)?;
+        let cutoff: Option<i64> = zenodo_copy_log::table
+            .filter(zenodo_copy_log::copy_id.eq(copy_id))
+            .order(zenodo_copy_log::id.desc())
+            .offset(LOG_LINES_KEPT)
+            .select(zenodo_copy_log::id)
+            .first(c)
+            .optional()?;
+        if let Some(cutoff) = cutoff {
+            diesel::delete(
+                zenodo_copy_log::table
+                    .filter(zenodo_copy_log::copy_id.eq(copy_id))
+                    .filter(zenodo_copy_log::id.le(cutoff)),
+            )
+            .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// Replaces the value of every `access_token=` in `s` with `***`.
+pub fn redact(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("access_token=") {
+        let (head, tail) = rest.split_at(i + "access_token=".len());
+        out.push_str(head);
+        out.push_str("***");
+        let end = tail
+            .find(|c: char| c == '&' || c == '"' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn log_lines(conn: &mut DbConn, copy_id: i64) -> QueryResult<Vec<LogLine>> {
+    with_conn!(conn, |c| zenodo_copy_log::table
+        .filter(zenodo_copy_log::copy_id.eq(copy_id))
+        .order(zenodo_copy_log::id.asc())
+        .select(LogLine::as_select())
+        .load(c))
+}
+
+/// Moves a copy to `state` with a note and (for errors) the error.
+pub fn set_state(
+    conn: &mut DbConn,
+    id: i64,
+    state: CopyState,
+    note: Option<&str>,
+    last_error: Option<&str>,
+) -> QueryResult<()> {
+    let now = clock::now();
+    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+        .set((
+            zenodo_copies::state.eq(state),
+            zenodo_copies::note.eq(note),
+            zenodo_copies::last_error.eq(last_error),
+            zenodo_copies::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Marks the start of a real attempt: `replicating`, retries + 1.
+pub fn start_attempt(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    let now = clock::now();
+    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+        .set((
+            zenodo_copies::state.eq(CopyState::Replicating),
+            zenodo_copies::retries.eq(zenodo_copies::retries + 1),
+            zenodo_copies::note.eq(None::<String>),
+            zenodo_copies::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Records the deposition a copy uses (kept across retries so they reuse it).
+pub fn set_deposition(
+    conn: &mut DbConn,
+    id: i64,
+    deposition_id: i64,
+    software_doi: Option<&str>,
+    conceptrecid: Option<&str>,
+) -> QueryResult<()> {
+    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+        .set((
+            zenodo_copies::deposition_id.eq(Some(deposition_id)),
+            zenodo_copies::software_doi.eq(software_doi),
+            zenodo_copies::conceptrecid.eq(conceptrecid),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// The copies of the same identifier and copy-type group, oldest first.
+pub fn group_of(conn: &mut DbConn, copy: &ZenodoCopy) -> QueryResult<Vec<ZenodoCopy>> {
+    let types = copy.copy_type.group_types().to_vec();
+    let identifier = copy.identifier.clone();
+    with_conn!(conn, |c| zenodo_copies::table
+        .filter(zenodo_copies::identifier.eq(&identifier))
+        .filter(zenodo_copies::copy_type.eq_any(&types))
+        .order(zenodo_copies::id.asc())
+        .select(ZenodoCopy::as_select())
+        .load(c))
+}
+
+/// The earliest unfinished copy before `copy` in its group: what it waits on.
+pub fn blocking_predecessor(
+    conn: &mut DbConn,
+    copy: &ZenodoCopy,
+) -> QueryResult<Option<ZenodoCopy>> {
+    Ok(group_of(conn, copy)?
+        .into_iter()
+        .find(|c| c.id < copy.id && c.state != CopyState::Finished))
+}
+
+/// The newest finished copy before `copy` in its group that has a deposition.
+pub fn previous_deposition(
+    conn: &mut DbConn,
+    copy: &ZenodoCopy,
+) -> QueryResult<Option<ZenodoCopy>> {
+    Ok(group_of(conn, copy)?
+        .into_iter()
+        .filter(|c| c.id < copy.id && c.state == CopyState::Finished && c.deposition_id.is_some())
+        .next_back())
+}
+
+fn job_state(conn: &mut DbConn, job_id: Option<i64>) -> QueryResult<Option<JobState>> {
+    let Some(id) = job_id else { return Ok(None) };
+    with_conn!(conn, |c| jobs::table
+        .find(JobId(id))
+        .select(jobs::state)
+        .first(c)
+        .optional())
+}
+
+/// Puts `from` and every later unfinished copy of its group back in the work queue, in
+/// id order: each gets a job (the old one retried when it still exists and is not live for
+/// the first; replaced otherwise), so job ids follow copy ids and the ordering key keeps
+/// them in order. Returns the copies requeued.
+pub fn requeue_from(
+    conn: &mut DbConn,
+    from: &ZenodoCopy,
+    actor: &str,
+    note: &str,
+) -> QueryResult<Vec<i64>> {
+    let group = group_of(conn, from)?;
+    let mut requeued = Vec::new();
+    let now = clock::now();
+    for copy in group
+        .iter()
+        .filter(|c| c.id >= from.id && c.state != CopyState::Finished)
+    {
+        // Replace any live job so the new jobs' ids follow copy order.
+        if let Some(old) = copy.job_id {
+            let old_state = job_state(conn, Some(old))?;
+            if old_state.is_some_and(|s| JobState::LIVE.contains(&s) && s != JobState::Running) {
+                queue::apply_action(conn, Action::Cancel, &[JobId(old)], actor, now)?;
+            }
+        }
+        let job = queue::enqueue(conn, &job_request(copy))?;
+        link_job(conn, copy.id, job.job.id, CopyState::Enqueued, Some(note))?;
+        log(
+            conn,
+            copy.id,
+            "INFO",
+            &format!("{note}; job #{}", job.job.id),
+        )?;
+        requeued.push(copy.id);
+    }
+    Ok(requeued)
+}
+
+/// Resends one copy, unless an earlier copy of its group is unfinished or its job is live.
+pub fn resend(conn: &mut DbConn, id: i64, actor: &str) -> Result<Vec<i64>, StoreError> {
+    transaction(conn, |conn| {
+        let copy = get(conn, id)?.ok_or(Refusal::NotFound(id))?;
+        if copy.state == CopyState::Finished {
+            return Err(Refusal::Finished.into());
+        }
+        if let Some(p) = blocking_predecessor(conn, &copy)? {
+            return Err(Refusal::Prerequisite(p.id, p.state).into());
+        }
+        if let Some(s) = job_state(conn, copy.job_id)?
+            && JobState::LIVE.contains(&s)
+        {
+            return Err(Refusal::InRunner(copy.job_id.unwrap_or_default(), s).into());
+        }
+        Ok(requeue_from(
+            conn,
+            &copy,
+            actor,
+            &format!("resent by {actor}"),
+        )?)
+    })
+}
+
+/// Resends every unfinished copy of an identifier, each group from its first unfinished
+/// copy, in order. Returns the copies requeued.
+pub fn resend_chain(conn: &mut DbConn, identifier: &str, actor: &str) -> QueryResult<Vec<i64>> {
+    transaction(conn, |conn| {
+        let all = for_identifier(conn, identifier)?;
+        let mut done = Vec::new();
+        for group in ["data", "software", "supp"] {
+            if let Some(first) = all
+                .iter()
+                .find(|c| c.copy_type.group() == group && c.state != CopyState::Finished)
+            {
+                done.extend(requeue_from(
+                    conn,
+                    first,
+                    actor,
+                    &format!("chain resent by {actor}"),
+                )?);
+            }
+        }
+        Ok(done)
+    })
+}
+
+pub fn for_identifier(conn: &mut DbConn, identifier: &str) -> QueryResult<Vec<ZenodoCopy>> {
+    with_conn!(conn, |c| zenodo_copies::table
+        .filter(zenodo_copies::identifier.eq(identifier))
+        .order(zenodo_copies::id.asc())
+        .select(ZenodoCopy::as_select())
+        .load(c))
+}
+
+/// Unfinished copies (enqueued, replicating) with no live job → `error`. Linked by job id,
+/// never by text. Returns the copies reset.
+pub fn reset_stalled(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
+    transaction(conn, |conn| {
+        let candidates: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+            .filter(zenodo_copies::state.eq_any([CopyState::Enqueued, CopyState::Replicating]))
+            .select(ZenodoCopy::as_select())
+            .load(c))?;
+        let mut reset = Vec::new();
+        for copy in candidates {
+            let js = job_state(conn, copy.job_id)?;
+            if js.is_some_and(|s| JobState::LIVE.contains(&s)) {
+                continue;
+            }
+            let why = match (copy.job_id, js) {
+                (Some(j), Some(s)) => format!("reset by {actor}: job #{j} is {s}"),
+                (Some(j), None) => format!("reset by {actor}: job #{j} no longer exists"),
+                (None, _) => format!("reset by {actor}: no job"),
+            };
+            set_state(
+                conn,
+                copy.id,
+                CopyState::Error,
+                Some(&why),
+                copy.last_error.as_deref().or(Some("stalled")),
+            )?;
+            log(conn, copy.id, "INFO", &why)?;
+            reset.push(copy.id);
+        }
+        Ok(reset)
+    })
+}
+
+/// Copies left `replicating` by a job that is no longer running (its worker died or was
+/// stopped): back to `enqueued` when the job will run again, else `error`.
+pub fn reconcile(conn: &mut DbConn) -> QueryResult<usize> {
+    let stuck: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+        .filter(zenodo_copies::state.eq(CopyState::Replicating))
+        .select(ZenodoCopy::as_select())
+        .load(c))?;
+    let mut fixed = 0;
+    for copy in stuck {
+        match job_state(conn, copy.job_id)? {
+            Some(JobState::Running) => {}
+            Some(s) if JobState::LIVE.contains(&s) => {
+                set_state(
+                    conn,
+                    copy.id,
+                    CopyState::Enqueued,
+                    Some("interrupted (worker stopped or lost); will run again"),
+                    copy.last_error.as_deref(),
+                )?;
+                fixed += 1;
+            }
+            other => {
+                let why = match other {
+                    Some(s) => format!("its job ended as {s} without finishing the copy"),
+                    None => "its job no longer exists".to_string(),
+                };
+                set_state(conn, copy.id, CopyState::Error, Some(&why), Some(&why))?;
+                log(conn, copy.id, "ERROR", &why)?;
+                fixed += 1;
+            }
+        }
+    }
+    Ok(fixed)
+}
+
+/// The daily retry: every group with a copy in error below `limit` retries is resent
+/// from that copy. Returns the copies requeued.
+pub fn retry_errors(conn: &mut DbConn, limit: i32) -> QueryResult<Vec<i64>> {
+    transaction(conn, |conn| {
+        let errored: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+            .filter(zenodo_copies::state.eq(CopyState::Error))
+            .filter(zenodo_copies::retries.lt(limit))
+            .order(zenodo_copies::id.asc())
+            .select(ZenodoCopy::as_select())
+            .load(c))?;
+        let mut seen: HashMap<String, ()> = HashMap::new();
+        let mut out = Vec::new();
+        for copy in errored {
+            if seen.insert(copy.ordering_key(), ()).is_some() {
+                continue;
+            }
+            let first = blocking_predecessor(conn, &copy)?.unwrap_or(copy);
+            if first.state == CopyState::Error && first.retries >= limit {
+                continue;
+            }
+            if job_state(conn, first.job_id)?.is_some_and(|s| JobState::LIVE.contains(&s)) {
+                continue;
+            }
+            out.extend(requeue_from(
+                conn,
+                &first,
+                "daily retry",
+                "daily retry of copies in error",
+            )?);
+        }
+        Ok(out)
+    })
+}
+
+/// Filters for listing copies.
+#[derive(Debug, Clone, Default)]
+pub struct CopyFilter {
+    pub identifier: Option<String>,
+    pub states: Vec<CopyState>,
+    pub copy_types: Vec<CopyType>,
+    pub resource_id: Option<i64>,
+    pub limit: i64,
+    pub before_id: Option<i64>,
+}
+
+/// Copies newest first.
+pub fn list(conn: &mut DbConn, f: &CopyFilter) -> QueryResult<Vec<ZenodoCopy>> {
+    with_conn!(conn, |c| {
+        let mut q = zenodo_copies::table.into_boxed();
+        if let Some(i) = &f.identifier {
+            q = q.filter(zenodo_copies::identifier.eq(i.clone()));
+        }
+        if !f.states.is_empty() {
+            q = q.filter(zenodo_copies::state.eq_any(f.states.clone()));
+        }
+        if !f.copy_types.is_empty() {
+            q = q.filter(zenodo_copies::copy_type.eq_any(f.copy_types.clone()));
+        }
+        if let Some(r) = f.resource_id {
+            q = q.filter(zenodo_copies::resource_id.eq(r));
+        }
+        if let Some(b) = f.before_id {
+            q = q.filter(zenodo_copies::id.lt(b));
+        }
+        q.order(zenodo_copies::id.desc())
+            .limit(f.limit)
+            .select(ZenodoCopy::as_select())
+            .load(c)
+    })
+}
+
+/// For each unfinished copy of `copies`, the copy it waits on, if any.
+pub fn waiting_on(conn: &mut DbConn, copies: &[ZenodoCopy]) -> QueryResult<HashMap<i64, i64>> {
+    let mut out = HashMap::new();
+    let mut groups: HashMap<String, Vec<ZenodoCopy>> = HashMap::new();
+    for copy in copies.iter().filter(|c| c.state != CopyState::Finished) {
+        let key = copy.ordering_key();
+        if !groups.contains_key(&key) {
+            groups.insert(key.clone(), group_of(conn, copy)?);
+        }
+        if let Some(p) = groups[&key]
+            .iter()
+            .find(|c| c.id < copy.id && c.state != CopyState::Finished)
+        {
+            out.insert(copy.id, p.id);
+        }
+    }
+    Ok(out)
+}
+
+/// Counts per state, for status and the console.
+pub fn state_counts(conn: &mut DbConn) -> QueryResult<Vec<(CopyState, i64)>> {
+    with_conn!(conn, |c| zenodo_copies::table
+        .group_by(zenodo_copies::state)
+        .select((zenodo_copies::state, diesel::dsl::count_star()))
+        .load(c))
+}
+
+/// Copies updated since `since` in `state` (the status script's "replicating in 7 days").
+pub fn count_since(conn: &mut DbConn, state: CopyState, since: NaiveDateTime) -> QueryResult<i64> {
+    with_conn!(conn, |c| zenodo_copies::table
+        .filter(zenodo_copies::state.eq(state))
+        .filter(zenodo_copies::updated_at.ge(since))
+        .count()
+        .get_result(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn access_tokens_never_reach_the_log() {
+        assert_eq!(
+            redact("PUT http://z/api/files/b/x?access_token=s3cret&a=1 \"access_token=abc\""),
+            "PUT http://z/api/files/b/x?access_token=***&a=1 \"access_token=***\""
+        );
+    }
+}

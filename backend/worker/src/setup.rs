@@ -1,0 +1,131 @@
+//! A worker with everything longjobs runs: the built-in kinds, Zenodo and Merritt jobs,
+//! and the periodic tasks that keep copies honest (reconcile, daily retry).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use longjobs_core::Db;
+use longjobs_core::clock::parse_duration;
+use longjobs_replication::merritt::{MerrittConfig, MerrittContext};
+use longjobs_replication::zenodo::{ZenodoConfig, ZenodoContext};
+use longjobs_replication::{DEFAULT_DAILY_RETRY_LIMIT, daily, zenodo};
+
+use crate::config::{WorkerConfig, hostname};
+use crate::{Worker, kinds};
+
+/// How often copies left `replicating` by a stopped or lost job are put right.
+pub const RECONCILE_EVERY: Duration = Duration::from_secs(10);
+/// How often a worker checks whether today's daily retry was scheduled.
+pub const DAILY_CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// Where the remote services are, and the replication timings.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReplicationSettings {
+    /// Zenodo's base URL (the API is under /api); the default is the local simulator.
+    #[arg(
+        long,
+        env = "LONGJOBS_ZENODO_URL",
+        default_value = "http://127.0.0.1:8089/zenodo"
+    )]
+    pub zenodo_url: String,
+    /// Zenodo access token.
+    #[arg(
+        long,
+        env = "LONGJOBS_ZENODO_TOKEN",
+        default_value = "sim-token",
+        hide_env_values = true
+    )]
+    pub zenodo_token: String,
+    /// Merritt's base URL; the default is the local simulator.
+    #[arg(
+        long,
+        env = "LONGJOBS_MERRITT_URL",
+        default_value = "http://127.0.0.1:8089/merritt"
+    )]
+    pub merritt_url: String,
+    /// Merritt collection searched for deposited objects.
+    #[arg(long, env = "LONGJOBS_MERRITT_COLLECTION", default_value = "dryad")]
+    pub merritt_collection: String,
+    #[arg(long, env = "LONGJOBS_MERRITT_USER")]
+    pub merritt_user: Option<String>,
+    #[arg(long, env = "LONGJOBS_MERRITT_PASSWORD", hide_env_values = true)]
+    pub merritt_password: Option<String>,
+    /// How often the completion checker looks for a deposited object.
+    #[arg(long, env = "LONGJOBS_MERRITT_CHECK_INTERVAL", value_parser = parse_duration, default_value = "10s")]
+    pub merritt_check_interval: Duration,
+    /// How long an object may take to appear before the submission is an error.
+    #[arg(long, env = "LONGJOBS_MERRITT_CHECK_TIMEOUT", value_parser = parse_duration, default_value = "1d")]
+    pub merritt_check_timeout: Duration,
+    /// First retry delay after a Zenodo or Merritt failure (doubles after).
+    #[arg(long, env = "LONGJOBS_REMOTE_RETRY_BASE", value_parser = parse_duration, default_value = "15s")]
+    pub remote_retry_base: Duration,
+    /// The daily retry resends copies in error with fewer retries than this.
+    #[arg(long, env = "LONGJOBS_DAILY_RETRY_LIMIT", default_value_t = DEFAULT_DAILY_RETRY_LIMIT)]
+    pub daily_retry_limit: i32,
+}
+
+/// The worker `longjobs-worker` runs.
+pub fn full_worker(db: Db, cfg: WorkerConfig, s: &ReplicationSettings) -> anyhow::Result<Worker> {
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(30))
+        .user_agent(concat!("longjobs/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let zen = Arc::new(ZenodoContext {
+        db: db.clone(),
+        http: http.clone(),
+        config: ZenodoConfig {
+            base_url: s.zenodo_url.clone(),
+            token: s.zenodo_token.clone(),
+        },
+    });
+    let mer = Arc::new(MerrittContext {
+        db: db.clone(),
+        http,
+        config: MerrittConfig {
+            base_url: s.merritt_url.clone(),
+            collection: s.merritt_collection.clone(),
+            user: s.merritt_user.clone(),
+            password: s.merritt_password.clone(),
+        },
+        check_interval: s.merritt_check_interval,
+        check_timeout: s.merritt_check_timeout,
+        host: hostname(),
+    });
+    let registry = longjobs_replication::register(
+        kinds::builtin(),
+        zen,
+        mer,
+        s.remote_retry_base,
+        s.daily_retry_limit,
+    );
+    Ok(Worker::new(db, cfg, registry)
+        .with_periodic(
+            "reconcile zenodo copies",
+            RECONCILE_EVERY,
+            Arc::new(|db: Db| {
+                Box::pin(async move {
+                    let n = db.run(zenodo::store::reconcile).await?;
+                    if n > 0 {
+                        tracing::warn!(
+                            copies = n,
+                            "put right copies left replicating by a stopped job"
+                        );
+                    }
+                    Ok(())
+                })
+            }),
+        )
+        .with_periodic(
+            "schedule the daily retry",
+            DAILY_CHECK_EVERY,
+            Arc::new(|db: Db| {
+                Box::pin(async move {
+                    let today = chrono::Utc::now().date_naive();
+                    if db.run(move |c| daily::schedule(c, today)).await? {
+                        tracing::info!(%today, "scheduled the daily retry of copies in error");
+                    }
+                    Ok(())
+                })
+            }),
+        ))
+}
