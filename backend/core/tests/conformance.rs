@@ -700,7 +700,13 @@ async fn a_refused_postgres_connection_is_reported_as_itself() {
         .await
         .err()
         .expect("no server on port 1");
-    let msg = err.to_string();
+    // The message with its causes, as the binaries print it.
+    let mut msg = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
     assert!(err.is_unavailable(), "{msg}");
     assert!(
         msg.contains("127.0.0.1") && msg.to_lowercase().contains("refused"),
