@@ -5,14 +5,18 @@ pub mod auth;
 pub mod enums;
 pub mod health;
 pub mod jobs;
+pub mod maintenance;
 pub mod ops;
 pub mod problem;
+pub mod replication;
 pub mod text;
 
 pub use auth::*;
 pub use enums::*;
 pub use health::{Health, Readiness};
 pub use jobs::*;
+pub use maintenance::*;
 pub use ops::*;
 pub use problem::Problem;
+pub use replication::*;
 pub use text::Text;

@@ -13,3 +13,39 @@ pub fn zenodo_deferred(conn: &mut DbConn) -> QueryResult<bool> {
 pub fn merritt_held(conn: &mut DbConn) -> QueryResult<bool> {
     Ok(maintenance::get(conn, HOLD_MERRITT)?.is_some())
 }
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use longjobs_core::job::{Job, JobState};
+use longjobs_core::schema::jobs;
+use longjobs_core::with_conn;
+
+/// The job kinds a drain waits for: the work a machine restart would cut off.
+pub const DRAINED_KINDS: [&str; 2] = [crate::KIND_ZENODO_COPY, crate::KIND_MERRITT_SUBMIT];
+
+/// Jobs of `kinds` running under a live lease (a dead worker's jobs stop counting when
+/// their lease expires, before the rescuer even runs).
+pub fn running(conn: &mut DbConn, kinds: &[&str], now: NaiveDateTime) -> QueryResult<Vec<Job>> {
+    let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+    with_conn!(conn, |c| jobs::table
+        .filter(jobs::state.eq(JobState::Running))
+        .filter(jobs::kind.eq_any(&kinds))
+        .filter(jobs::lease_expires_at.gt(now))
+        .order(jobs::attempted_at.asc())
+        .select(Job::as_select())
+        .load(c))
+}
+
+/// When the last job of `kinds` ended after `since`.
+pub fn last_finished_since(
+    conn: &mut DbConn,
+    kinds: &[&str],
+    since: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+    with_conn!(conn, |c| jobs::table
+        .filter(jobs::kind.eq_any(&kinds))
+        .filter(jobs::finished_at.ge(since))
+        .select(diesel::dsl::max(jobs::finished_at))
+        .first::<Option<NaiveDateTime>>(c))
+}

@@ -41,6 +41,21 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("listTokens", Some(Admin)),
         ("createToken", Some(Admin)),
         ("revokeToken", Some(Admin)),
+        ("requestCopy", Some(Operator)),
+        ("listCopies", Some(Viewer)),
+        ("getCopy", Some(Viewer)),
+        ("resendCopy", Some(Operator)),
+        ("resendCopies", Some(Operator)),
+        ("resendChain", Some(Operator)),
+        ("resetStalledCopies", Some(Operator)),
+        ("submitToMerritt", Some(Operator)),
+        ("listSubmissions", Some(Viewer)),
+        ("merrittStatus", Some(Viewer)),
+        ("resendSubmissions", Some(Operator)),
+        ("restartSubmissions", Some(Operator)),
+        ("maintenanceStatus", Some(Viewer)),
+        ("drain", Some(Operator)),
+        ("restart", Some(Operator)),
     ])
 }
 
@@ -55,6 +70,15 @@ fn sample_body(op: &str, n: usize) -> Option<Value> {
         }
         "updateUser" => json!({ "role": "viewer" }),
         "createToken" => json!({ "name": format!("t{n}"), "role": "viewer" }),
+        "requestCopy" => {
+            json!({ "identifier": "doi:10.5061/dryad.m", "resource_id": n, "copy_type": "data", "metadata": {}, "files": [] })
+        }
+        "resendCopies" | "resendSubmissions" => json!({ "ids": [1] }),
+        "resendChain" => json!({ "identifier": "doi:10.5061/dryad.m" }),
+        "submitToMerritt" => {
+            json!({ "resource_id": n, "identifier": "doi:10.5061/dryad.m", "files": [{ "url": "http://127.0.0.1:9/f", "size": 1, "md5": "0123456789abcdef0123456789abcdef", "name": "f" }], "profile": "p", "submitter": "s" })
+        }
+        "drain" => json!({}),
         _ => return None,
     })
 }

@@ -19,8 +19,6 @@ use crate::maintenance;
 
 /// How long a copy waits before looking again when an earlier copy is unfinished.
 pub const WAIT_FOR_PREDECESSOR: Duration = Duration::from_secs(30);
-/// How long a copy waits when replication is deferred.
-pub const DEFERRED_RECHECK: Duration = Duration::from_secs(60);
 
 #[derive(Deserialize)]
 struct Payload {
@@ -59,7 +57,8 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
     if copy.state == CopyState::Finished {
         return Ok(());
     }
-    // Maintenance: a copy whose turn comes while replication is deferred waits, visibly.
+    // Maintenance: a copy whose turn comes while replication is deferred is parked as
+    // `deferred` (its job ends); restart puts it back in the queue in order.
     if db
         .run(maintenance::zenodo_deferred)
         .await
@@ -72,14 +71,12 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
                 CopyState::Deferred,
                 Some("deferred: Zenodo replication is paused for maintenance"),
                 None,
-            )
+            )?;
+            store::log(c, copy_id, "INFO", "deferred for maintenance")
         })
         .await
         .map_err(JobError::retry)?;
-        return Err(JobError::Snooze(
-            DEFERRED_RECHECK,
-            "Zenodo replication is deferred".into(),
-        ));
+        return Ok(());
     }
     let c2 = copy.clone();
     if let Some(p) = db

@@ -571,3 +571,33 @@ mod tests {
         );
     }
 }
+
+/// Restart after maintenance: every group with deferred copies is put back in the queue
+/// from its first unfinished copy, in order. Idempotent. Returns the copies requeued.
+pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
+    transaction(conn, |conn| {
+        let deferred: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+            .filter(zenodo_copies::state.eq(CopyState::Deferred))
+            .order(zenodo_copies::id.asc())
+            .select(ZenodoCopy::as_select())
+            .load(c))?;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for copy in deferred {
+            if !seen.insert(copy.ordering_key()) {
+                continue;
+            }
+            let first = blocking_predecessor(conn, &copy)?.unwrap_or(copy);
+            if job_state(conn, first.job_id)?.is_some_and(|s| JobState::LIVE.contains(&s)) {
+                continue;
+            }
+            out.extend(requeue_from(
+                conn,
+                &first,
+                actor,
+                &format!("restarted by {actor} after maintenance"),
+            )?);
+        }
+        Ok(out)
+    })
+}

@@ -5,11 +5,14 @@ mod auth;
 pub mod convert;
 mod health;
 mod jobs;
+mod maintenance;
+mod merritt;
 mod queues;
 mod stats;
 mod tokens;
 mod users;
 mod workers;
+mod zenodo;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -38,6 +41,12 @@ pub enum Tag {
     Users,
     /// API tokens for scripts (admin).
     Tokens,
+    /// Zenodo copies of dataset versions.
+    Zenodo,
+    /// Merritt submissions.
+    Merritt,
+    /// Drain, status and restart around maintenance.
+    Maintenance,
 }
 
 pub type Apis = (
@@ -50,6 +59,9 @@ pub type Apis = (
     audit::AuditApi,
     users::UsersApi,
     tokens::TokensApi,
+    zenodo::ZenodoApi,
+    merritt::MerrittApi,
+    maintenance::MaintenanceApi,
 );
 
 /// The whole API with its OpenAPI document.
@@ -66,6 +78,9 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             audit::AuditApi { state: s() },
             users::UsersApi { state: s() },
             tokens::TokensApi { state: s() },
+            zenodo::ZenodoApi { state: s() },
+            merritt::MerrittApi { state: s() },
+            maintenance::MaintenanceApi { state: s() },
         ),
         "longjobs",
         env!("CARGO_PKG_VERSION"),

@@ -1,0 +1,254 @@
+//! The maintenance workflow: drain (defer Zenodo, hold Merritt), live status with a
+//! `drained` answer, and restart — all from any host, all audited.
+
+use chrono::TimeDelta;
+use longjobs_core::access::Role;
+use longjobs_core::maintenance::{self, DEFER_ZENODO, HOLD_MERRITT};
+use longjobs_core::{clock, queue};
+use longjobs_openapi as wire;
+use longjobs_replication::maintenance::{DRAINED_KINDS, last_finished_since, running};
+use longjobs_replication::merritt::{SubmissionState, store as merritt_store};
+use longjobs_replication::zenodo::{CopyState, store as zenodo_store};
+use poem_openapi::OpenApi;
+use poem_openapi::payload::Json;
+
+use super::Tag;
+use super::audit::record;
+use super::convert::utc;
+use super::merritt::{HOLD_ALERT_AFTER, this_host};
+use crate::auth::BearerAuth;
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+pub struct MaintenanceApi {
+    pub state: AppState,
+}
+
+/// Status as `GET /api/maintenance` answers it.
+pub async fn status(state: &AppState) -> ApiResult<wire::MaintenanceStatus> {
+    let now = clock::now();
+    let week_ago = now - TimeDelta::days(7);
+    let s = state
+        .db
+        .run(move |c| {
+            let flags = maintenance::all(c)?;
+            let paused: Vec<String> = queue::list_settings(c)?
+                .into_iter()
+                .filter(|q| q.paused)
+                .map(|q| q.name)
+                .collect();
+            let zen = flags.iter().find(|f| f.name == DEFER_ZENODO).cloned();
+            let mer = flags.iter().find(|f| f.name == HOLD_MERRITT).cloned();
+            let kinds: Vec<&str> = DRAINED_KINDS
+                .iter()
+                .copied()
+                .filter(|k| {
+                    (zen.is_some() && k.starts_with("zenodo"))
+                        || (mer.is_some() && k.starts_with("merritt"))
+                        || (zen.is_none() && mer.is_none())
+                })
+                .collect();
+            let run = running(c, &kinds, now)?;
+            let started = flags.iter().map(|f| f.set_at).min();
+            let last_end = match started {
+                Some(s) => last_finished_since(c, &kinds, s)?,
+                None => None,
+            };
+            let deferred = zenodo_store::state_counts(c)?
+                .into_iter()
+                .find(|(s, _)| *s == CopyState::Deferred)
+                .map_or(0, |(_, n)| n);
+            let held = merritt_store::count_in(c, &[SubmissionState::RejectedShuttingDown])?;
+            let legacy = (
+                merritt_store::count_in(c, &[SubmissionState::Enqueued])?,
+                merritt_store::count_since(c, SubmissionState::Processing, week_ago)?,
+                zenodo_store::state_counts(c)?
+                    .into_iter()
+                    .find(|(s, _)| *s == CopyState::Enqueued)
+                    .map_or(0, |(_, n)| n),
+                zenodo_store::count_since(c, CopyState::Replicating, week_ago)?,
+            );
+            Ok((
+                zen, mer, paused, run, started, last_end, deferred, held, legacy,
+            ))
+        })
+        .await?;
+    let (zen, mer, paused_queues, run, started, last_end, deferred, held, legacy) = s;
+    let drained = started.is_some() && run.is_empty();
+    let mut alerts = Vec::new();
+    for (what, flag) in [
+        ("Zenodo replication deferred", &zen),
+        ("Merritt submissions held", &mer),
+    ] {
+        if let Some(f) = flag
+            && now - f.set_at > HOLD_ALERT_AFTER
+        {
+            alerts.push(format!(
+                "{what} for more than {} hours (since {} by {})",
+                HOLD_ALERT_AFTER.num_hours(),
+                f.set_at.format("%Y-%m-%d %H:%M UTC"),
+                f.set_by
+            ));
+        }
+    }
+    let switch = |f: Option<maintenance::Flag>| {
+        f.map(|f| wire::SwitchOn {
+            since: utc(f.set_at),
+            by: f.set_by,
+        })
+    };
+    Ok(wire::MaintenanceStatus {
+        zenodo_deferred: switch(zen),
+        merritt_held: switch(mer),
+        paused_queues,
+        running: run
+            .iter()
+            .map(|j| wire::RunningJob {
+                id: j.id.0,
+                queue: j.queue.clone(),
+                kind: j.kind.clone(),
+                worker: j.lease_owner.clone(),
+                started_at: j.attempted_at.map(utc),
+                running_for_secs: j.attempted_at.map_or(0, |t| (now - t).num_seconds()),
+            })
+            .collect(),
+        deferred_copies: deferred,
+        held_submissions: held,
+        drained,
+        drain_started_at: started.map(utc),
+        drained_at: if drained {
+            Some(utc(last_end
+                .into_iter()
+                .chain(started)
+                .max()
+                .unwrap_or(now)))
+        } else {
+            None
+        },
+        drain_age_secs: started.map(|s| (now - s).num_seconds()),
+        submissions_enqueued: legacy.0,
+        submissions_processing_7d: legacy.1,
+        zenodo_enqueued: legacy.2,
+        zenodo_replicating_7d: legacy.3,
+        alerts,
+    })
+}
+
+#[OpenApi(tag = "Tag::Maintenance")]
+impl MaintenanceApi {
+    /// Maintenance status.
+    ///
+    /// The switches, what is still running (which job, on which worker, for how long),
+    /// deferred and held counts, and `drained`: true once a drain is on and nothing it
+    /// covers runs — safe to shut down.
+    #[oai(
+        path = "/api/maintenance",
+        method = "get",
+        operation_id = "maintenanceStatus"
+    )]
+    async fn get(&self, auth: BearerAuth) -> ApiResult<Json<wire::MaintenanceStatus>> {
+        auth.0.require(Role::Viewer)?;
+        Ok(Json(status(&self.state).await?))
+    }
+
+    /// Start draining.
+    ///
+    /// Defers Zenodo replication and/or holds Merritt submissions for every worker at
+    /// once: running jobs finish, copies whose turn comes are deferred, submissions are
+    /// held. Draining again changes nothing.
+    #[oai(
+        path = "/api/maintenance/drain",
+        method = "post",
+        operation_id = "drain"
+    )]
+    async fn drain(
+        &self,
+        auth: BearerAuth,
+        body: Json<wire::DrainRequest>,
+    ) -> ApiResult<Json<wire::MaintenanceStatus>> {
+        auth.0.require(Role::Operator)?;
+        let (zen, mer, actor) = (body.0.zenodo, body.0.merritt, auth.0.name.clone());
+        if !zen && !mer {
+            return Err(crate::error::ApiError::bad_request(
+                "drain what? set zenodo and/or merritt",
+            ));
+        }
+        self.state
+            .db
+            .run(move |c| {
+                let now = clock::now();
+                if zen {
+                    maintenance::set(c, DEFER_ZENODO, &actor, now)?;
+                }
+                if mer {
+                    maintenance::set(c, HOLD_MERRITT, &actor, now)?;
+                }
+                Ok(())
+            })
+            .await?;
+        record(
+            &self.state,
+            &auth.0,
+            "maintenance.drain",
+            &format!("zenodo={zen} merritt={mer}"),
+            "done",
+            None,
+        )
+        .await?;
+        Ok(Json(status(&self.state).await?))
+    }
+
+    /// Restart after maintenance.
+    ///
+    /// Clears both switches and puts every deferred copy and held submission back in the
+    /// work queue in their original order, from whichever host asks. A second restart
+    /// changes nothing.
+    #[oai(
+        path = "/api/maintenance/restart",
+        method = "post",
+        operation_id = "restart"
+    )]
+    async fn restart(&self, auth: BearerAuth) -> ApiResult<Json<wire::RestartResult>> {
+        auth.0.require(Role::Operator)?;
+        let (actor, host) = (auth.0.name.clone(), this_host());
+        let result = self
+            .state
+            .db
+            .run(move |c| {
+                let mut cleared = Vec::new();
+                for name in [DEFER_ZENODO, HOLD_MERRITT] {
+                    if maintenance::clear(c, name)? {
+                        cleared.push(name.to_string());
+                    }
+                }
+                let copies = zenodo_store::requeue_deferred(c, &actor)?;
+                let subs = merritt_store::requeue(
+                    c,
+                    None,
+                    &[SubmissionState::RejectedShuttingDown],
+                    &actor,
+                    &host,
+                )?;
+                Ok(wire::RestartResult {
+                    switches_cleared: cleared,
+                    copies_requeued: copies,
+                    submissions_requeued: subs,
+                })
+            })
+            .await?;
+        record(
+            &self.state,
+            &auth.0,
+            "maintenance.restart",
+            "replication",
+            &format!(
+                "{} copies and {} submissions requeued",
+                result.copies_requeued.len(),
+                result.submissions_requeued.len()
+            ),
+            Some(format!("cleared {:?}", result.switches_cleared)),
+        )
+        .await?;
+        Ok(Json(result))
+    }
+}

@@ -1,0 +1,261 @@
+//! Zenodo copies and Merritt submissions on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::JobDetail;
+use crate::text::Text;
+
+/// What a copy carries: `data`; `software` + `software_publish`; `supp` + `supp_publish`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum CopyType {
+    Data,
+    Software,
+    SoftwarePublish,
+    Supp,
+    SuppPublish,
+}
+
+/// Where a copy is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum CopyState {
+    Enqueued,
+    Replicating,
+    Finished,
+    Error,
+    Deferred,
+}
+
+/// One file to copy, fetched by the worker from `url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct ManifestFile {
+    pub name: Text,
+    /// Bytes; Zenodo refuses empty files.
+    pub size: i64,
+    /// Hex MD5 of the content; the upload is checked against it.
+    pub md5: Text,
+    pub url: Text,
+}
+
+/// Ask for a copy of a dataset version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct NewCopy {
+    /// The dataset, e.g. `doi:10.5061/dryad.abc123`.
+    #[cfg_attr(feature = "server", oai(validator(min_length = 1, max_length = 200)))]
+    pub identifier: Text,
+    /// The dataset version.
+    pub resource_id: i64,
+    pub copy_type: CopyType,
+    /// Zenodo metadata: title, upload_type, description, creators (required), license,
+    /// keywords, related_identifiers…
+    pub metadata: serde_json::Value,
+    /// At most 100 files, 50 GB in all.
+    #[cfg_attr(feature = "server", oai(validator(max_items = 100)))]
+    pub files: Vec<ManifestFile>,
+}
+
+/// A copy as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct ZenodoCopy {
+    pub id: i64,
+    pub identifier: String,
+    pub resource_id: i64,
+    pub copy_type: CopyType,
+    pub state: CopyState,
+    pub deposition_id: Option<i64>,
+    pub software_doi: Option<String>,
+    pub conceptrecid: Option<String>,
+    /// Real attempts made.
+    pub retries: i32,
+    pub note: Option<String>,
+    pub last_error: Option<String>,
+    /// Bytes in all files.
+    pub size: i64,
+    /// The job that runs it (linked by id).
+    pub job_id: Option<i64>,
+    /// The earlier unfinished copy this one waits on.
+    pub waiting_on: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A request-log line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct CopyLogLine {
+    pub at: DateTime<Utc>,
+    /// REQUEST, RESPONSE, ERROR or INFO.
+    pub kind: String,
+    pub message: String,
+}
+
+/// A copy with its full request log and its job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct CopyDetail {
+    pub copy: ZenodoCopy,
+    pub metadata: serde_json::Value,
+    pub files: Vec<ManifestFile>,
+    pub log: Vec<CopyLogLine>,
+    pub job: Option<JobDetail>,
+}
+
+/// A page of copies, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct CopyPage {
+    pub copies: Vec<ZenodoCopy>,
+    /// Pass as `before` for the next page.
+    pub next_before: Option<i64>,
+}
+
+/// Copies put back in the work queue, in the order they will run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct Requeued {
+    pub requeued: Vec<i64>,
+}
+
+/// Resend several copies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct ResendCopies {
+    #[cfg_attr(feature = "server", oai(validator(min_items = 1, max_items = 1000)))]
+    pub ids: Vec<i64>,
+}
+
+/// What a resend did to one copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct ResendOutcome {
+    pub id: i64,
+    /// The copies requeued (this one and any later of its group).
+    pub requeued: Vec<i64>,
+    /// Why it was refused (prerequisite, in runner…).
+    pub refused: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct ResendResult {
+    pub outcomes: Vec<ResendOutcome>,
+}
+
+/// Where a Merritt submission is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionState {
+    Enqueued,
+    Processing,
+    ProvisionalComplete,
+    Completed,
+    Errored,
+    RejectedShuttingDown,
+}
+
+/// A file for Merritt to fetch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct MerrittFile {
+    pub url: Text,
+    pub size: i64,
+    pub md5: Text,
+    pub name: Text,
+}
+
+/// Submit a dataset version to Merritt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct NewSubmission {
+    pub resource_id: i64,
+    /// The DOI, used as Merritt's local identifier.
+    #[cfg_attr(feature = "server", oai(validator(min_length = 1, max_length = 200)))]
+    pub identifier: Text,
+    #[cfg_attr(feature = "server", oai(validator(min_items = 1, max_items = 10000)))]
+    pub files: Vec<MerrittFile>,
+    #[cfg_attr(feature = "server", oai(validator(min_length = 1, max_length = 200)))]
+    pub profile: Text,
+    #[cfg_attr(feature = "server", oai(validator(min_length = 1, max_length = 200)))]
+    pub submitter: Text,
+}
+
+/// One state a submission went through, with the host that wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct SubmissionStateEntry {
+    pub state: SubmissionState,
+    pub host: String,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct Submission {
+    pub id: i64,
+    pub resource_id: i64,
+    pub identifier: String,
+    pub state: SubmissionState,
+    /// The host that wrote the current state.
+    pub host: String,
+    pub ark: Option<String>,
+    pub job_id: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Oldest first.
+    pub history: Vec<SubmissionStateEntry>,
+}
+
+/// The Merritt queue at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct MerrittStatus {
+    pub held: bool,
+    pub held_since: Option<DateTime<Utc>>,
+    pub held_by: Option<String>,
+    pub enqueued: i64,
+    pub processing: i64,
+    pub provisional_complete: i64,
+    pub rejected_shutting_down: i64,
+    pub errored: i64,
+    pub completed_last_24h: i64,
+    /// In flight: enqueued + processing + provisional.
+    pub queue_length: i64,
+    /// Alert conditions that hold now.
+    pub alerts: Vec<String>,
+}
+
+/// Submission ids to send again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct ResendSubmissions {
+    #[cfg_attr(feature = "server", oai(validator(min_items = 1, max_items = 1000)))]
+    pub ids: Vec<i64>,
+}
+
+/// Copies moved to `error` by "reset stalled".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct ResetStalled {
+    pub reset: Vec<i64>,
+}
+
+/// Resend every unfinished copy of one dataset, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct ResendChain {
+    #[cfg_attr(feature = "server", oai(validator(min_length = 1, max_length = 200)))]
+    pub identifier: Text,
+}
