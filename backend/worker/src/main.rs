@@ -36,7 +36,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run jobs (the default).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
 }
@@ -104,7 +104,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             return Ok(());
         }
-        Some(Command::Run(args)) => args,
+        Some(Command::Run(args)) => *args,
         None => cli.run,
     };
     let mut cfg = WorkerConfig::new(args.queues);

@@ -74,6 +74,28 @@ impl DbConn {
     }
 }
 
+/// Like [`with_conn!`](crate::with_conn) inside a transaction that will write: on SQLite
+/// it takes the write lock at BEGIN (`IMMEDIATE`) so it waits instead of failing later.
+#[macro_export]
+macro_rules! with_write_tx {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgres(c) => c.transaction(|$c| $body),
+            $crate::db::DbConn::Sqlite(c) => {
+                use ::diesel::connection::{AnsiTransactionManager, TransactionManager};
+                let depth =
+                    AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth();
+                if matches!(depth, Ok(Some(_))) {
+                    // Already inside a transaction (which holds the lock): a savepoint.
+                    c.transaction(|$c| $body)
+                } else {
+                    c.immediate_transaction(|$c| $body)
+                }
+            }
+        }
+    };
+}
+
 /// Runs the same Diesel code on whichever backend `$conn` holds.
 ///
 /// The body is compiled once per backend with `$c` bound to the concrete connection, so
@@ -98,7 +120,12 @@ where
     E: From<diesel::result::Error>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    crate::with_conn!(conn, |c| AnsiTransactionManager::begin_transaction(c))?;
+    match conn {
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        // SQLite: take the write lock up front; a read-then-write transaction that
+        // upgrades later fails at once with "database is locked" under concurrency.
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+    }
     match f(conn) {
         Ok(v) => {
             crate::with_conn!(conn, |c| AnsiTransactionManager::commit_transaction(c))?;

@@ -8,7 +8,7 @@ use super::finish::Reschedule;
 use crate::db::DbConn;
 use crate::job::{ErrorEntry, ErrorKind, Job, JobId, JobState};
 use crate::schema::jobs;
-use crate::with_conn;
+use crate::with_write_tx;
 
 /// An operator action on a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -48,7 +48,7 @@ pub fn apply(
     actor: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(JobId, ActionOutcome)>> {
-    with_conn!(conn, |c| c.transaction(|c| {
+    with_write_tx!(conn, |c| {
         let found: Vec<Job> = jobs::table
             .filter(jobs::id.eq_any(ids))
             .select(Job::as_select())
@@ -110,7 +110,7 @@ pub fn apply(
             out.push((id, outcome));
         }
         Ok(out)
-    }))
+    })
 }
 
 enum Plan {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::schema::queues;
-use crate::with_conn;
+use crate::{with_conn, with_write_tx};
 
 /// A queue's stored settings.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -29,7 +29,7 @@ pub fn set_paused(
     actor: &str,
     now: NaiveDateTime,
 ) -> QueryResult<QueueSettings> {
-    with_conn!(conn, |c| c.transaction(|c| {
+    with_write_tx!(conn, |c| {
         let current: Option<QueueSettings> = queues::table
             .find(queue)
             .select(QueueSettings::as_select())
@@ -65,7 +65,7 @@ pub fn set_paused(
             ))
             .execute(c)?;
         Ok(row)
-    }))
+    })
 }
 
 /// Every queue with stored settings.

@@ -140,15 +140,6 @@ impl ZenodoClient {
         url: &str,
         body: Option<&Value>,
     ) -> Result<(StatusCode, Value), ZenodoError> {
-        self.log(
-            "REQUEST",
-            format!(
-                "{method} {url}{}",
-                body.map(|b| format!(" {}", cut(&b.to_string())))
-                    .unwrap_or_default()
-            ),
-        )
-        .await;
         let mut req = self
             .http
             .request(method.clone(), url)
@@ -157,7 +148,18 @@ impl ZenodoClient {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = match req.send().await {
+        let request = req
+            .build()
+            .map_err(|e| ZenodoError::permanent(format!("{method} {url}: {e}")))?;
+        // The URL as sent, with the token redacted by the log.
+        let sent = format!(
+            "{method} {}{}",
+            request.url(),
+            body.map(|b| format!(" {}", cut(&b.to_string())))
+                .unwrap_or_default()
+        );
+        self.log("REQUEST", sent).await;
+        let resp = match self.http.execute(request).await {
             Ok(r) => r,
             Err(e) => {
                 let msg = format!("{method} {url}: network error: {}", error_chain(&e));
@@ -263,6 +265,22 @@ impl ZenodoClient {
             )
             .await?;
         Ok(v)
+    }
+
+    /// Deletes an unpublished deposition (a draft); a missing one is fine.
+    pub async fn delete_deposition(&self, id: i64) -> Result<(), ZenodoError> {
+        match self
+            .call(
+                Method::DELETE,
+                &self.api(&format!("/deposit/depositions/{id}")),
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.message.contains("answered 404") => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Deletes a file from the bucket; a missing file is fine.

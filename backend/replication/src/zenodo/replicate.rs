@@ -211,7 +211,7 @@ async fn replicate(
                 Ok(_) => note.push_str("; published"),
                 Err(e) if !e.transient && e.message.contains("must differ") => {
                     // Nothing changed since the last version: drop the draft, keep the old.
-                    client.action(dep.id, "discard").await?;
+                    client.delete_deposition(dep.id).await?;
                     note.push_str("; unchanged since the previous version, draft discarded");
                 }
                 Err(e) => return Err(e),

@@ -279,8 +279,7 @@ pub fn previous_deposition(
 ) -> QueryResult<Option<ZenodoCopy>> {
     Ok(group_of(conn, copy)?
         .into_iter()
-        .filter(|c| c.id < copy.id && c.state == CopyState::Finished && c.deposition_id.is_some())
-        .next_back())
+        .rfind(|c| c.id < copy.id && c.state == CopyState::Finished && c.deposition_id.is_some()))
 }
 
 fn job_state(conn: &mut DbConn, job_id: Option<i64>) -> QueryResult<Option<JobState>> {
@@ -309,10 +308,11 @@ pub fn requeue_from(
         .iter()
         .filter(|c| c.id >= from.id && c.state != CopyState::Finished)
     {
-        // Replace any live job so the new jobs' ids follow copy order.
+        // Replace the old job so the new jobs' ids follow copy order.
         if let Some(old) = copy.job_id {
             let old_state = job_state(conn, Some(old))?;
-            if old_state.is_some_and(|s| JobState::LIVE.contains(&s) && s != JobState::Running) {
+            // A waiting or discarded old job would hold the ordering key: cancel it.
+            if old_state.is_some_and(|s| s.blocks_ordering() && s != JobState::Running) {
                 queue::apply_action(conn, Action::Cancel, &[JobId(old)], actor, now)?;
             }
         }
@@ -559,19 +559,6 @@ pub fn count_since(conn: &mut DbConn, state: CopyState, since: NaiveDateTime) ->
         .get_result(c))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn access_tokens_never_reach_the_log() {
-        assert_eq!(
-            redact("PUT http://z/api/files/b/x?access_token=s3cret&a=1 \"access_token=abc\""),
-            "PUT http://z/api/files/b/x?access_token=***&a=1 \"access_token=***\""
-        );
-    }
-}
-
 /// Restart after maintenance: every group with deferred copies is put back in the queue
 /// from its first unfinished copy, in order. Idempotent. Returns the copies requeued.
 pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
@@ -600,4 +587,17 @@ pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>>
         }
         Ok(out)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn access_tokens_never_reach_the_log() {
+        assert_eq!(
+            redact("PUT http://z/api/files/b/x?access_token=s3cret&a=1 \"access_token=abc\""),
+            "PUT http://z/api/files/b/x?access_token=***&a=1 \"access_token=***\""
+        );
+    }
 }

@@ -15,11 +15,11 @@ pub fn validate(copy_type: CopyType, req: &CopyRequest) -> Result<(), Vec<String
         None => problems.push("metadata must be an object".to_string()),
         Some(m) => {
             for field in ["title", "upload_type", "description"] {
-                if !m
+                let present = m
                     .get(field)
                     .and_then(|v| v.as_str())
-                    .is_some_and(|s| !s.trim().is_empty())
-                {
+                    .is_some_and(|s| !s.trim().is_empty());
+                if !present {
                     problems.push(format!("metadata.{field} is required"));
                 }
             }

@@ -167,6 +167,7 @@ impl ZenodoApi {
     /// List Zenodo copies.
     ///
     /// Newest first, with what each unfinished copy waits on.
+    #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/api/zenodo/copies",
         method = "get",

@@ -1,0 +1,382 @@
+//! Replication scenarios on the whole stack: the real server, worker and simulators.
+
+mod stack;
+
+use std::time::Duration;
+
+use longjobs_core::testing::TestDb;
+use longjobs_sim::{FaultPlan, RouteFaults};
+use serde_json::json;
+use stack::Stack;
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() { super::$name(super::Stack::start(super::TestDb::postgres().await.unwrap()).await).await }
+        )* }
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() { super::$name(super::Stack::start(super::TestDb::sqlite().await.unwrap()).await).await }
+        )* }
+    };
+}
+
+on_both_databases! {
+    three_versions_of_a_dataset_replicate_in_order,
+    a_failed_first_copy_holds_the_next_two_visibly_until_a_resend,
+    a_504_storm_ends_in_success_or_a_readable_error_never_a_stuck_copy,
+    a_checksum_mismatch_is_caught_and_retried,
+    a_merritt_submission_completes_through_the_checker,
+}
+
+const DOI: &str = "doi:10.5061/dryad.t1";
+
+fn plan(route: &str, f: RouteFaults) -> FaultPlan {
+    let mut p = FaultPlan::default();
+    p.routes.insert(route.to_string(), f);
+    p
+}
+
+async fn three_versions_of_a_dataset_replicate_in_order(s: Stack) {
+    let v1 = vec![s.file("a.csv", 2_000, 1)];
+    let v2 = vec![s.file("a.csv", 2_000, 1), s.file("b.csv", 3_000, 2)];
+    let v3 = vec![s.file("a.csv", 2_500, 3), s.file("b.csv", 3_000, 2)];
+    let ids = [
+        s.request_copy(DOI, 1, "data", v1).await,
+        s.request_copy(DOI, 2, "data", v2).await,
+        s.request_copy(DOI, 3, "data", v3).await,
+    ];
+    let mut finished_at = Vec::new();
+    let mut depositions = Vec::new();
+    for id in ids {
+        let c = s.wait_state(id, "finished").await;
+        finished_at.push(c["copy"]["updated_at"].as_str().unwrap().to_string());
+        depositions.push(c["copy"]["deposition_id"].as_i64().unwrap());
+        assert_eq!(c["copy"]["retries"], 1);
+        let log = c["log"].to_string();
+        assert!(
+            !log.contains(s.sim.zenodo_token()),
+            "the access token reached the log"
+        );
+        assert!(log.contains("access_token=***"));
+    }
+    let mut sorted = finished_at.clone();
+    sorted.sort();
+    assert_eq!(finished_at, sorted, "copies finished out of order");
+    assert!(
+        depositions.windows(2).all(|w| w[0] != w[1]),
+        "each version is its own Zenodo version: {depositions:?}"
+    );
+    let v2 = s.copy(ids[1]).await;
+    assert!(
+        v2["copy"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("1 uploaded, 0 deleted; published"),
+        "{}",
+        v2["copy"]["note"]
+    );
+    let v3 = s.copy(ids[2]).await;
+    assert!(
+        v3["copy"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("1 uploaded, 0 deleted; published"),
+        "{}",
+        v3["copy"]["note"]
+    );
+    // A fourth version identical to the third is not published again: its draft is dropped.
+    let v4 = vec![s.file("a.csv", 2_500, 3), s.file("b.csv", 3_000, 2)];
+    let id4 = s.request_copy(DOI, 4, "data", v4).await;
+    let c4 = s.wait_state(id4, "finished").await;
+    assert!(
+        c4["copy"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("unchanged since the previous version"),
+        "{}",
+        c4["copy"]
+    );
+}
+
+async fn a_failed_first_copy_holds_the_next_two_visibly_until_a_resend(s: Stack) {
+    // Zenodo refuses every deposition for now: a 4xx is permanent.
+    s.sim
+        .set_faults(plan(
+            "zenodo.create",
+            RouteFaults {
+                error_rate: 1.0,
+                status: 400,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let first = s
+        .request_copy(DOI, 1, "data", vec![s.file("a.csv", 100, 1)])
+        .await;
+    let second = s
+        .request_copy(DOI, 2, "data", vec![s.file("a.csv", 100, 2)])
+        .await;
+    let third = s
+        .request_copy(DOI, 3, "data", vec![s.file("a.csv", 100, 3)])
+        .await;
+    let failed = s.wait_state(first, "error").await;
+    assert!(
+        failed["copy"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("answered 400"),
+        "{}",
+        failed["copy"]
+    );
+    assert!(failed["log"].to_string().contains("final failure"));
+    assert_eq!(failed["job"]["job"]["state"], "discarded");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let page = s.get(&format!("/api/zenodo/copies?identifier={DOI}")).await;
+    for c in page["copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] != first)
+    {
+        assert_eq!(
+            c["state"], "enqueued",
+            "a later copy ran or failed because of its predecessor: {c}"
+        );
+        assert_eq!(c["waiting_on"], first, "{c}");
+        assert_eq!(c["retries"], 0);
+    }
+    // Resending the second is refused: its predecessor is unfinished.
+    let (st, v) = s
+        .post(&format!("/api/zenodo/copies/{second}/resend"), json!({}))
+        .await;
+    assert_eq!(st, 409);
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("prerequisite: copy #{first}")),
+        "{v}"
+    );
+    // Zenodo is back; resend the first: all three finish, in order.
+    s.sim.set_faults(FaultPlan::default()).unwrap();
+    let (st, v) = s
+        .post(&format!("/api/zenodo/copies/{first}/resend"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["requeued"], json!([first, second, third]));
+    let (st, v) = s
+        .post(&format!("/api/zenodo/copies/{first}/resend"), json!({}))
+        .await;
+    assert_eq!(
+        st, 409,
+        "a second resend while the job is live must be refused: {v}"
+    );
+    assert!(
+        v["detail"].as_str().unwrap().starts_with("in runner"),
+        "{v}"
+    );
+    let mut times = Vec::new();
+    for id in [first, second, third] {
+        times.push(
+            s.wait_state(id, "finished").await["copy"]["updated_at"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted);
+    let audit = s.get("/api/audit?action=zenodo.resend").await;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 3);
+}
+
+async fn a_504_storm_ends_in_success_or_a_readable_error_never_a_stuck_copy(s: Stack) {
+    s.sim
+        .set_faults(plan(
+            "zenodo.upload",
+            RouteFaults {
+                storm_next: 2,
+                status: 504,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let weathered = s
+        .request_copy(DOI, 1, "data", vec![s.file("a.csv", 500, 1)])
+        .await;
+    let c = s.wait_state(weathered, "finished").await;
+    assert_eq!(
+        c["copy"]["retries"], 3,
+        "two 504s, then success: {}",
+        c["copy"]
+    );
+    assert_eq!(c["log"].to_string().matches("answered 504").count(), 2);
+
+    // A storm that outlasts every attempt ends as a readable error, not `replicating`.
+    s.sim
+        .set_faults(plan(
+            "zenodo.upload",
+            RouteFaults {
+                storm_next: 1_000,
+                status: 504,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let drowned = s
+        .request_copy(
+            "doi:10.5061/dryad.t2",
+            2,
+            "data",
+            vec![s.file("a.csv", 500, 1)],
+        )
+        .await;
+    let c = s
+        .wait_copy(
+            drowned,
+            Duration::from_secs(60),
+            "error after all attempts",
+            |c| c["state"] == "error" && c["note"] == "final failure",
+        )
+        .await;
+    assert_eq!(c["copy"]["retries"], 5);
+    assert!(
+        c["copy"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("answered 504")
+    );
+    assert_eq!(c["job"]["job"]["state"], "discarded");
+}
+
+async fn a_checksum_mismatch_is_caught_and_retried(s: Stack) {
+    s.sim
+        .set_faults(FaultPlan {
+            corrupt_checksums: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    let id = s
+        .request_copy(DOI, 1, "data", vec![s.file("a.csv", 1_000, 9)])
+        .await;
+    let c = s.wait_state(id, "finished").await;
+    assert_eq!(c["copy"]["retries"], 2);
+    let log = c["log"].to_string();
+    assert!(log.contains("checksum mismatch"), "{log}");
+}
+
+async fn a_merritt_submission_completes_through_the_checker(s: Stack) {
+    let f = s.file("data.csv", 1_234, 5);
+    let (st, sub) = s
+        .post(
+            "/api/merritt/submissions",
+            json!({ "resource_id": 7, "identifier": "doi:10.5061/dryad.m7", "profile": "dryad_ingest", "submitter": "ops",
+                    "files": [{ "url": f["url"], "size": f["size"], "md5": f["md5"], "name": "data.csv" }] }),
+        )
+        .await;
+    assert_eq!(st, 201, "{sub}");
+    let id = sub["id"].as_i64().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let done = loop {
+        let subs = s.get("/api/merritt/submissions").await;
+        let me = subs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()
+            .clone();
+        if me["state"] == "completed" {
+            break me;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "submission never completed: {me}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(done["ark"].as_str().unwrap().starts_with("ark:/"), "{done}");
+    let states: Vec<&str> = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            "enqueued",
+            "processing",
+            "provisional_complete",
+            "completed"
+        ]
+    );
+    assert!(
+        done["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| !h["host"].as_str().unwrap().is_empty())
+    );
+    let status = s.get("/api/merritt/status").await;
+    assert_eq!(
+        (
+            status["completed_last_24h"].as_i64(),
+            status["queue_length"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_zenodo_would_refuse_are_a_clear_400_not_a_failed_job() {
+    let s = Stack::start(TestDb::sqlite().await.unwrap()).await;
+    let req = |files: serde_json::Value, metadata: serde_json::Value| json!({ "identifier": DOI, "resource_id": 1, "copy_type": "data", "metadata": metadata, "files": files });
+    let empty = json!([{ "name": "a", "size": 0, "md5": "d41d8cd98f00b204e9800998ecf8427e", "url": "http://x/a" }]);
+    let (st, v) = s
+        .post("/api/zenodo/copies", req(empty, stack::metadata()))
+        .await;
+    assert_eq!(st, 400);
+    assert!(v["detail"].as_str().unwrap().contains("zero-length"), "{v}");
+    let many: Vec<_> = (0..101).map(|i| json!({ "name": format!("f{i}"), "size": 1, "md5": "0".repeat(32), "url": "http://x/f" })).collect();
+    let (st, v) = s
+        .post("/api/zenodo/copies", req(json!(many), stack::metadata()))
+        .await;
+    assert_eq!(st, 400, "{v}");
+    let one = json!([{ "name": "a", "size": 1, "md5": "0".repeat(32), "url": "http://x/a" }]);
+    let (st, v) = s
+        .post(
+            "/api/zenodo/copies",
+            req(one.clone(), json!({ "title": "t" })),
+        )
+        .await;
+    assert_eq!(st, 400);
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("metadata.upload_type") && detail.contains("metadata.creators"),
+        "{detail}"
+    );
+    let huge = json!([{ "name": "a", "size": 60_000_000_000_i64, "md5": "0".repeat(32), "url": "http://x/a" }]);
+    let (st, v) = s
+        .post("/api/zenodo/copies", req(huge, stack::metadata()))
+        .await;
+    assert_eq!(st, 400);
+    assert!(v["detail"].as_str().unwrap().contains("50 GB"), "{v}");
+    let (st, _) = s
+        .post("/api/zenodo/copies", req(one.clone(), stack::metadata()))
+        .await;
+    assert_eq!(st, 201);
+    let (st, v) = s
+        .post("/api/zenodo/copies", req(one, stack::metadata()))
+        .await;
+    assert_eq!(st, 409, "one copy per type per resource: {v}");
+    let jobs = s.get("/api/jobs?queue=zenodo").await;
+    assert_eq!(
+        jobs["jobs"].as_array().unwrap().len(),
+        1,
+        "a refused request made a job"
+    );
+}

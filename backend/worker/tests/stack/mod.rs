@@ -1,0 +1,209 @@
+//! The whole stack in one test process: the real API server on loopback, a real worker
+//! (the same wiring as `longjobs-worker`) and the simulators, over a real database.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use longjobs_core::access::{Role, users};
+use longjobs_core::clock;
+use longjobs_core::testing::TestDb;
+use longjobs_server::auth::{AuthConfig, hash_password};
+use longjobs_server::{AppState, HttpOptions, app};
+use longjobs_sim::{SimConfig, SimHandle};
+use longjobs_worker::setup::{ReplicationSettings, full_worker};
+use longjobs_worker::{Shutdown, WorkerConfig};
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+pub const PASSWORD: &str = "a long enough password";
+
+pub struct Stack {
+    pub t: TestDb,
+    pub sim: SimHandle,
+    pub api: String,
+    pub token: String,
+    http: reqwest::Client,
+    worker: Option<(
+        watch::Sender<Shutdown>,
+        tokio::task::JoinHandle<anyhow::Result<longjobs_worker::Summary>>,
+    )>,
+}
+
+pub fn settings(sim: &SimHandle) -> ReplicationSettings {
+    ReplicationSettings {
+        zenodo_url: sim.zenodo_url(),
+        zenodo_token: sim.zenodo_token().to_string(),
+        merritt_url: sim.merritt_url(),
+        merritt_collection: "dryad".into(),
+        merritt_user: None,
+        merritt_password: None,
+        merritt_check_interval: Duration::from_millis(150),
+        merritt_check_timeout: Duration::from_secs(30),
+        remote_retry_base: Duration::from_millis(150),
+        daily_retry_limit: 4,
+    }
+}
+
+impl Stack {
+    pub async fn start(t: TestDb) -> Stack {
+        let sim = longjobs_sim::serve(SimConfig::for_tests())
+            .await
+            .expect("simulator");
+        let state = AppState {
+            db: t.db.clone(),
+            auth: Arc::new(AuthConfig::new(
+                b"stack-test-secret-stack-test-secret".to_vec(),
+                Duration::from_secs(3600),
+            )),
+        };
+        let hash = hash_password(PASSWORD).unwrap();
+        t.db.run(move |c| users::create(c, "ops", &hash, Role::Operator, clock::now()))
+            .await
+            .unwrap();
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+        tokio::spawn(Server::new_with_acceptor(acceptor).run(app(state, &HttpOptions::default())));
+        let api = format!("http://{addr}");
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{api}/api/auth/login"))
+            .json(&json!({ "username": "ops", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_string();
+        let mut s = Stack {
+            t,
+            sim,
+            api,
+            token,
+            http,
+            worker: None,
+        };
+        s.start_worker();
+        s
+    }
+
+    pub fn start_worker(&mut self) {
+        let mut cfg = WorkerConfig::new(vec![("zenodo".into(), 3), ("merritt".into(), 2)]);
+        cfg.poll_interval = Duration::from_millis(50);
+        cfg.heartbeat = Duration::from_millis(200);
+        cfg.lease = Duration::from_secs(5);
+        cfg.rescue_interval = Duration::from_millis(200);
+        cfg.grace = Duration::from_secs(5);
+        let worker = full_worker(self.t.db.clone(), cfg, &settings(&self.sim)).unwrap();
+        let (tx, rx) = watch::channel(Shutdown::Running);
+        self.worker = Some((tx, tokio::spawn(worker.run(rx))));
+    }
+
+    pub async fn stop_worker(&mut self) -> longjobs_worker::Summary {
+        let (tx, handle) = self.worker.take().expect("a running worker");
+        tx.send(Shutdown::Graceful).unwrap();
+        handle.await.unwrap().unwrap()
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.api))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let (st, v) = self.call(reqwest::Method::GET, path, None).await;
+        assert_eq!(st, 200, "GET {path}: {v}");
+        v
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub fn file(&self, name: &str, size: u64, seed: u64) -> Value {
+        json!({ "name": name, "size": size, "md5": longjobs_sim::expected_md5(size, seed), "url": self.sim.file_url(name, size, seed) })
+    }
+
+    /// Requests a copy; returns its id.
+    pub async fn request_copy(
+        &self,
+        identifier: &str,
+        resource_id: i64,
+        copy_type: &str,
+        files: Vec<Value>,
+    ) -> i64 {
+        let (st, v) = self
+            .post("/api/zenodo/copies", json!({ "identifier": identifier, "resource_id": resource_id, "copy_type": copy_type, "metadata": metadata(), "files": files }))
+            .await;
+        assert_eq!(st, 201, "{v}");
+        v["id"].as_i64().unwrap()
+    }
+
+    pub async fn copy(&self, id: i64) -> Value {
+        self.get(&format!("/api/zenodo/copies/{id}")).await
+    }
+
+    /// Polls until `pred` holds for the copy, failing with its state and log after `within`.
+    pub async fn wait_copy(
+        &self,
+        id: i64,
+        within: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let c = self.copy(id).await;
+            if pred(&c["copy"]) {
+                return c;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "copy {id} never became {what}: {}\nlog: {}",
+                    c["copy"], c["log"]
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn wait_state(&self, id: i64, state: &str) -> Value {
+        self.wait_copy(id, Duration::from_secs(30), state, |c| c["state"] == state)
+            .await
+    }
+}
+
+pub fn metadata() -> Value {
+    json!({
+        "title": "Data from: a study of long jobs",
+        "upload_type": "dataset",
+        "description": "Measurements.",
+        "creators": [{ "name": "Doe, Jane" }],
+        "license": "cc-zero",
+        "keywords": ["queues"]
+    })
+}
