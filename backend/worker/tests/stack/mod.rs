@@ -94,6 +94,39 @@ impl Stack {
         s
     }
 
+    /// Another server instance on the same database (as on a second host), signed in.
+    pub async fn second_server(first: &Stack) -> Remote {
+        let state = AppState {
+            db: longjobs_core::Db::connect(&first.t.url).await.unwrap(),
+            auth: Arc::new(AuthConfig::new(
+                b"another-secret-another-secret-xxxx".to_vec(),
+                Duration::from_secs(3600),
+            )),
+        };
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let addr = acceptor.local_addr()[0].as_socket_addr().copied().unwrap();
+        tokio::spawn(Server::new_with_acceptor(acceptor).run(app(state, &HttpOptions::default())));
+        let api = format!("http://{addr}");
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{api}/api/auth/login"))
+            .json(&json!({ "username": "ops", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Remote {
+            api,
+            token: login["token"].as_str().unwrap().to_string(),
+            http,
+        }
+    }
+
     pub fn start_worker(&mut self) {
         let mut cfg = WorkerConfig::new(vec![("zenodo".into(), 3), ("merritt".into(), 2)]);
         cfg.poll_interval = Duration::from_millis(50);
@@ -206,4 +239,26 @@ pub fn metadata() -> Value {
         "license": "cc-zero",
         "keywords": ["queues"]
     })
+}
+
+/// A second server instance.
+pub struct Remote {
+    pub api: String,
+    pub token: String,
+    http: reqwest::Client,
+}
+
+impl Remote {
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.api))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
 }

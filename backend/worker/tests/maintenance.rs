@@ -1,0 +1,247 @@
+//! The maintenance workflow on the whole stack: drain under load, a live `drained`
+//! signal, restart from another server, and a dead worker that does not block the drain.
+
+mod stack;
+
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use longjobs_core::clock;
+use longjobs_core::queue::{self, EnqueueRequest};
+use longjobs_core::testing::TestDb;
+use longjobs_sim::{FaultPlan, RouteFaults};
+use serde_json::{Value, json};
+use stack::Stack;
+
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod postgres { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() { super::$name(super::Stack::start(super::TestDb::postgres().await.unwrap()).await).await }
+        )* }
+        mod sqlite { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() { super::$name(super::Stack::start(super::TestDb::sqlite().await.unwrap()).await).await }
+        )* }
+    };
+}
+
+on_both_databases! {
+    a_drain_under_load_lets_running_work_finish_starts_none_and_restart_requeues_all,
+    a_dead_workers_job_does_not_block_the_drained_signal,
+}
+
+async fn copies(s: &Stack) -> Vec<Value> {
+    s.get("/api/zenodo/copies?limit=500").await["copies"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn count(all: &[Value], state: &str) -> usize {
+    all.iter().filter(|c| c["state"] == state).count()
+}
+
+async fn a_drain_under_load_lets_running_work_finish_starts_none_and_restart_requeues_all(
+    s: Stack,
+) {
+    // Slow uploads so that copies are mid-flight when the drain begins.
+    let mut faults = FaultPlan::default();
+    faults.routes.insert(
+        "zenodo.upload".into(),
+        RouteFaults {
+            latency_ms: 400,
+            ..Default::default()
+        },
+    );
+    s.sim.set_faults(faults).unwrap();
+    const N: i64 = 24;
+    for i in 0..N {
+        s.request_copy(
+            &format!("doi:10.5061/dryad.d{}", i % 8),
+            i + 1,
+            "data",
+            vec![s.file("a.csv", 300, i as u64)],
+        )
+        .await;
+    }
+    for i in 0..4 {
+        let f = s.file("m.csv", 100, 50 + i);
+        s.post("/api/merritt/submissions", json!({ "resource_id": 100 + i, "identifier": format!("doi:10.5061/dryad.m{i}"), "profile": "p", "submitter": "ops",
+            "files": [{ "url": f["url"], "size": f["size"], "md5": f["md5"], "name": "m.csv" }] })).await;
+    }
+    // Wait until work is under way, then drain.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&copies(&s).await, "replicating") == 0 {
+        assert!(Instant::now() < deadline, "nothing started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (st, status) = s.post("/api/maintenance/drain", json!({})).await;
+    assert_eq!(st, 200, "{status}");
+    assert!(status["zenodo_deferred"]["by"] == "ops" && status["merritt_held"]["by"] == "ops");
+    let replicating_at_drain: Vec<i64> = copies(&s)
+        .await
+        .iter()
+        .filter(|c| c["state"] == "replicating")
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        status["drained"], false,
+        "drained while copies were replicating: {status}"
+    );
+    assert!(!status["running"].as_array().unwrap().is_empty());
+    // Copies requested during the drain are deferred too.
+    let late = s
+        .request_copy(
+            "doi:10.5061/dryad.late",
+            999,
+            "data",
+            vec![s.file("a.csv", 300, 999)],
+        )
+        .await;
+
+    // Poll: drained turns true exactly when the last covered job ends.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let st = s.get("/api/maintenance").await;
+        let running = st["running"].as_array().unwrap().len();
+        let all = copies(&s).await;
+        if st["drained"] == true {
+            assert_eq!(running, 0);
+            assert_eq!(
+                count(&all, "replicating"),
+                0,
+                "drained while a copy replicates"
+            );
+            break st;
+        }
+        assert!(
+            running > 0 || count(&all, "replicating") > 0 || st["drained"] == true,
+            "not drained though nothing runs: {st}"
+        );
+        assert!(Instant::now() < deadline, "never drained: {st}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let all = copies(&s).await;
+    for id in &replicating_at_drain {
+        let c = all.iter().find(|c| c["id"] == *id).unwrap();
+        assert_eq!(
+            c["state"], "finished",
+            "a copy running at the drain was cut off: {c}"
+        );
+    }
+    let (finished, deferred, enqueued) = (
+        count(&all, "finished"),
+        count(&all, "deferred"),
+        count(&all, "enqueued"),
+    );
+    assert_eq!(
+        finished + deferred + enqueued,
+        N as usize + 1,
+        "copies are conserved"
+    );
+    assert_eq!(
+        all.iter().find(|c| c["id"] == late).unwrap()["state"],
+        "deferred"
+    );
+    assert!(deferred > 0, "nothing was deferred");
+    assert_eq!(status["deferred_copies"].as_u64(), Some(deferred as u64));
+    // Nothing starts while drained.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let again = copies(&s).await;
+    assert_eq!(
+        count(&again, "finished"),
+        finished,
+        "a copy ran during the drain"
+    );
+
+    // Restart from a second server instance on the same database.
+    let second = Stack::second_server(&s).await;
+    let (st, restarted) = second.post("/api/maintenance/restart", json!({})).await;
+    assert_eq!(st, 200, "{restarted}");
+    let requeued = restarted["copies_requeued"].as_array().unwrap().len();
+    assert_eq!(
+        requeued,
+        deferred + enqueued,
+        "every deferred copy (and those queued behind them) goes back: {restarted}"
+    );
+    let held = restarted["submissions_requeued"].as_array().unwrap().len();
+    assert_eq!(held as i64, status["held_submissions"].as_i64().unwrap());
+    let (_, twice) = second.post("/api/maintenance/restart", json!({})).await;
+    assert_eq!(
+        (
+            twice["copies_requeued"].as_array().unwrap().len(),
+            twice["submissions_requeued"].as_array().unwrap().len()
+        ),
+        (0, 0),
+        "a second restart changed something: {twice}"
+    );
+    s.sim.set_faults(FaultPlan::default()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let all = copies(&s).await;
+        if count(&all, "finished") == N as usize + 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not all copies finished after restart: {:?}",
+            all.iter()
+                .map(|c| (c["id"].clone(), c["state"].clone()))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let subs = s.get("/api/merritt/submissions").await;
+        if subs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["state"] == "completed")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "submissions did not complete: {subs}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let audit = s.get("/api/audit?action=maintenance.restart").await;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 2);
+}
+
+async fn a_dead_workers_job_does_not_block_the_drained_signal(s: Stack) {
+    // A copy job held by a worker that died: its lease has run out.
+    let now = clock::now();
+    s.t.db
+        .run(move |c| {
+            queue::enqueue(
+                c,
+                &EnqueueRequest::new("zenodo-dead", "zenodo.copy")
+                    .payload(json!({ "copy_id": 424242 })),
+            )?;
+            queue::claim(
+                c,
+                "zenodo-dead",
+                1,
+                "dead-host:1:x",
+                now,
+                now - TimeDelta::seconds(1),
+            )
+        })
+        .await
+        .unwrap();
+    let (_, st) = s
+        .post("/api/maintenance/drain", json!({ "merritt": false }))
+        .await;
+    assert_eq!(
+        st["drained"], true,
+        "an expired lease kept the drain open: {st}"
+    );
+    assert!(st["merritt_held"].is_null());
+    let status = s.get("/api/maintenance").await;
+    assert_eq!(status["running"].as_array().unwrap().len(), 0);
+}
