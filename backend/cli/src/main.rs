@@ -61,6 +61,25 @@ enum Command {
     Workers,
     /// Job counts per queue and state.
     Stats,
+    /// Maintenance status: the old script's four counts, what still runs, drained or not.
+    Status,
+    /// Drain before maintenance: defer Zenodo replication and hold Merritt submissions.
+    Drain {
+        /// Wait until drained, showing what still runs.
+        #[arg(long)]
+        wait: bool,
+        /// Only defer Zenodo replication.
+        #[arg(long, conflicts_with = "merritt_only")]
+        zenodo_only: bool,
+        /// Only hold Merritt submissions.
+        #[arg(long)]
+        merritt_only: bool,
+        /// Give up waiting after this many seconds (exit code 2).
+        #[arg(long, default_value_t = 3600)]
+        timeout: u64,
+    },
+    /// After maintenance: clear the switches and requeue deferred and held work in order.
+    Restart,
 }
 
 #[derive(Subcommand, Debug)]
@@ -229,6 +248,52 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             ]
                         })
                         .collect::<Vec<_>>(),
+                )
+            })
+        }
+        Command::Status => {
+            let st: wire::MaintenanceStatus = api.get("/api/maintenance", &[]).await?;
+            out.show(&st, || status_text(&st))
+        }
+        Command::Drain {
+            wait,
+            zenodo_only,
+            merritt_only,
+            timeout,
+        } => {
+            let body = json!({ "zenodo": !merritt_only, "merritt": !zenodo_only });
+            let mut st: wire::MaintenanceStatus = api.post("/api/maintenance/drain", &body).await?;
+            if !out.json {
+                println!("draining: {}", switches(&st));
+            }
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+            while wait && !st.drained {
+                if !out.json {
+                    eprint!("\r{}", progress(&st));
+                }
+                if std::time::Instant::now() > deadline {
+                    eprintln!();
+                    anyhow::bail!(
+                        "not drained after {timeout} s: {} jobs still running",
+                        st.running.len()
+                    );
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                st = api.get("/api/maintenance", &[]).await?;
+            }
+            if wait && !out.json {
+                eprintln!("\r{:<70}", "");
+            }
+            out.show(&st, || status_text(&st))
+        }
+        Command::Restart => {
+            let r: wire::RestartResult = api.post("/api/maintenance/restart", &json!({})).await?;
+            out.show(&r, || {
+                format!(
+                    "restarted: switches cleared: {}; {} Zenodo copies and {} Merritt submissions back in the queue\n",
+                    if r.switches_cleared.is_empty() { "none".to_string() } else { r.switches_cleared.join(", ") },
+                    r.copies_requeued.len(),
+                    r.submissions_requeued.len()
                 )
             })
         }
@@ -407,6 +472,103 @@ async fn act(api: &Client, out: &Output, action: &str, ids: Vec<i64>) -> anyhow:
         res.matched
     );
     Ok(())
+}
+
+fn switches(st: &wire::MaintenanceStatus) -> String {
+    let mut on = Vec::new();
+    if let Some(z) = &st.zenodo_deferred {
+        on.push(format!(
+            "Zenodo deferred since {} by {}",
+            z.since.format("%Y-%m-%d %H:%M UTC"),
+            z.by
+        ));
+    }
+    if let Some(m) = &st.merritt_held {
+        on.push(format!(
+            "Merritt held since {} by {}",
+            m.since.format("%Y-%m-%d %H:%M UTC"),
+            m.by
+        ));
+    }
+    if on.is_empty() {
+        "no drain".to_string()
+    } else {
+        on.join("; ")
+    }
+}
+
+/// One line: a bar of jobs still running and the drain's age.
+fn progress(st: &wire::MaintenanceStatus) -> String {
+    let n = st.running.len();
+    let bar: String = "#".repeat(n.min(30));
+    format!(
+        "waiting for {n:>3} running job(s) [{bar:<30}] drain age {} s",
+        st.drain_age_secs.unwrap_or(0)
+    )
+}
+
+fn status_text(st: &wire::MaintenanceStatus) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "submissions enqueued:             {}\n",
+        st.submissions_enqueued
+    ));
+    s.push_str(&format!(
+        "submissions processing (7 days):  {}\n",
+        st.submissions_processing_7d
+    ));
+    s.push_str(&format!(
+        "zenodo enqueued:                  {}\n",
+        st.zenodo_enqueued
+    ));
+    s.push_str(&format!(
+        "zenodo replicating (7 days):      {}\n",
+        st.zenodo_replicating_7d
+    ));
+    s.push_str(&format!(
+        "maintenance:                      {}\n",
+        switches(st)
+    ));
+    s.push_str(&format!(
+        "deferred copies / held submissions: {} / {}\n",
+        st.deferred_copies, st.held_submissions
+    ));
+    if !st.paused_queues.is_empty() {
+        s.push_str(&format!(
+            "paused queues:                    {}\n",
+            st.paused_queues.join(", ")
+        ));
+    }
+    let drained = match (st.drained, st.drain_started_at, st.drain_age_secs) {
+        (true, _, Some(age)) => format!("yes (drain began {age} s ago)"),
+        (false, Some(_), Some(age)) => format!(
+            "no: {} job(s) still running (drain began {age} s ago)",
+            st.running.len()
+        ),
+        _ => "no drain in progress".to_string(),
+    };
+    s.push_str(&format!("drained:                          {drained}\n"));
+    if !st.running.is_empty() {
+        s.push_str(&render(
+            &["JOB", "QUEUE", "KIND", "WORKER", "RUNNING FOR"],
+            &st.running
+                .iter()
+                .map(|j| {
+                    vec![
+                        j.id.to_string(),
+                        j.queue.clone(),
+                        j.kind.clone(),
+                        j.worker.clone().unwrap_or_default(),
+                        format!("{} s", j.running_for_secs),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        ));
+    }
+    for a in &st.alerts {
+        s.push_str(&format!("ALERT: {a}\n"));
+    }
+    s
 }
 
 fn queues_table(qs: &[wire::QueueInfo]) -> String {

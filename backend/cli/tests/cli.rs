@@ -156,3 +156,54 @@ async fn an_operator_lists_acts_and_pauses_from_the_command_line() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_drain_and_restart_work_like_the_old_script() {
+    let t = TestDb::sqlite().await.unwrap();
+    let server = start_server(&t).await;
+    let home = std::env::temp_dir().join(format!("longjobs-cli-m-{}", std::process::id()));
+    let cli = Cli {
+        server,
+        home: home.clone(),
+    };
+    assert!(
+        cli.run(&["login", "--username", "otto", "--password", PASSWORD])
+            .0
+    );
+    let (ok, out, _) = cli.run(&["status"]);
+    assert!(ok, "{out}");
+    for line in [
+        "submissions enqueued:",
+        "submissions processing (7 days):",
+        "zenodo enqueued:",
+        "zenodo replicating (7 days):",
+        "drained:                          no drain in progress",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+    let (ok, out, err) = cli.run(&["drain", "--wait", "--timeout", "20"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("draining: Zenodo deferred since") && out.contains("Merritt held since"),
+        "{out}"
+    );
+    assert!(
+        out.contains("drained:                          yes"),
+        "{out}"
+    );
+    let (ok, out, _) = cli.run(&["--json", "status"]);
+    assert!(ok);
+    let st: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(st["drained"], true);
+    let (ok, out, _) = cli.run(&["restart"]);
+    assert!(
+        ok && out.contains("switches cleared: defer_zenodo, hold_merritt"),
+        "{out}"
+    );
+    let (ok, out, _) = cli.run(&["restart"]);
+    assert!(
+        ok && out.contains("switches cleared: none; 0 Zenodo copies and 0 Merritt submissions"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
