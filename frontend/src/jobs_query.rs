@@ -22,7 +22,11 @@ pub struct JobsQuery {
 
 impl JobsQuery {
     pub fn from_params(p: &ParamsMap) -> Self {
-        let non_empty = |k: &str| p.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let non_empty = |k: &str| {
+            p.get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let states = p
             .get_all("state")
             .unwrap_or_default()
@@ -40,7 +44,11 @@ impl JobsQuery {
             kind: non_empty("kind"),
             states,
             text: non_empty("q"),
-            sort: p.get("sort").as_deref().and_then(parse_sort).unwrap_or_default(),
+            sort: p
+                .get("sort")
+                .as_deref()
+                .and_then(parse_sort)
+                .unwrap_or_default(),
             order: match p.get("order").as_deref() {
                 Some("asc") => SortOrder::Asc,
                 _ => SortOrder::Desc,
@@ -105,9 +113,14 @@ pub fn parse_state(s: &str) -> Option<JobState> {
 }
 
 fn parse_sort(s: &str) -> Option<JobSort> {
-    [JobSort::Id, JobSort::CreatedAt, JobSort::RunAt, JobSort::Priority]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+    [
+        JobSort::Id,
+        JobSort::CreatedAt,
+        JobSort::RunAt,
+        JobSort::Priority,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == s)
 }
 
 /// Names of sort keys and directions as the API spells them.

@@ -11,5 +11,6 @@ mod session;
 
 fn main() {
     console_error_panic_hook::set_once();
+    session::init();
     leptos::mount::mount_to_body(app::App);
 }

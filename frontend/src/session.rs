@@ -35,6 +35,13 @@ thread_local! {
     static LOGGED_OUT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Creates the session signal from `sessionStorage`. Called once in `main` before anything
+/// is mounted: a signal belongs to the component running when it is created and dies with it,
+/// and the session must outlive every page (so it is created outside all of them).
+pub fn init() {
+    CURRENT.with(|_| ());
+}
+
 /// The session signal: `None` when signed out.
 pub fn current() -> RwSignal<Option<Session>> {
     CURRENT.with(|s| *s)

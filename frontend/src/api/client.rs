@@ -68,7 +68,11 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
         .await
         .map_err(|e| ApiError::network(js_message(&e)))?;
     if (200..300).contains(&status) {
-        let text = if text.trim().is_empty() { "null" } else { &text };
+        let text = if text.trim().is_empty() {
+            "null"
+        } else {
+            &text
+        };
         return serde_json::from_str(text)
             .map_err(|e| ApiError::decode(status, format!("cannot read the answer: {e}")));
     }

@@ -4,8 +4,8 @@ use longjobs_openapi::{
     ActionOutcome, BulkAction, BulkActionResult, JobAction, JobDetail, JobFilter, JobPage,
 };
 
-use super::client::{self, encode};
 use super::ApiError;
+use super::client::{self, encode};
 use crate::jobs_query::{JobsQuery, WireName};
 
 /// Jobs per page in the console.

@@ -2,8 +2,8 @@
 
 use longjobs_openapi::{AuditPage, QueueInfo, Stats, TimeSeries, WorkerInfo};
 
-use super::client::{self, encode};
 use super::ApiError;
+use super::client::{self, encode};
 
 pub async fn stats() -> Result<Stats, ApiError> {
     client::get("/api/stats").await

@@ -1,9 +1,11 @@
 //! Users and API tokens (admin only).
 
-use longjobs_openapi::{CreateToken, CreateUser, CreatedToken, Role, TokenInfo, UpdateUser, UserInfo};
+use longjobs_openapi::{
+    CreateToken, CreateUser, CreatedToken, Role, TokenInfo, UpdateUser, UserInfo,
+};
 
-use super::client::{self, encode};
 use super::ApiError;
+use super::client::{self, encode};
 
 pub async fn list() -> Result<Vec<UserInfo>, ApiError> {
     client::get("/api/users").await

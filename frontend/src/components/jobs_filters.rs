@@ -59,8 +59,9 @@ pub fn JobsFilters(
         .map(|st| {
             let name = st.as_str();
             let id = format!("state-{name}");
+            let for_id = id.clone();
             view! {
-                <label class=format!("chip chip-{name}") for=id.clone()>
+                <label class=format!("chip chip-{name}") for=for_id>
                     <input
                         type="checkbox"
                         id=id

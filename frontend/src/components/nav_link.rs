@@ -13,7 +13,10 @@ pub fn NavLink(
     let path = use_location().pathname;
     let active = move || {
         path.with(|p| {
-            p == href || (!exact && p.strip_prefix(href).is_some_and(|rest| rest.starts_with('/')))
+            p == href
+                || (!exact
+                    && p.strip_prefix(href)
+                        .is_some_and(|rest| rest.starts_with('/')))
         })
     };
     view! {

@@ -43,11 +43,13 @@ pub fn Shell() -> impl IntoView {
         }
     });
     // The stored role may be stale: ask the server who the token belongs to now.
-    spawn_local(async {
-        if let Ok(me) = api::auth::me().await {
-            session::confirm(me.name, me.role);
-        }
-    });
+    if session::token().is_some() {
+        spawn_local(async {
+            if let Ok(me) = api::auth::me().await {
+                session::confirm(me.name, me.role);
+            }
+        });
+    }
     let signed_in = Memo::new(move |_| current.with(|s| s.is_some()));
     let is_admin = Memo::new(move |_| current.with(|s| s.as_ref().is_some_and(|s| s.is_admin())));
     let name = move || current.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());

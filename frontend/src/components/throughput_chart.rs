@@ -55,7 +55,7 @@ pub fn ThroughputChart(points: Vec<MinutePoint>) -> impl IntoView {
     let ticks = points
         .iter()
         .enumerate()
-        .filter(|(i, p)| p.minute.format("%M").to_string().ends_with('0') || *i == 0)
+        .filter(|(_, p)| p.minute.format("%M").to_string().ends_with('0'))
         .map(|(i, p)| {
             let x = LEFT + slot * (i as f64 + 0.5);
             view! {

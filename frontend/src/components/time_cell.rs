@@ -11,13 +11,14 @@ pub fn TimeCell(time: DateTime<Utc>, #[prop(optional)] compact: bool) -> impl In
     let iso = time.to_rfc3339();
     let full = format::datetime(&time);
     let rel = format::relative(&time);
+    let rel_text = rel.clone();
     if compact {
         view! { <time datetime=iso title=format!("{full} UTC")>{rel}</time> }.into_any()
     } else {
         view! {
-            <time datetime=iso title=format!("{rel}")>
+            <time datetime=iso title=rel.clone()>
                 {full}
-                <span class="muted small">" " {rel}</span>
+                <span class="muted small">" " {rel_text}</span>
             </time>
         }
         .into_any()

@@ -21,7 +21,8 @@ enum Pending {
 /// once — and revoke).
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let is_admin = Memo::new(move |_| session::current().with(|s| s.as_ref().is_some_and(|s| s.is_admin())));
+    let is_admin =
+        Memo::new(move |_| session::current().with(|s| s.as_ref().is_some_and(|s| s.is_admin())));
     view! {
         <PageHeader title="Users & tokens" subtitle="Who may sign in, with which role, and the API tokens of scripts." />
         <Show
@@ -43,14 +44,19 @@ fn AdminSections() -> impl IntoView {
     let busy = RwSignal::new(false);
 
     let confirm = Callback::new(move |()| {
-        let Some(p) = pending.get_untracked() else { return };
+        let Some(p) = pending.get_untracked() else {
+            return;
+        };
         busy.set(true);
         spawn_local(async move {
             let answer = match &p {
                 Pending::DeleteUser(name) => api::users::delete(name).await,
                 Pending::SetDisabled(name, disabled) => api::users::update(
                     name,
-                    UpdateUser { disabled: Some(*disabled), ..UpdateUser::default() },
+                    UpdateUser {
+                        disabled: Some(*disabled),
+                        ..UpdateUser::default()
+                    },
                 )
                 .await
                 .map(|_| ()),
@@ -95,7 +101,8 @@ fn UsersSection(
     pending: RwSignal<Option<Pending>>,
     reload: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let me = move || session::current().with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
+    let me =
+        move || session::current().with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let role = RwSignal::new("viewer".to_string());
@@ -103,7 +110,11 @@ fn UsersSection(
     let created = RwSignal::new(None::<String>);
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (u, p, r) = (username.get_untracked(), password.get_untracked(), parse_role(&role.get_untracked()));
+        let (u, p, r) = (
+            username.get_untracked(),
+            password.get_untracked(),
+            parse_role(&role.get_untracked()),
+        );
         form_error.set(None);
         created.set(None);
         spawn_local(async move {
@@ -122,7 +133,14 @@ fn UsersSection(
     };
     let change_role = move |name: String, r: Role| {
         spawn_local(async move {
-            let answer = api::users::update(&name, UpdateUser { role: Some(r), ..UpdateUser::default() }).await;
+            let answer = api::users::update(
+                &name,
+                UpdateUser {
+                    role: Some(r),
+                    ..UpdateUser::default()
+                },
+            )
+            .await;
             error.try_set(answer.err());
             reload();
         });
@@ -154,7 +172,7 @@ fn UsersSection(
                                     <th scope="row">{name.clone()}{is_me.then(|| view! { <span class="muted small">" (you)"</span> })}</th>
                                     <td>
                                         <label class="sr-only" for=format!("role-{name}")>{format!("Role of {name}")}</label>
-                                        <select id=format!("role-{name}") class="select-small"
+                                        <select id=format!("role-{name}") class="select-small" disabled=is_me
                                             on:change=move |ev| change_role(n1.clone(), parse_role(&event_target_value(&ev)))>
                                             {[Role::Viewer, Role::Operator, Role::Admin].into_iter().map(|r| view! {
                                                 <option value=role_str(r) selected=r == u.role>{role_str(r)}</option>

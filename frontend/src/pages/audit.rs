@@ -19,7 +19,8 @@ pub fn AuditPage() -> impl IntoView {
     let navigate = use_navigate();
     let actor_q = Memo::new(move |_| params.with(|p| p.get("actor").filter(|s| !s.is_empty())));
     let action_q = Memo::new(move |_| params.with(|p| p.get("action").filter(|s| !s.is_empty())));
-    let before_q = Memo::new(move |_| params.with(|p| p.get("before").and_then(|b| b.parse::<i64>().ok())));
+    let before_q =
+        Memo::new(move |_| params.with(|p| p.get("before").and_then(|b| b.parse::<i64>().ok())));
     let log = use_polled(Some(REFRESH), move || {
         let (actor, action, before) = (actor_q.get(), action_q.get(), before_q.get());
         async move { api::ops::audit(actor.as_deref(), action.as_deref(), before, AUDIT_PAGE).await }
@@ -43,8 +44,18 @@ pub fn AuditPage() -> impl IntoView {
         if let Some(before) = before {
             p.push(format!("before={before}"));
         }
-        let url = if p.is_empty() { "/audit".to_string() } else { format!("/audit?{}", p.join("&")) };
-        navigate(&url, NavigateOptions { scroll: false, ..Default::default() });
+        let url = if p.is_empty() {
+            "/audit".to_string()
+        } else {
+            format!("/audit?{}", p.join("&"))
+        };
+        navigate(
+            &url,
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        );
     };
     let apply = {
         let go = go.clone();
@@ -56,7 +67,10 @@ pub fn AuditPage() -> impl IntoView {
     let older = {
         let go = go.clone();
         move |_| {
-            if let Some(b) = log.data.with_untracked(|l| l.as_ref().and_then(|l| l.next_before)) {
+            if let Some(b) = log
+                .data
+                .with_untracked(|l| l.as_ref().and_then(|l| l.next_before))
+            {
                 go(Some(b));
             }
         }

@@ -40,9 +40,11 @@ pub fn DashboardPage() -> impl IntoView {
         })
     };
     let workers = Signal::derive(move || {
-        stats
-            .data
-            .with(|s| s.as_ref().map(|s| format::count(s.workers_alive)).unwrap_or_else(|| "–".into()))
+        stats.data.with(|s| {
+            s.as_ref()
+                .map(|s| format::count(s.workers_alive))
+                .unwrap_or_else(|| "–".into())
+        })
     });
 
     view! {
@@ -163,5 +165,8 @@ fn count_cell(n: i64, href: String) -> impl IntoView {
 }
 
 pub fn count_of(counts: &[StateCount], state: JobState) -> i64 {
-    counts.iter().find(|c| c.state == state).map_or(0, |c| c.count)
+    counts
+        .iter()
+        .find(|c| c.state == state)
+        .map_or(0, |c| c.count)
 }

@@ -42,7 +42,9 @@ pub fn JobPage() -> impl IntoView {
     let done = RwSignal::new(None::<ActionOutcome>);
 
     let confirm = Callback::new(move |()| {
-        let (Some(action), Some(id)) = (pending.get_untracked(), id.get_untracked()) else { return };
+        let (Some(action), Some(id)) = (pending.get_untracked(), id.get_untracked()) else {
+            return;
+        };
         busy.set(true);
         spawn_local(async move {
             match api::jobs::act(id, action).await {
@@ -106,7 +108,7 @@ pub fn JobPage() -> impl IntoView {
             <div class="notice notice-success" role="status" data-testid="job-action-done">
                 {match (o.outcome.as_str(), o.state) {
                     ("cancel_requested", _) => "Cancel requested: the worker stops the job at its next heartbeat.".to_string(),
-                    (_, Some(s)) => format!("Done: the job is now {}.", s.as_str()),
+                    (_, Some(s)) => format!("Done: the job moved to {}; this page follows it.", s.as_str()),
                     (other, None) => format!("Done ({other})."),
                 }}
             </div>
@@ -188,7 +190,8 @@ fn JobBody(detail: JobDetail) -> impl IntoView {
 #[component]
 fn Timeline(entries: Vec<JobHistoryEntry>) -> impl IntoView {
     if entries.is_empty() {
-        return view! { <p class="muted">"No errors, rescues or operator actions recorded."</p> }.into_any();
+        return view! { <p class="muted">"No errors, rescues or operator actions recorded."</p> }
+            .into_any();
     }
     let items = entries
         .into_iter()

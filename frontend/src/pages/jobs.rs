@@ -6,10 +6,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use longjobs_openapi::{BulkActionResult, JobAction, JobFilter, JobSort, JobSummary, SortOrder};
+use longjobs_openapi::{
+    BulkActionResult, JobAction, JobFilter, JobSort, JobState, JobSummary, SortOrder,
+};
 
 use crate::api::{self, ApiError};
-use crate::components::{ConfirmDialog, ErrorNotice, JobsFilters, PageHeader, StateBadge, TimeCell};
+use crate::components::{
+    ConfirmDialog, ErrorNotice, JobsFilters, PageHeader, StateBadge, TimeCell,
+};
 use crate::format;
 use crate::jobs_query::JobsQuery;
 use crate::poll::{REFRESH, use_polled};
@@ -20,7 +24,10 @@ use crate::session;
 enum Target {
     Ids(Vec<i64>),
     /// Every job matching the filter; `count` is the dry run's answer.
-    Matching { filter: JobFilter, count: i64 },
+    Matching {
+        filter: JobFilter,
+        count: i64,
+    },
 }
 
 /// A bulk action waiting for confirmation.
@@ -45,8 +52,11 @@ pub fn JobsPage() -> impl IntoView {
         async move { api::jobs::list(&q).await }
     });
     let queues = use_polled(None, api::ops::queues);
-    let queue_names =
-        Signal::derive(move || queues.data.with(|q| q.iter().flatten().map(|q| q.name.clone()).collect()));
+    let queue_names = Signal::derive(move || {
+        queues
+            .data
+            .with(|q| q.iter().flatten().map(|q| q.name.clone()).collect())
+    });
 
     let selected = RwSignal::new(BTreeSet::<i64>::new());
     let all_matching = RwSignal::new(false);
@@ -65,7 +75,13 @@ pub fn JobsPage() -> impl IntoView {
     let go = {
         let navigate = navigate.clone();
         move |q: JobsQuery| {
-            navigate(&q.url(), NavigateOptions { scroll: false, ..Default::default() });
+            navigate(
+                &q.url(),
+                NavigateOptions {
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
         }
     };
     let on_filter = {
@@ -75,13 +91,18 @@ pub fn JobsPage() -> impl IntoView {
     let next_page = {
         let go = go.clone();
         move |_| {
-            let Some(next) = page.data.with_untracked(|p| p.as_ref().and_then(|p| p.next_cursor.clone()))
+            let Some(next) = page
+                .data
+                .with_untracked(|p| p.as_ref().and_then(|p| p.next_cursor.clone()))
             else {
                 return;
             };
             let q = query.get_untracked();
             previous.update_value(|v| v.push(q.cursor.clone()));
-            go(JobsQuery { cursor: Some(next), ..q });
+            go(JobsQuery {
+                cursor: Some(next),
+                ..q
+            });
         }
     };
     let prev_page = {
@@ -90,7 +111,10 @@ pub fn JobsPage() -> impl IntoView {
             let mut back = None;
             previous.update_value(|v| back = v.pop());
             if let Some(cursor) = back {
-                go(JobsQuery { cursor, ..query.get_untracked() });
+                go(JobsQuery {
+                    cursor,
+                    ..query.get_untracked()
+                });
             }
         }
     };
@@ -110,7 +134,11 @@ pub fn JobsPage() -> impl IntoView {
             } else {
                 SortOrder::Desc
             };
-            go(JobsQuery { sort: key, order, ..q.first_page() });
+            go(JobsQuery {
+                sort: key,
+                order,
+                ..q.first_page()
+            });
         }
     };
 
@@ -130,7 +158,10 @@ pub fn JobsPage() -> impl IntoView {
                     Ok(r) => {
                         pending.try_set(Some(Pending {
                             action,
-                            target: Target::Matching { filter, count: r.matched },
+                            target: Target::Matching {
+                                filter,
+                                count: r.matched,
+                            },
                         }));
                     }
                     Err(e) => {
@@ -142,12 +173,17 @@ pub fn JobsPage() -> impl IntoView {
         } else {
             let ids: Vec<i64> = selected.get_untracked().into_iter().collect();
             if !ids.is_empty() {
-                pending.set(Some(Pending { action, target: Target::Ids(ids) }));
+                pending.set(Some(Pending {
+                    action,
+                    target: Target::Ids(ids),
+                }));
             }
         }
     };
     let confirm = Callback::new(move |()| {
-        let Some(p) = pending.get_untracked() else { return };
+        let Some(p) = pending.get_untracked() else {
+            return;
+        };
         busy.set(true);
         spawn_local(async move {
             let answer = match p.target {
@@ -174,7 +210,11 @@ pub fn JobsPage() -> impl IntoView {
     let cancel = Callback::new(move |()| pending.set(None));
 
     let page_ids = Memo::new(move |_| {
-        page.data.with(|p| p.as_ref().map(|p| p.jobs.iter().map(|j| j.id).collect::<Vec<_>>()).unwrap_or_default())
+        page.data.with(|p| {
+            p.as_ref()
+                .map(|p| p.jobs.iter().map(|j| j.id).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
     });
     let all_on_page = Memo::new(move |_| {
         let ids = page_ids.get();
@@ -208,14 +248,14 @@ pub fn JobsPage() -> impl IntoView {
                 <BulkButton label="Retry" action=JobAction::Retry ask=ask disabled=Signal::derive(move || busy.get() || (!all_matching.get() && selection_size() == 0)) />
                 <BulkButton label="Cancel" action=JobAction::Cancel ask=ask disabled=Signal::derive(move || busy.get() || (!all_matching.get() && selection_size() == 0)) />
                 <BulkButton label="Discard" action=JobAction::Discard ask=ask disabled=Signal::derive(move || busy.get() || (!all_matching.get() && selection_size() == 0)) />
-                <Show when=move || all_matching.get() || selection_size() > 0>
+                <Show when=move || { all_matching.get() || selection_size() > 0 }>
                     <button type="button" class="btn btn-link" on:click=move |_| {
                         selected.set(BTreeSet::new());
                         all_matching.set(false);
                     }>"Clear selection"</button>
                 </Show>
             </div>
-            <Show when=move || all_on_page.get() || all_matching.get()>
+            <Show when=move || { all_on_page.get() || all_matching.get() }>
                 <div class="notice notice-info select-all" data-testid="select-all-banner">
                     {move || if all_matching.get() {
                         view! {
@@ -331,7 +371,11 @@ fn BulkButton(
     ask: impl Fn(JobAction) + Copy + 'static,
     disabled: Signal<bool>,
 ) -> impl IntoView {
-    let class = if action == JobAction::Retry { "btn btn-primary" } else { "btn" };
+    let class = if action == JobAction::Retry {
+        "btn btn-primary"
+    } else {
+        "btn"
+    };
     view! {
         <button type="button" class=class disabled=move || disabled.get() on:click=move |_| ask(action)>
             {label}
@@ -383,6 +427,12 @@ fn JobRow(
     let id = job.id;
     let href = format!("/jobs/{id}");
     let error = job.last_error.clone().unwrap_or_default();
+    // A job that finished well keeps its last error; show it as history, not as a failure.
+    let error_class = if job.state == JobState::Completed {
+        "error-cell error-past"
+    } else {
+        "error-cell"
+    };
     view! {
         <tr data-job-id=id data-state=job.state.as_str() class:row-selected=move || all_matching.get() || selected.with(|s| s.contains(&id))>
             <Show when=move || can_act.get()>
@@ -411,7 +461,7 @@ fn JobRow(
             <td class="num">{format!("{}/{}", job.attempt, job.max_attempts)}</td>
             <td class="num">{job.priority}</td>
             <td class="num nowrap"><TimeCell time=job.run_at compact=true /></td>
-            <td class="error-cell" title=error.clone()>{format::excerpt(&error, 90)}</td>
+            <td class=error_class title=error.clone()>{format::excerpt(&error, 90)}</td>
         </tr>
     }
 }
@@ -424,9 +474,19 @@ fn ResultNotice(result: BulkActionResult) -> impl IntoView {
         .iter()
         .filter(|o| o.outcome == "refused" || o.outcome == "not_found")
         .take(5)
-        .map(|o| format!("#{}: {}", o.id, o.reason.clone().unwrap_or_else(|| o.outcome.clone())))
+        .map(|o| {
+            format!(
+                "#{}: {}",
+                o.id,
+                o.reason.clone().unwrap_or_else(|| o.outcome.clone())
+            )
+        })
         .collect();
-    let class = if result.refused > 0 { "notice notice-warn" } else { "notice notice-success" };
+    let class = if result.refused > 0 {
+        "notice notice-warn"
+    } else {
+        "notice notice-success"
+    };
     view! {
         <div class=class role="status" data-testid="action-result">
             <strong>{format!("{}: ", action_verb(result.action))}</strong>

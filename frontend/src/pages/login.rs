@@ -31,7 +31,13 @@ pub fn LoginPage() -> impl IntoView {
     if session::token().is_some() {
         let navigate = navigate.clone();
         request_animation_frame(move || {
-            navigate(&next(), NavigateOptions { replace: true, ..Default::default() })
+            navigate(
+                &next(),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            )
         });
     }
 
@@ -60,7 +66,13 @@ pub fn LoginPage() -> impl IntoView {
                         name: r.username,
                         role: r.role,
                     });
-                    navigate(&next(), NavigateOptions { replace: true, ..Default::default() });
+                    navigate(
+                        &next(),
+                        NavigateOptions {
+                            replace: true,
+                            ..Default::default()
+                        },
+                    );
                 }
                 Err(e) => {
                     password.try_set(String::new());

@@ -34,7 +34,9 @@ pub fn QueuesPage() -> impl IntoView {
         .map(|s| view! { <th scope="col" class="num">{s.as_str()}</th> })
         .collect_view();
     view! {
-        <PageHeader title="Queues" subtitle="A paused queue keeps its jobs; workers stop claiming them until it is resumed." />
+        <PageHeader title="Queues" subtitle="A paused queue keeps its jobs; workers stop claiming them until it is resumed.">
+            <span class="live" aria-hidden="true">"Live"</span>
+        </PageHeader>
         <ErrorNotice error=queues.error />
         <ErrorNotice error=action_error />
         <div class="card card-flush">
@@ -46,9 +48,6 @@ pub fn QueuesPage() -> impl IntoView {
                             <th scope="col">"Status"</th>
                             {header}
                             <th scope="col" class="num">"total"</th>
-                            <Show when=move || can_act.get()>
-                                <th scope="col"><span class="sr-only">"Actions"</span></th>
-                            </Show>
                         </tr>
                     </thead>
                     <tbody>
@@ -104,44 +103,52 @@ fn QueueRow(
         let name = name.clone();
         move || busy.with(|b| b.as_deref() == Some(name.as_str()))
     };
+    let row_name = name.clone();
+    let link = format!("/jobs?queue={}", api::encode(&name));
+    let label = name.clone();
     view! {
-        <tr data-queue=name.clone() data-paused=paused.to_string()>
-            <th scope="row"><a href=format!("/jobs?queue={}", api::encode(&name))>{name.clone()}</a></th>
-            <td>
-                {if paused {
-                    view! {
-                        <span class="badge badge-paused" data-testid="paused-badge">"paused"</span>
-                        {q.paused_by.clone().map(|b| view! { <span class="muted small">{format!(" by {b} ")}</span> })}
-                        {q.paused_at.map(|t| view! { <span class="small"><TimeCell time=t compact=true /></span> })}
-                    }.into_any()
-                } else {
-                    view! { <span class="badge badge-active">"active"</span> }.into_any()
-                }}
+        <tr data-queue=row_name data-paused=paused.to_string()>
+            <th scope="row"><a href=link>{label}</a></th>
+            <td class="status-cell">
+                <div class="status-line">
+                    // Operators read an active queue from its Pause button; viewers get a badge.
+                    {move || if paused {
+                        Some(view! { <span class="badge badge-paused" data-testid="paused-badge">"paused"</span> }.into_any())
+                    } else if !can_act.get() {
+                        Some(view! { <span class="badge badge-active">"active"</span> }.into_any())
+                    } else {
+                        None
+                    }}
+                    <Show when=move || can_act.get()>
+                        {
+                            let name = name.clone();
+                            let is_busy = is_busy.clone();
+                            view! {
+                                <button
+                                    type="button"
+                                    class=if paused { "btn btn-primary btn-small" } else { "btn btn-small" }
+                                    disabled=is_busy
+                                    aria-label=format!("{} queue {}", if paused { "Resume" } else { "Pause" }, name)
+                                    on:click={
+                                        let name = name.clone();
+                                        move |_| toggle(name.clone(), !paused)
+                                    }
+                                >
+                                    {if paused { "Resume" } else { "Pause" }}
+                                </button>
+                            }
+                        }
+                    </Show>
+                </div>
+                {paused.then(|| view! {
+                    <div class="muted small">
+                        {q.paused_by.clone().map(|b| format!("by {b} "))}
+                        {q.paused_at.map(|t| view! { <TimeCell time=t compact=true /> })}
+                    </div>
+                })}
             </td>
             {cells}
             <td class="num strong">{format::count(q.total)}</td>
-            <Show when=move || can_act.get()>
-                {
-                    let name = name.clone();
-                    let is_busy = is_busy.clone();
-                    view! {
-                        <td class="actions-cell">
-                            <button
-                                type="button"
-                                class=if paused { "btn btn-primary btn-small" } else { "btn btn-small" }
-                                disabled=is_busy
-                                aria-label=format!("{} queue {}", if paused { "Resume" } else { "Pause" }, name)
-                                on:click={
-                                    let name = name.clone();
-                                    move |_| toggle(name.clone(), !paused)
-                                }
-                            >
-                                {if paused { "Resume" } else { "Pause" }}
-                            </button>
-                        </td>
-                    }
-                }
-            </Show>
         </tr>
     }
 }

@@ -1,0 +1,61 @@
+// Tablet width (800 px) and keyboard use.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { signIn } from '../lib/act.mjs';
+import { open } from '../lib/browser.mjs';
+import { fitsWidth, noPageErrors, screenshot } from '../lib/check.mjs';
+
+let b;
+before(async () => {
+  b = await open({ width: 800, height: 1000 });
+  await signIn(b.page, 'admin');
+});
+after(() => b?.close());
+
+for (const [path, heading, shot] of [
+  ['/', 'Dashboard', '15-dashboard-800'],
+  ['/jobs', 'Jobs', '16-jobs-800'],
+  ['/queues', 'Queues', '17-queues-800'],
+  ['/admin', 'Users & tokens', '18-admin-800'],
+]) {
+  test(`${heading} fits an 800 px window`, async () => {
+    const { page } = b;
+    await page.goto(path);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await page.locator('table tbody tr').first().waitFor();
+    await fitsWidth(page);
+    await screenshot(page, shot);
+  });
+}
+
+test('the keyboard reaches the skip link first, with a visible focus ring, then the navigation', async () => {
+  const { page } = b;
+  await page.goto('/jobs');
+  await page.getByRole('heading', { level: 1, name: 'Jobs' }).waitFor();
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => ({
+    text: document.activeElement.textContent,
+    outline: getComputedStyle(document.activeElement).outlineStyle,
+  }));
+  assert.equal(skip.text, 'Skip to content');
+  assert.notEqual(skip.outline, 'none');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Dashboard');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/$/);
+  await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
+});
+
+test('the confirmation dialog takes focus and Escape closes it', async () => {
+  const { page } = b;
+  await page.goto('/jobs?state=completed');
+  await page.getByTestId('select-page').check();
+  await page.getByTestId('bulk-bar').getByRole('button', { name: 'Retry' }).click();
+  await page.getByRole('dialog').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'confirm-button');
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+});
+
+test('no errors on the page', () => noPageErrors(b.errors));
