@@ -102,7 +102,7 @@ async fn a_drain_under_load_lets_running_work_finish_starts_none_and_restart_req
 
     // Poll: drained turns true exactly when the last covered job ends.
     let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
+    let at_drained = loop {
         let st = s.get("/api/maintenance").await;
         let running = st["running"].as_array().unwrap().len();
         let all = copies(&s).await;
@@ -122,6 +122,7 @@ async fn a_drain_under_load_lets_running_work_finish_starts_none_and_restart_req
         assert!(Instant::now() < deadline, "never drained: {st}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    assert!(at_drained["drained_at"].is_string(), "{at_drained}");
     let all = copies(&s).await;
     for id in &replicating_at_drain {
         let c = all.iter().find(|c| c["id"] == *id).unwrap();
@@ -140,13 +141,8 @@ async fn a_drain_under_load_lets_running_work_finish_starts_none_and_restart_req
         N as usize + 1,
         "copies are conserved"
     );
-    assert_eq!(
-        all.iter().find(|c| c["id"] == late).unwrap()["state"],
-        "deferred"
-    );
     assert!(deferred > 0, "nothing was deferred");
-    assert_eq!(status["deferred_copies"].as_u64(), Some(deferred as u64));
-    // Nothing starts while drained.
+    // Nothing starts while drained; the late copy is parked too.
     tokio::time::sleep(Duration::from_millis(600)).await;
     let again = copies(&s).await;
     assert_eq!(
@@ -154,6 +150,15 @@ async fn a_drain_under_load_lets_running_work_finish_starts_none_and_restart_req
         finished,
         "a copy ran during the drain"
     );
+    assert_eq!(count(&again, "replicating"), 0);
+    assert_eq!(
+        again.iter().find(|c| c["id"] == late).unwrap()["state"],
+        "deferred"
+    );
+    let status = s.get("/api/maintenance").await;
+    assert_eq!(status["drained"], true);
+    let (deferred, enqueued) = (count(&again, "deferred"), count(&again, "enqueued"));
+    assert_eq!(status["deferred_copies"].as_u64(), Some(deferred as u64));
 
     // Restart from a second server instance on the same database.
     let second = Stack::second_server(&s).await;

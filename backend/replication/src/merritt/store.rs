@@ -232,3 +232,51 @@ pub fn requeue(
         Ok(moved)
     })
 }
+
+/// Drain: every submission waiting for a worker (enqueued, its job not running) is held
+/// now (`rejected_shutting_down`) and its job cancelled. Returns those submissions.
+pub fn hold_waiting(conn: &mut DbConn, actor: &str, host: &str) -> QueryResult<Vec<i64>> {
+    transaction(conn, |conn| {
+        let waiting: Vec<Submission> = with_conn!(conn, |c| merritt_submissions::table
+            .filter(merritt_submissions::state.eq(SubmissionState::Enqueued))
+            .order(merritt_submissions::id.asc())
+            .select(Submission::as_select())
+            .load(c))?;
+        let mut out = Vec::new();
+        for s in waiting {
+            let st: Option<JobState> = match s.job_id {
+                Some(id) => with_conn!(conn, |c| jobs::table
+                    .find(JobId(id))
+                    .select(jobs::state)
+                    .first(c)
+                    .optional())?,
+                None => None,
+            };
+            if st == Some(JobState::Running) {
+                continue;
+            }
+            if let (Some(j), Some(js)) = (s.job_id, st)
+                && js.blocks_ordering()
+            {
+                queue::apply_action(
+                    conn,
+                    queue::Action::Cancel,
+                    &[JobId(j)],
+                    actor,
+                    clock::now(),
+                )?;
+            }
+            record(
+                conn,
+                s.id,
+                SubmissionState::RejectedShuttingDown,
+                host,
+                Some(&format!("held by {actor} for maintenance")),
+                None,
+                None,
+            )?;
+            out.push(s.id);
+        }
+        Ok(out)
+    })
+}

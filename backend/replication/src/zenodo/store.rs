@@ -589,6 +589,42 @@ pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>>
     })
 }
 
+/// Drain: every copy waiting for its turn (enqueued, its job not running) is deferred now
+/// and its job cancelled, so nothing of it starts during maintenance. Returns those copies.
+pub fn defer_waiting(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
+    transaction(conn, |conn| {
+        let waiting: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+            .filter(zenodo_copies::state.eq(CopyState::Enqueued))
+            .order(zenodo_copies::id.asc())
+            .select(ZenodoCopy::as_select())
+            .load(c))?;
+        let mut out = Vec::new();
+        let now = clock::now();
+        for copy in waiting {
+            let st = job_state(conn, copy.job_id)?;
+            if st == Some(JobState::Running) {
+                continue;
+            }
+            if let (Some(j), Some(s)) = (copy.job_id, st)
+                && s.blocks_ordering()
+            {
+                queue::apply_action(conn, Action::Cancel, &[JobId(j)], actor, now)?;
+            }
+            let note = format!("deferred by {actor}: Zenodo replication is paused for maintenance");
+            set_state(
+                conn,
+                copy.id,
+                CopyState::Deferred,
+                Some(&note),
+                copy.last_error.as_deref(),
+            )?;
+            log(conn, copy.id, "INFO", &note)?;
+            out.push(copy.id);
+        }
+        Ok(out)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact;

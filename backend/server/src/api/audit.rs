@@ -84,12 +84,17 @@ impl AuditApi {
             actor: actor.0,
             action: action.0,
             before_id: before.0,
-            limit,
+            // One more than asked tells whether there is a next page.
+            limit: limit + 1,
         };
-        let rows = self.state.db.run(move |c| audit::list(c, &filter)).await?;
-        let next_before = (rows.len() as i64 == limit)
-            .then(|| rows.last().map(|r| r.id))
-            .flatten();
+        let mut rows = self.state.db.run(move |c| audit::list(c, &filter)).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next_before = if more {
+            rows.last().map(|r| r.id)
+        } else {
+            None
+        };
         Ok(Json(AuditPage {
             entries: rows
                 .into_iter()

@@ -48,7 +48,11 @@ impl AuthApi {
     ) -> ApiResult<Json<LoginResponse>> {
         let LoginRequest { username, password } = body.0;
         let (username, password) = (username.0, password.0);
-        let client = format!("addr:{remote}");
+        // The client's IP (not its port: every connection has a new one).
+        let client = match remote.as_socket_addr() {
+            Some(a) => format!("ip:{}", a.ip()),
+            None => format!("addr:{remote}"),
+        };
         let name_key = format!("user:{username}");
         let keys = [name_key.as_str(), client.as_str()];
         if let Err(wait) = self.state.auth.limiter.check(&keys) {

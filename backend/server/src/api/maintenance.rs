@@ -48,8 +48,8 @@ pub async fn status(state: &AppState) -> ApiResult<wire::MaintenanceStatus> {
                         || (zen.is_none() && mer.is_none())
                 })
                 .collect();
-            let run = running(c, &kinds, now)?;
             let started = flags.iter().map(|f| f.set_at).min();
+            let run = running(c, &kinds, now, started)?;
             let last_end = match started {
                 Some(s) => last_finished_since(c, &kinds, s)?,
                 None => None,
@@ -167,23 +167,33 @@ impl MaintenanceApi {
         body: Json<wire::DrainRequest>,
     ) -> ApiResult<Json<wire::MaintenanceStatus>> {
         auth.0.require(Role::Operator)?;
-        let (zen, mer, actor) = (body.0.zenodo, body.0.merritt, auth.0.name.clone());
+        let (zen, mer, actor, host) = (
+            body.0.zenodo,
+            body.0.merritt,
+            auth.0.name.clone(),
+            this_host(),
+        );
         if !zen && !mer {
             return Err(crate::error::ApiError::bad_request(
                 "drain what? set zenodo and/or merritt",
             ));
         }
-        self.state
+        let (deferred, held) = self
+            .state
             .db
             .run(move |c| {
                 let now = clock::now();
+                // The switch first (so nothing starts), then park what waits.
+                let (mut deferred, mut held) = (Vec::new(), Vec::new());
                 if zen {
                     maintenance::set(c, DEFER_ZENODO, &actor, now)?;
+                    deferred = zenodo_store::defer_waiting(c, &actor)?;
                 }
                 if mer {
                     maintenance::set(c, HOLD_MERRITT, &actor, now)?;
+                    held = merritt_store::hold_waiting(c, &actor, &host)?;
                 }
-                Ok(())
+                Ok((deferred, held))
             })
             .await?;
         record(
@@ -191,7 +201,11 @@ impl MaintenanceApi {
             &auth.0,
             "maintenance.drain",
             &format!("zenodo={zen} merritt={mer}"),
-            "done",
+            &format!(
+                "{} copies deferred, {} submissions held",
+                deferred.len(),
+                held.len()
+            ),
             None,
         )
         .await?;
