@@ -95,11 +95,11 @@ impl AuthApi {
     ///
     /// The caller's name and role, as the server sees them now.
     #[oai(path = "/api/auth/me", method = "get", operation_id = "me")]
-    async fn me(&self, auth: BearerAuth) -> Json<Me> {
-        Json(Me {
+    async fn me(&self, auth: BearerAuth) -> ApiResult<Json<Me>> {
+        Ok(Json(Me {
             name: auth.0.name,
             role: role_out(auth.0.role),
-        })
+        }))
     }
 }
 
