@@ -50,15 +50,15 @@ async fn a_drain_under_load_lets_running_work_finish_starts_none_and_restart_req
     faults.routes.insert(
         "zenodo.upload".into(),
         RouteFaults {
-            latency_ms: 400,
+            latency_ms: 1_500,
             ..Default::default()
         },
     );
     s.sim.set_faults(faults).unwrap();
-    const N: i64 = 24;
+    const N: i64 = 120;
     for i in 0..N {
         s.request_copy(
-            &format!("doi:10.5061/dryad.d{}", i % 8),
+            &format!("doi:10.5061/dryad.d{}", i % 40),
             i + 1,
             "data",
             vec![s.file("a.csv", 300, i as u64)],
@@ -85,6 +85,11 @@ async fn a_drain_under_load_lets_running_work_finish_starts_none_and_restart_req
         .filter(|c| c["state"] == "replicating")
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
+    // Uploads take 1.5 s: what ran at the drain is still running in its answer.
+    assert!(
+        !replicating_at_drain.is_empty(),
+        "nothing was in flight at the drain"
+    );
     assert_eq!(
         status["drained"], false,
         "drained while copies were replicating: {status}"

@@ -380,3 +380,87 @@ async fn requests_zenodo_would_refuse_are_a_clear_400_not_a_failed_job() {
         "a refused request made a job"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reset_stalled_and_the_daily_retry_need_no_hand_edited_rows() {
+    let s = Stack::start(TestDb::postgres().await.unwrap()).await;
+    // A permanent refusal puts a software copy in error (the old daily retry skipped these).
+    s.sim
+        .set_faults(plan(
+            "zenodo.create",
+            RouteFaults {
+                error_rate: 1.0,
+                status: 400,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let errored = s
+        .request_copy(DOI, 1, "software", vec![s.file("code.zip", 100, 1)])
+        .await;
+    s.wait_copy(errored, Duration::from_secs(30), "error", |c| {
+        c["state"] == "error" && c["note"] == "final failure"
+    })
+    .await;
+    s.sim.set_faults(FaultPlan::default()).unwrap();
+
+    // A copy shown as replicating whose job is gone (its worker's row was deleted by hand in
+    // the old system; here the job simply no longer exists).
+    let stalled = s
+        .request_copy(
+            "doi:10.5061/dryad.st",
+            2,
+            "data",
+            vec![s.file("a.csv", 100, 2)],
+        )
+        .await;
+    s.wait_state(stalled, "finished").await;
+    s.t.db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use longjobs_core::schema::zenodo_copies;
+            longjobs_core::with_conn!(c, |c| diesel::update(zenodo_copies::table.find(stalled))
+                .set((
+                    zenodo_copies::state.eq("replicating"),
+                    zenodo_copies::job_id.eq(Some(987_654_i64))
+                ))
+                .execute(c))
+        })
+        .await
+        .unwrap();
+    let (st, v) = s.post("/api/zenodo/reset-stalled", json!({})).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["reset"], json!([stalled]));
+    let c = s.copy(stalled).await;
+    assert_eq!(c["copy"]["state"], "error");
+    assert!(
+        c["copy"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("job #987654 no longer exists"),
+        "{}",
+        c["copy"]
+    );
+    // The live copy is never reset.
+    let (_, again) = s.post("/api/zenodo/reset-stalled", json!({})).await;
+    assert_eq!(again["reset"], json!([]));
+
+    // The daily retry: scheduled once per day whatever the number of workers, and it
+    // resends every copy type in error below the limit.
+    let today = chrono::Utc::now().date_naive();
+    let first =
+        s.t.db
+            .run(move |c| longjobs_replication::daily::schedule(c, today))
+            .await
+            .unwrap();
+    let second =
+        s.t.db
+            .run(move |c| longjobs_replication::daily::schedule(c, today))
+            .await
+            .unwrap();
+    assert!(first && !second, "the daily retry was scheduled twice");
+    let c = s.wait_state(errored, "finished").await;
+    assert_eq!(c["copy"]["retries"], 2);
+    let c = s.wait_state(stalled, "finished").await;
+    assert!(c["copy"]["retries"].as_i64().unwrap() >= 2);
+}

@@ -148,6 +148,24 @@ async fn replicate(
     })?;
     let copy_id = copy.id;
     let mut dep = open_deposition(db, client, copy).await?;
+    if dep.is_published() && copy.copy_type.publishes() {
+        // An earlier attempt published it (and stopped before recording that): done if the
+        // published files are the ones asked for; otherwise a new version carries them.
+        if same_files(&dep, &request) {
+            return Ok(format!(
+                "deposition {} was already published with these files",
+                dep.id
+            ));
+        }
+        dep = new_version(client, &dep).await?;
+        let (id, doi, concept) = (dep.id, dep.reserved_doi(), dep.concept());
+        db.run(move |c| store::set_deposition(c, copy_id, id, doi.as_deref(), concept.as_deref()))
+            .await
+            .map_err(|e| ZenodoError {
+                transient: true,
+                message: format!("recording the deposition: {e}"),
+            })?;
+    }
     let bucket = dep.links.bucket.clone().ok_or_else(|| ZenodoError {
         transient: true,
         message: "the deposition has no bucket link".into(),
@@ -222,6 +240,45 @@ async fn replicate(
     Ok(note)
 }
 
+/// Whether a deposition holds exactly the requested files (names and MD5s).
+fn same_files(dep: &Deposition, request: &CopyRequest) -> bool {
+    let mut have: Vec<(String, String)> = dep
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.filename.clone(),
+                f.checksum.trim_start_matches("md5:").to_lowercase(),
+            )
+        })
+        .collect();
+    let mut want: Vec<(String, String)> = request
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.md5.to_lowercase()))
+        .collect();
+    have.sort();
+    want.sort();
+    have == want
+}
+
+/// A new draft version of a published deposition.
+async fn new_version(
+    client: &ZenodoClient,
+    published: &Deposition,
+) -> Result<Deposition, ZenodoError> {
+    let after = client.action(published.id, "newversion").await?;
+    let draft_url = after["links"]["latest_draft"]
+        .as_str()
+        .map(str::to_string)
+        .or(published.links.latest_draft.clone())
+        .ok_or_else(|| ZenodoError {
+            transient: true,
+            message: "newversion gave no latest_draft link".into(),
+        })?;
+    client.get_url(&draft_url).await
+}
+
 /// The deposition this copy writes to: its own (from an earlier attempt), a new version of
 /// the group's last published one, or a new one.
 async fn open_deposition(
@@ -263,16 +320,7 @@ async fn open_deposition(
         Some(prev_id) => {
             let prev = client.get(prev_id).await?;
             if prev.is_published() {
-                let after = client.action(prev_id, "newversion").await?;
-                let draft_url = after["links"]["latest_draft"]
-                    .as_str()
-                    .map(str::to_string)
-                    .or(prev.links.latest_draft.clone())
-                    .ok_or_else(|| ZenodoError {
-                        transient: true,
-                        message: "newversion gave no latest_draft link".into(),
-                    })?;
-                client.get_url(&draft_url).await?
+                new_version(client, &prev).await?
             } else {
                 // The previous copy left a draft (an unpublished software/supp copy): continue it.
                 prev
