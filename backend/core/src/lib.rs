@@ -6,6 +6,7 @@ pub mod clock;
 pub mod db;
 pub mod handler;
 pub mod job;
+pub mod logging;
 pub mod maintenance;
 pub mod queue;
 pub mod schema;

@@ -87,7 +87,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    init_logging(cli.log_json);
+    longjobs_core::logging::init(cli.log_json);
     let db = Db::connect(&cli.database_url)
         .await
         .context("opening the database")?;
@@ -154,17 +154,4 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         "bye"
     );
     Ok(())
-}
-
-fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
 }

@@ -72,15 +72,7 @@ impl Stack {
         tokio::spawn(Server::new_with_acceptor(acceptor).run(app(state, &HttpOptions::default())));
         let api = format!("http://{addr}");
         let http = reqwest::Client::new();
-        let login: Value = http
-            .post(format!("{api}/api/auth/login"))
-            .json(&json!({ "username": "ops", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let login = sign_in(&http, &api).await;
         let token = login["token"].as_str().unwrap().to_string();
         let mut s = Stack {
             t,
@@ -111,15 +103,7 @@ impl Stack {
         tokio::spawn(Server::new_with_acceptor(acceptor).run(app(state, &HttpOptions::default())));
         let api = format!("http://{addr}");
         let http = reqwest::Client::new();
-        let login: Value = http
-            .post(format!("{api}/api/auth/login"))
-            .json(&json!({ "username": "ops", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let login = sign_in(&http, &api).await;
         Remote {
             api,
             token: login["token"].as_str().unwrap().to_string(),
@@ -261,4 +245,16 @@ impl Remote {
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// Signs in as the operator the stack creates.
+async fn sign_in(http: &reqwest::Client, api: &str) -> Value {
+    http.post(format!("{api}/api/auth/login"))
+        .json(&json!({ "username": "ops", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
