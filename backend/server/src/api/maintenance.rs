@@ -20,6 +20,9 @@ use crate::auth::BearerAuth;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
+/// How long after a switch is set a starting job may still have missed it.
+const SWITCH_SETTLE: TimeDelta = TimeDelta::seconds(2);
+
 pub struct MaintenanceApi {
     pub state: AppState,
 }
@@ -49,7 +52,8 @@ pub async fn status(state: &AppState) -> ApiResult<wire::MaintenanceStatus> {
                 })
                 .collect();
             let started = flags.iter().map(|f| f.set_at).min();
-            let run = running(c, &kinds, now, started)?;
+            // Jobs that start within a moment of the switch may not have seen it yet: count them.
+            let run = running(c, &kinds, now, started.map(|t| t + SWITCH_SETTLE))?;
             let last_end = match started {
                 Some(s) => last_finished_since(c, &kinds, s)?,
                 None => None,
@@ -183,16 +187,23 @@ impl MaintenanceApi {
             .db
             .run(move |c| {
                 let now = clock::now();
-                // The switch first (so nothing starts), then park what waits.
-                let (mut deferred, mut held) = (Vec::new(), Vec::new());
+                // The switches commit first (so nothing new starts), then what waits is parked.
                 if zen {
                     maintenance::set(c, DEFER_ZENODO, &actor, now)?;
-                    deferred = zenodo_store::defer_waiting(c, &actor)?;
                 }
                 if mer {
                     maintenance::set(c, HOLD_MERRITT, &actor, now)?;
-                    held = merritt_store::hold_waiting(c, &actor, &host)?;
                 }
+                let deferred = if zen {
+                    zenodo_store::defer_waiting(c, &actor)?
+                } else {
+                    Vec::new()
+                };
+                let held = if mer {
+                    merritt_store::hold_waiting(c, &actor, &host)?
+                } else {
+                    Vec::new()
+                };
                 Ok((deferred, held))
             })
             .await?;
