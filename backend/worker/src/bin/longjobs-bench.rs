@@ -50,8 +50,17 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
+    // Start each run from an empty table: TRUNCATE on PostgreSQL (a DELETE would leave
+    // the dead rows of earlier runs for this one to wade through), DELETE on SQLite.
     db.run(|c| {
-        with_conn!(c, |c| diesel::delete(jobs::table).execute(c))?;
+        match c {
+            DbConn::Postgres(c) => {
+                diesel::sql_query("TRUNCATE jobs").execute(c)?;
+            }
+            DbConn::Sqlite(c) => {
+                diesel::delete(jobs::table).execute(c)?;
+            }
+        }
         Ok(())
     })
     .await?;
