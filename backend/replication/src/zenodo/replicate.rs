@@ -236,7 +236,6 @@ async fn replicate(
             }
         }
     }
-    let _ = copy_id;
     Ok(note)
 }
 

@@ -462,10 +462,10 @@ pub fn retry_errors(conn: &mut DbConn, limit: i32) -> QueryResult<Vec<i64>> {
             .order(zenodo_copies::id.asc())
             .select(ZenodoCopy::as_select())
             .load(c))?;
-        let mut seen: HashMap<String, ()> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for copy in errored {
-            if seen.insert(copy.ordering_key(), ()).is_some() {
+            if !seen.insert(copy.ordering_key()) {
                 continue;
             }
             let first = blocking_predecessor(conn, &copy)?.unwrap_or(copy);

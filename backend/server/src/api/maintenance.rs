@@ -58,18 +58,20 @@ pub async fn status(state: &AppState) -> ApiResult<wire::MaintenanceStatus> {
                 Some(s) => last_finished_since(c, &kinds, s)?,
                 None => None,
             };
-            let deferred = zenodo_store::state_counts(c)?
-                .into_iter()
-                .find(|(s, _)| *s == CopyState::Deferred)
-                .map_or(0, |(_, n)| n);
+            // One count per copy state serves both the deferred and the enqueued figure.
+            let copy_counts = zenodo_store::state_counts(c)?;
+            let copies_in = |state: CopyState| {
+                copy_counts
+                    .iter()
+                    .find(|(s, _)| *s == state)
+                    .map_or(0, |(_, n)| *n)
+            };
+            let deferred = copies_in(CopyState::Deferred);
             let held = merritt_store::count_in(c, &[SubmissionState::RejectedShuttingDown])?;
             let legacy = (
                 merritt_store::count_in(c, &[SubmissionState::Enqueued])?,
                 merritt_store::count_since(c, SubmissionState::Processing, week_ago)?,
-                zenodo_store::state_counts(c)?
-                    .into_iter()
-                    .find(|(s, _)| *s == CopyState::Enqueued)
-                    .map_or(0, |(_, n)| n),
+                copies_in(CopyState::Enqueued),
                 zenodo_store::count_since(c, CopyState::Replicating, week_ago)?,
             );
             Ok((
