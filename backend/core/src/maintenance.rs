@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::schema::maintenance_flags;
-use crate::with_conn;
+use crate::{with_conn, with_conn_or_mysql};
 
 /// Zenodo copies whose turn comes go to `deferred` instead of running.
 pub const DEFER_ZENODO: &str = "defer_zenodo";
@@ -39,21 +39,27 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Flag>> {
 
 /// Turns a flag on; a flag already on keeps its original time and actor. Returns it.
 pub fn set(conn: &mut DbConn, name: &str, by: &str, now: NaiveDateTime) -> QueryResult<Flag> {
-    with_conn!(conn, |c| {
-        diesel::insert_into(maintenance_flags::table)
-            .values((
-                maintenance_flags::name.eq(name),
-                maintenance_flags::set_at.eq(now),
-                maintenance_flags::set_by.eq(by),
-            ))
+    let row = (
+        maintenance_flags::name.eq(name),
+        maintenance_flags::set_at.eq(now),
+        maintenance_flags::set_by.eq(by),
+    );
+    with_conn_or_mysql!(
+        conn,
+        |c| diesel::insert_into(maintenance_flags::table)
+            .values(row)
             .on_conflict(maintenance_flags::name)
             .do_nothing()
-            .execute(c)?;
-        maintenance_flags::table
-            .find(name)
-            .select(Flag::as_select())
-            .first(c)
-    })
+            .execute(c),
+        // MySQL: the primary key is the only unique index, so IGNORE skips just the duplicate.
+        mysql: |c| diesel::insert_or_ignore_into(maintenance_flags::table)
+            .values(row)
+            .execute(c)
+    )?;
+    with_conn!(conn, |c| maintenance_flags::table
+        .find(name)
+        .select(Flag::as_select())
+        .first(c))
 }
 
 /// Turns a flag off; returns whether it was on.

@@ -1,15 +1,27 @@
 //! Test databases: a throwaway PostgreSQL schema or SQLite file per test, migrated.
 //!
 //! PostgreSQL comes from `TEST_DATABASE_URL` (default: the local server at 127.0.0.1:5432;
-//! `scripts/test` starts a private cluster when none is reachable).
+//! `scripts/test` starts a private cluster when none is reachable); MySQL / MariaDB from
+//! `TEST_MYSQL_URL` (default: root at 127.0.0.1:3306), one throwaway database per test.
 
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, MysqlConnection, PgConnection};
 
 use crate::db::{Backend, Db, DbError};
 
 /// Where the PostgreSQL tests connect when `TEST_DATABASE_URL` is not set.
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Where the MySQL / MariaDB tests connect when `TEST_MYSQL_URL` is not set.
+pub const DEFAULT_TEST_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306";
+
+/// The MySQL / MariaDB server the tests use (a URL without a database name).
+pub fn mysql_base_url() -> String {
+    std::env::var("TEST_MYSQL_URL")
+        .unwrap_or_else(|_| DEFAULT_TEST_MYSQL_URL.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
 
 /// The PostgreSQL server the tests use.
 pub fn postgres_base_url() -> String {
@@ -26,6 +38,7 @@ pub struct TestDb {
 
 enum Cleanup {
     PgSchema { base: String, schema: String },
+    MysqlDatabase { base: String, name: String },
     SqliteDir(#[allow(dead_code)] tempfile::TempDir),
 }
 
@@ -34,6 +47,7 @@ impl TestDb {
         match backend {
             Backend::Postgres => Self::postgres().await,
             Backend::Sqlite => Self::sqlite().await,
+            Backend::Mysql => Self::mysql().await,
         }
     }
 
@@ -61,6 +75,31 @@ impl TestDb {
         })
     }
 
+    /// A fresh database on the test MySQL / MariaDB server.
+    pub async fn mysql() -> Result<Self, DbError> {
+        let base = mysql_base_url();
+        let name = format!("lj_{}", uuid::Uuid::new_v4().simple());
+        let (base2, name2) = (base.clone(), name.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut admin = MysqlConnection::establish(&base2).map_err(|e| {
+                DbError::Pool(format!("test MySQL at {base2} is not reachable: {e}"))
+            })?;
+            admin.batch_execute(&format!(
+                "CREATE DATABASE {name2} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            ))?;
+            Ok::<_, DbError>(())
+        })
+        .await??;
+        let url = format!("{base}/{name}");
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        Ok(TestDb {
+            url,
+            db,
+            cleanup: Cleanup::MysqlDatabase { base, name },
+        })
+    }
+
     /// A fresh SQLite file in a temporary directory.
     pub async fn sqlite() -> Result<Self, DbError> {
         let dir = tempfile::tempdir().map_err(|e| DbError::Pool(e.to_string()))?;
@@ -82,6 +121,11 @@ impl Drop for TestDb {
             if let Ok(mut admin) = PgConnection::establish(base) {
                 let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
             }
+        }
+        if let Cleanup::MysqlDatabase { base, name } = &self.cleanup
+            && let Ok(mut admin) = MysqlConnection::establish(base)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
         }
     }
 }

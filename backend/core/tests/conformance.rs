@@ -1,4 +1,5 @@
-//! The queue engine's conformance suite: every test runs on PostgreSQL and on SQLite.
+//! The queue engine's conformance suite: every test runs on PostgreSQL, SQLite and MySQL /
+//! MariaDB.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -28,6 +29,14 @@ macro_rules! conformance {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
                     super::$name(super::TestDb::sqlite().await.expect("test SQLite")).await
+                }
+            )*
+        }
+        mod mysql {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::TestDb::mysql().await.expect("test MySQL")).await
                 }
             )*
         }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 mod common;
 use common::{PASSWORD, TestServer, assert_problem};
 
-macro_rules! on_both_databases {
+macro_rules! on_every_database {
     ($($name:ident),* $(,)?) => {
         mod postgres { $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -21,10 +21,14 @@ macro_rules! on_both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() { super::$name(super::TestServer::new(super::TestDb::sqlite().await.unwrap()).await).await }
         )* }
+        mod mysql { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::TestServer::new(super::TestDb::mysql().await.unwrap()).await).await }
+        )* }
     };
 }
 
-on_both_databases! {
+on_every_database! {
     login_gives_a_token_and_refuses_wrong_passwords_then_rate_limits,
     jobs_are_enqueued_listed_filtered_and_paged,
     job_actions_work_on_one_on_a_list_and_on_a_filter,

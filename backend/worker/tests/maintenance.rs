@@ -13,7 +13,7 @@ use longjobs_sim::{FaultPlan, RouteFaults};
 use serde_json::{Value, json};
 use stack::Stack;
 
-macro_rules! on_both_databases {
+macro_rules! on_every_database {
     ($($name:ident),* $(,)?) => {
         mod postgres { $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -23,10 +23,14 @@ macro_rules! on_both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() { super::$name(super::Stack::start(super::TestDb::sqlite().await.unwrap()).await).await }
         )* }
+        mod mysql { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() { super::$name(super::Stack::start(super::TestDb::mysql().await.unwrap()).await).await }
+        )* }
     };
 }
 
-on_both_databases! {
+on_every_database! {
     a_drain_under_load_lets_running_work_finish_starts_none_and_restart_requeues_all,
     a_dead_workers_job_does_not_block_the_drained_signal,
 }

@@ -12,7 +12,7 @@ use longjobs_core::{Db, clock, with_conn};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-macro_rules! on_both_databases {
+macro_rules! on_every_database {
     ($($name:ident),* $(,)?) => {
         mod postgres { $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -22,10 +22,14 @@ macro_rules! on_both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() { super::$name(super::TestDb::sqlite().await.expect("test SQLite")).await }
         )* }
+        mod mysql { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::TestDb::mysql().await.expect("test MySQL")).await }
+        )* }
     };
 }
 
-on_both_databases! {
+on_every_database! {
     sigterm_lets_running_jobs_finish_and_hands_back_the_rest,
     a_killed_workers_jobs_are_rescued_and_none_is_lost,
 }

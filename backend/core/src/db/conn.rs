@@ -2,7 +2,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::{PgConnection, SqliteConnection};
+use diesel::{MysqlConnection, PgConnection, SqliteConnection};
 
 use super::url::{Backend, DbUrl};
 
@@ -16,6 +16,7 @@ pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 pub enum DbConn {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),
+    Mysql(MysqlConnection),
 }
 
 /// Why a connection could not be opened.
@@ -63,6 +64,18 @@ impl DbConn {
                 .map_err(|e| wrap(e.into()))?;
                 Ok(DbConn::Sqlite(conn))
             }
+            DbUrl::Mysql(raw) => {
+                let mut conn = MysqlConnection::establish(raw).map_err(|e| wrap(e.into()))?;
+                // Timestamps are stored as UTC; READ COMMITTED keeps claim queries from
+                // taking gap locks that would serialize concurrent workers.
+                for setup in [
+                    "SET time_zone = '+00:00'",
+                    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+                ] {
+                    conn.batch_execute(setup).map_err(|e| wrap(e.into()))?;
+                }
+                Ok(DbConn::Mysql(conn))
+            }
         }
     }
 
@@ -70,6 +83,7 @@ impl DbConn {
         match self {
             DbConn::Postgres(_) => Backend::Postgres,
             DbConn::Sqlite(_) => Backend::Sqlite,
+            DbConn::Mysql(_) => Backend::Mysql,
         }
     }
 }
@@ -92,6 +106,7 @@ macro_rules! with_write_tx {
                     c.immediate_transaction(|$c| $body)
                 }
             }
+            $crate::db::DbConn::Mysql(c) => c.transaction(|$c| $body),
         }
     };
 }
@@ -106,6 +121,21 @@ macro_rules! with_conn {
         match $conn {
             $crate::db::DbConn::Postgres($c) => $body,
             $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Mysql($c) => $body,
+        }
+    };
+}
+
+/// Like [`with_conn!`](crate::with_conn) for code MySQL cannot share: PostgreSQL and SQLite
+/// run the first body, MySQL/MariaDB the second (no `RETURNING`, `ON DUPLICATE KEY`
+/// instead of `ON CONFLICT`).
+#[macro_export]
+macro_rules! with_conn_or_mysql {
+    ($conn:expr, |$c:ident| $body:expr, mysql: |$m:ident| $mysql:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgres($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Mysql($m) => $mysql,
         }
     };
 }
@@ -125,6 +155,7 @@ where
         // SQLite: take the write lock up front; a read-then-write transaction that
         // upgrades later fails at once with "database is locked" under concurrency.
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Mysql(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     match f(conn) {
         Ok(v) => {

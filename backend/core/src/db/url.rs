@@ -9,6 +9,7 @@ use std::str::FromStr;
 pub enum Backend {
     Postgres,
     Sqlite,
+    Mysql,
 }
 
 impl fmt::Display for Backend {
@@ -16,6 +17,7 @@ impl fmt::Display for Backend {
         f.write_str(match self {
             Backend::Postgres => "postgres",
             Backend::Sqlite => "sqlite",
+            Backend::Mysql => "mysql",
         })
     }
 }
@@ -23,18 +25,21 @@ impl fmt::Display for Backend {
 /// A database URL whose backend is known from its scheme.
 ///
 /// `postgres://…` or `postgresql://…` select PostgreSQL (the URL goes to libpq unchanged);
-/// `sqlite://path/to/file.db` (relative) or `sqlite:///abs/path.db` select SQLite.
+/// `sqlite://path/to/file.db` (relative) or `sqlite:///abs/path.db` select SQLite;
+/// `mysql://user:pass@host:3306/db` or `mariadb://…` select MySQL / MariaDB.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DbUrl {
     Postgres(String),
     Sqlite(PathBuf),
+    /// Always held with the `mysql://` scheme the client library expects.
+    Mysql(String),
 }
 
 /// Why a database URL was refused before any connection was tried.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DbUrlError {
     #[error(
-        "unsupported database URL scheme in {0:?}: use postgres://user@host/db or sqlite://path/to/file.db"
+        "unsupported database URL scheme in {0:?}: use postgres://user@host/db, mysql://user@host/db or sqlite://path/to/file.db"
     )]
     UnknownScheme(String),
     #[error("the SQLite URL {0:?} names no file: use sqlite://path/to/file.db")]
@@ -46,6 +51,7 @@ impl DbUrl {
         match self {
             DbUrl::Postgres(_) => Backend::Postgres,
             DbUrl::Sqlite(_) => Backend::Sqlite,
+            DbUrl::Mysql(_) => Backend::Mysql,
         }
     }
 }
@@ -57,6 +63,12 @@ impl FromStr for DbUrl {
         let s = s.trim();
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(DbUrl::Postgres(s.to_string()));
+        }
+        if s.starts_with("mysql://") {
+            return Ok(DbUrl::Mysql(s.to_string()));
+        }
+        if let Some(rest) = s.strip_prefix("mariadb://") {
+            return Ok(DbUrl::Mysql(format!("mysql://{rest}")));
         }
         if let Some(path) = s
             .strip_prefix("sqlite://")
@@ -93,7 +105,7 @@ pub fn redact(url: &str) -> String {
 impl fmt::Display for DbUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DbUrl::Postgres(url) => f.write_str(&redact(url)),
+            DbUrl::Postgres(url) | DbUrl::Mysql(url) => f.write_str(&redact(url)),
             DbUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
         }
     }
@@ -118,6 +130,16 @@ mod tests {
         assert_eq!(
             "postgresql://u@h/db".parse::<DbUrl>().map(|u| u.backend()),
             Ok(Backend::Postgres)
+        );
+        assert_eq!(
+            "mysql://root@127.0.0.1:3306/test"
+                .parse::<DbUrl>()
+                .map(|u| u.backend()),
+            Ok(Backend::Mysql)
+        );
+        assert_eq!(
+            "mariadb://root@h/db".parse::<DbUrl>(),
+            Ok(DbUrl::Mysql("mysql://root@h/db".to_string()))
         );
         assert_eq!(
             "sqlite://data/x.db".parse::<DbUrl>(),

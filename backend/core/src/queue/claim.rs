@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::DbConn;
-use crate::job::Job;
+use crate::job::{Job, JobState};
+use crate::schema::jobs;
 
 /// The runnable jobs of `$1` in claim order (highest priority, then run_at, then id): due,
 /// queue not paused, and first in line for their ordering key. `$2` is now, `$3` the limit.
@@ -45,6 +46,21 @@ static SQLITE_CLAIM: LazyLock<String> = LazyLock::new(|| {
     )
     .replace('$', "?")
 });
+
+/// MySQL / MariaDB: no `UPDATE … RETURNING`, so the ids are locked first (SKIP LOCKED,
+/// MariaDB 10.6+ and MySQL 8), then updated and read back in the same transaction.
+static MYSQL_PICK: LazyLock<String> = LazyLock::new(|| {
+    concat!(runnable_jobs_sql!(), " FOR UPDATE SKIP LOCKED")
+        .replace("$1", "?")
+        .replace("$2", "?")
+        .replace("$3", "?")
+});
+
+#[derive(QueryableByName)]
+struct PickedId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
 
 /// Claims up to `limit` runnable jobs of `queue` for `owner`, leased until `lease_until`.
 ///
@@ -85,6 +101,33 @@ pub fn claim(
                 .bind::<BigInt, _>(limit)
                 .bind::<Text, _>(owner)
                 .bind::<Timestamp, _>(lease_until)
+                .load(c)
+        })?,
+        DbConn::Mysql(c) => c.transaction(|c| {
+            let ids: Vec<i64> = diesel::sql_query(MYSQL_PICK.as_str())
+                .bind::<Text, _>(queue)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load::<PickedId>(c)?
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel::update(jobs::table.filter(jobs::id.eq_any(&ids)))
+                .set((
+                    jobs::state.eq(JobState::Running),
+                    jobs::attempt.eq(jobs::attempt + 1),
+                    jobs::lease_owner.eq(owner),
+                    jobs::lease_expires_at.eq(lease_until),
+                    jobs::attempted_at.eq(now),
+                    jobs::cancel_requested.eq(false),
+                ))
+                .execute(c)?;
+            jobs::table
+                .filter(jobs::id.eq_any(&ids))
+                .select(Job::as_select())
                 .load(c)
         })?,
     };

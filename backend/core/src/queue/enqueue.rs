@@ -11,7 +11,7 @@ use crate::clock;
 use crate::db::DbConn;
 use crate::job::{Job, JobState, NewJob};
 use crate::schema::jobs;
-use crate::with_conn;
+use crate::{with_conn, with_conn_or_mysql};
 
 /// Default number of attempts a job gets before it is discarded.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 5;
@@ -196,18 +196,48 @@ pub fn enqueue_many(conn: &mut DbConn, requests: &[EnqueueRequest]) -> QueryResu
     let now = clock::now();
     let rows: Vec<NewJob> = requests.iter().map(|r| r.to_row(now)).collect();
     let mut inserted: Vec<Job> = Vec::with_capacity(rows.len());
-    with_conn!(conn, |c| c.transaction(|c| {
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            inserted.extend(
-                diesel::insert_into(jobs::table)
-                    .values(chunk)
-                    .on_conflict_do_nothing()
-                    .returning(Job::as_returning())
-                    .get_results(c)?,
-            );
-        }
-        Ok::<_, diesel::result::Error>(())
-    }))?;
+    with_conn_or_mysql!(
+        conn,
+        |c| c.transaction(|c| {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                inserted.extend(
+                    diesel::insert_into(jobs::table)
+                        .values(chunk)
+                        .on_conflict_do_nothing()
+                        .returning(Job::as_returning())
+                        .get_results(c)?,
+                );
+            }
+            Ok::<_, diesel::result::Error>(())
+        }),
+        // MySQL / MariaDB: no RETURNING, and a multi-row INSERT's ids are only consecutive
+        // under some auto-increment lock modes; one INSERT per row reads each id back. A
+        // duplicate live unique key fails just that statement (the transaction goes on).
+        mysql: |c| c.transaction(|c| {
+            let mut ids = Vec::with_capacity(rows.len());
+            for row in &rows {
+                match diesel::insert_into(jobs::table).values(row).execute(c) {
+                    Ok(_) => ids.push(
+                        diesel::select(last_insert_id()).get_result::<u64>(c)? as i64,
+                    ),
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) if row.unique_key.is_some() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            for chunk in ids.chunks(INSERT_CHUNK) {
+                inserted.extend(
+                    jobs::table
+                        .filter(jobs::id.eq_any(chunk))
+                        .select(Job::as_select())
+                        .load(c)?,
+                );
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+    )?;
     inserted.sort_by_key(|j| j.id);
 
     // Match rows back to requests: ids grow in VALUES order, and a request whose unique
@@ -277,6 +307,11 @@ pub fn enqueue_many(conn: &mut DbConn, requests: &[EnqueueRequest]) -> QueryResu
         }
     }
     Ok(out)
+}
+
+diesel::define_sql_function! {
+    /// MySQL's id of the row the connection inserted last.
+    fn last_insert_id() -> diesel::sql_types::Unsigned<diesel::sql_types::BigInt>;
 }
 
 /// Enqueues one request.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::schema::queues;
-use crate::{with_conn, with_write_tx};
+use crate::{with_conn, with_conn_or_mysql};
 
 /// A queue's stored settings.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -29,12 +29,12 @@ pub fn set_paused(
     actor: &str,
     now: NaiveDateTime,
 ) -> QueryResult<QueueSettings> {
-    with_write_tx!(conn, |c| {
-        let current: Option<QueueSettings> = queues::table
+    crate::db::transaction(conn, |conn| {
+        let current: Option<QueueSettings> = with_conn!(conn, |c| queues::table
             .find(queue)
             .select(QueueSettings::as_select())
             .first(c)
-            .optional()?;
+            .optional())?;
         if let Some(cur) = current
             && cur.paused == paused
         {
@@ -47,23 +47,32 @@ pub fn set_paused(
             paused_by: paused.then(|| actor.to_string()),
             updated_at: now,
         };
-        diesel::insert_into(queues::table)
-            .values((
-                queues::name.eq(&row.name),
-                queues::paused.eq(row.paused),
-                queues::paused_at.eq(row.paused_at),
-                queues::paused_by.eq(&row.paused_by),
-                queues::updated_at.eq(row.updated_at),
-            ))
-            .on_conflict(queues::name)
-            .do_update()
-            .set((
-                queues::paused.eq(row.paused),
-                queues::paused_at.eq(row.paused_at),
-                queues::paused_by.eq(&row.paused_by),
-                queues::updated_at.eq(row.updated_at),
-            ))
-            .execute(c)?;
+        // The same upsert; MySQL names no conflict target (ON DUPLICATE KEY UPDATE).
+        macro_rules! upsert {
+            ($target:expr) => {
+                diesel::insert_into(queues::table)
+                    .values((
+                        queues::name.eq(&row.name),
+                        queues::paused.eq(row.paused),
+                        queues::paused_at.eq(row.paused_at),
+                        queues::paused_by.eq(&row.paused_by),
+                        queues::updated_at.eq(row.updated_at),
+                    ))
+                    .on_conflict($target)
+                    .do_update()
+                    .set((
+                        queues::paused.eq(row.paused),
+                        queues::paused_at.eq(row.paused_at),
+                        queues::paused_by.eq(&row.paused_by),
+                        queues::updated_at.eq(row.updated_at),
+                    ))
+            };
+        }
+        with_conn_or_mysql!(
+            conn,
+            |c| upsert!(queues::name).execute(c),
+            mysql: |c| upsert!(diesel::dsl::DuplicatedKeys).execute(c)
+        )?;
         Ok(row)
     })
 }

@@ -40,7 +40,7 @@ pub fn rescue_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<
         };
     }
     match conn {
-        // PostgreSQL: rescuers on several hosts split the work instead of waiting.
+        // PostgreSQL and MySQL: rescuers on several hosts split the work instead of waiting.
         DbConn::Postgres(c) => c.transaction(|c| {
             let found = expired!().for_update().skip_locked().load(c)?;
             release_all!(c, &found);
@@ -48,6 +48,11 @@ pub fn rescue_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<
         }),
         DbConn::Sqlite(c) => c.immediate_transaction(|c| {
             let found = expired!().load(c)?;
+            release_all!(c, &found);
+            Ok(found)
+        }),
+        DbConn::Mysql(c) => c.transaction(|c| {
+            let found = expired!().for_update().skip_locked().load(c)?;
             release_all!(c, &found);
             Ok(found)
         }),

@@ -57,5 +57,13 @@ pub fn per_minute(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<Mi
         )
         .bind::<Timestamp, _>(since)
         .load(c),
+        // MySQL / MariaDB: DATE_FORMAT to the minute.
+        DbConn::Mysql(c) => diesel::sql_query(
+            "SELECT DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i') AS minute, state, \
+                    count(*) AS count \
+             FROM jobs WHERE finished_at >= ? GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .bind::<Timestamp, _>(since)
+        .load(c),
     }
 }

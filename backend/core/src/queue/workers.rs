@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::db::DbConn;
 use crate::job::{JobId, JobState};
 use crate::schema::{jobs, workers};
-use crate::{clock, with_conn};
+use crate::{clock, with_conn, with_conn_or_mysql};
 
 /// A worker process as registered.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
@@ -35,15 +35,24 @@ pub struct WorkerStatus {
 
 /// Adds (or re-adds) a worker to the registry.
 pub fn register(conn: &mut DbConn, row: &WorkerRow) -> QueryResult<()> {
-    with_conn!(conn, |c| diesel::insert_into(workers::table)
-        .values(row)
-        .on_conflict(workers::id)
-        .do_update()
-        .set((
-            workers::heartbeat_at.eq(row.heartbeat_at),
-            workers::stopped_at.eq(None::<NaiveDateTime>),
-        ))
-        .execute(c))?;
+    // The same upsert; MySQL names no conflict target (ON DUPLICATE KEY UPDATE).
+    macro_rules! upsert {
+        ($target:expr) => {
+            diesel::insert_into(workers::table)
+                .values(row)
+                .on_conflict($target)
+                .do_update()
+                .set((
+                    workers::heartbeat_at.eq(row.heartbeat_at),
+                    workers::stopped_at.eq(None::<NaiveDateTime>),
+                ))
+        };
+    }
+    with_conn_or_mysql!(
+        conn,
+        |c| upsert!(workers::id).execute(c),
+        mysql: |c| upsert!(diesel::dsl::DuplicatedKeys).execute(c)
+    )?;
     Ok(())
 }
 

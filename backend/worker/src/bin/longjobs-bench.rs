@@ -57,6 +57,9 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
             DbConn::Postgres(c) => {
                 diesel::sql_query("TRUNCATE jobs").execute(c)?;
             }
+            DbConn::Mysql(c) => {
+                diesel::sql_query("TRUNCATE TABLE jobs").execute(c)?;
+            }
             DbConn::Sqlite(c) => {
                 diesel::delete(jobs::table).execute(c)?;
             }
