@@ -7,7 +7,7 @@ GW_VERSION=0.17.3
 die() { echo "peers-setup: $*" >&2; exit 1; }
 
 # Debian packages: install only the missing ones (plus Node.js if this machine has none).
-pkgs=(ruby ruby-delayed-job ruby-delayed-job-active-record ruby-activerecord ruby-pg)
+pkgs=(ruby ruby-delayed-job ruby-delayed-job-active-record ruby-activerecord ruby-pg wrk)
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

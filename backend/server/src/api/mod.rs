@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 pub mod convert;
+pub mod counts;
 mod health;
 mod jobs;
 mod maintenance;

@@ -64,11 +64,8 @@ impl QueuesApi {
     #[oai(path = "/api/queues", method = "get", operation_id = "listQueues")]
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::QueueInfo>>> {
         auth.0.require(Role::Viewer)?;
-        let (counts, settings) = self
-            .state
-            .db
-            .run(|c| Ok((queue::state_counts(c)?, queue::list_settings(c)?)))
-            .await?;
+        let counts = super::counts::state_counts(&self.state.db).await?;
+        let settings = self.state.db.run(queue::list_settings).await?;
         Ok(Json(queue_infos(&counts, &settings)))
     }
 
@@ -118,14 +115,12 @@ impl QueuesApi {
             .validate()
             .map_err(|e| ApiError::bad_request(format!("queue name {e}")))?;
         let (q, actor) = (name.clone(), auth.0.name.clone());
-        let (settings, counts) = self
+        let settings = self
             .state
             .db
-            .run(move |c| {
-                let s = queue::set_paused(c, &q, paused, &actor, clock::now())?;
-                Ok((s, queue::state_counts(c)?))
-            })
+            .run(move |c| queue::set_paused(c, &q, paused, &actor, clock::now()))
             .await?;
+        let counts = super::counts::state_counts(&self.state.db).await?;
         let verb = if paused {
             "queues.pause"
         } else {

@@ -31,11 +31,8 @@ impl StatsApi {
     #[oai(path = "/api/stats", method = "get", operation_id = "getStats")]
     async fn stats(&self, auth: BearerAuth) -> ApiResult<Json<wire::Stats>> {
         auth.0.require(Role::Viewer)?;
-        let (counts, settings) = self
-            .state
-            .db
-            .run(|c| Ok((queue::state_counts(c)?, queue::list_settings(c)?)))
-            .await?;
+        let counts = super::counts::state_counts(&self.state.db).await?;
+        let settings = self.state.db.run(queue::list_settings).await?;
         let workers = list_workers(&self.state).await?;
         let totals = JobState::ALL
             .iter()

@@ -1,9 +1,15 @@
-//! `longjobs-bench`: burn-down throughput of `noop` jobs on one database.
+//! `longjobs-bench`: the queue engine measured on one database, one line per run.
 //!
-//! Enqueues N jobs in bulk, then runs an in-process worker (the same engine as
-//! `longjobs-worker`) until all are completed. Prints one line per run:
-//! `longjobs backend=… jobs=N concurrency=C enqueue_s=… drain_s=… jobs_per_s=…`.
+//! - `--mode burn` (default): enqueues N `noop` jobs in bulk, then runs an in-process
+//!   worker (the same engine as `longjobs-worker`) until all are completed:
+//!   `longjobs backend=… jobs=N concurrency=C enqueue_s=… drain_s=… jobs_per_s=…`.
+//! - `--mode enqueue`: library enqueue throughput, N jobs in bulk batches of `--batch`:
+//!   `longjobs backend=… mode=enqueue jobs=N batch=B jobs_per_s=…`.
+//! - `--mode latency`: an idle worker with the default poll interval; N jobs enqueued one at
+//!   a time, each timed from its enqueue transaction's commit to its handler starting:
+//!   `longjobs backend=… mode=latency jobs=N p50_ms=… p99_ms=… max_ms=…`.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -13,8 +19,16 @@ use longjobs_core::job::JobState;
 use longjobs_core::queue::{self, EnqueueRequest};
 use longjobs_core::schema::jobs;
 use longjobs_core::{Db, DbConn, with_conn};
+use longjobs_worker::registry::{JobContext, JobError};
 use longjobs_worker::{Shutdown, Worker, WorkerConfig, kinds};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Burn,
+    Enqueue,
+    Latency,
+}
 
 #[derive(Parser, Debug)]
 #[command(name = "longjobs-bench")]
@@ -34,6 +48,9 @@ struct Args {
     /// Runs; each prints a line.
     #[arg(long, default_value_t = 1)]
     runs: usize,
+    /// What to measure.
+    #[arg(long, value_enum, default_value_t = Mode::Burn)]
+    mode: Mode,
 }
 
 #[tokio::main]
@@ -44,14 +61,18 @@ async fn main() -> anyhow::Result<()> {
         .context("opening the database")?;
     db.migrate().await?;
     for _ in 0..args.runs {
-        run_once(&db, &args).await?;
+        match args.mode {
+            Mode::Burn => run_once(&db, &args).await?,
+            Mode::Enqueue => enqueue_once(&db, &args).await?,
+            Mode::Latency => latency_once(&db, &args).await?,
+        }
     }
     Ok(())
 }
 
-async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
-    // Start each run from an empty table: TRUNCATE on PostgreSQL (a DELETE would leave
-    // the dead rows of earlier runs for this one to wade through), DELETE on SQLite.
+/// Starts each run from an empty table: TRUNCATE on PostgreSQL and MySQL (a DELETE would
+/// leave the dead rows of earlier runs for this one to wade through), DELETE on SQLite.
+async fn empty_jobs_table(db: &Db) -> anyhow::Result<()> {
     db.run(|c| {
         match c {
             DbConn::Postgres(c) => {
@@ -67,6 +88,84 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
         Ok(())
     })
     .await?;
+    Ok(())
+}
+
+async fn enqueue_once(db: &Db, args: &Args) -> anyhow::Result<()> {
+    empty_jobs_table(db).await?;
+    let reqs: Vec<EnqueueRequest> = (0..args.jobs)
+        .map(|_| EnqueueRequest::new("bench", "noop"))
+        .collect();
+    let started = Instant::now();
+    for chunk in reqs.chunks(args.batch.max(1)) {
+        let chunk = chunk.to_vec();
+        db.run(move |c| queue::enqueue_many(c, &chunk)).await?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "longjobs backend={} mode=enqueue jobs={} batch={} jobs_per_s={:.0}",
+        db.backend(),
+        args.jobs,
+        args.batch,
+        args.jobs as f64 / secs
+    );
+    Ok(())
+}
+
+async fn latency_once(db: &Db, args: &Args) -> anyhow::Result<()> {
+    empty_jobs_table(db).await?;
+    // The probe kind reports the instant its handler starts, with the job's sequence number.
+    let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Instant)>();
+    let tx = Arc::new(tx);
+    let registry = kinds::builtin().register("probe", move |ctx: JobContext| {
+        let tx = tx.clone();
+        async move {
+            let started = Instant::now();
+            let seq: usize = ctx.payload()?;
+            tx.send((seq, started))
+                .map_err(|_| JobError::Discard("bench stopped".into()))?;
+            Ok(())
+        }
+    });
+    // A worker as deployed: default batch and poll interval (PostgreSQL wakes it by NOTIFY).
+    let cfg = WorkerConfig::new(vec![("latency".to_string(), args.concurrency)]);
+    let (stop, stop_rx) = watch::channel(Shutdown::Running);
+    let worker = tokio::spawn(Worker::new(db.clone(), cfg, registry).run(stop_rx));
+    // Let the worker register, LISTEN and go idle before the first job.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut samples = Vec::with_capacity(args.jobs);
+    for seq in 0..args.jobs {
+        let mut req = EnqueueRequest::new("latency", "probe");
+        req.payload = serde_json::json!(seq);
+        db.run(move |c| queue::enqueue(c, &req)).await?;
+        let committed = Instant::now();
+        let (got, started) = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .context("a probe job did not start within 30 s")?
+            .context("the worker stopped")?;
+        anyhow::ensure!(got == seq, "probe {got} started while waiting for {seq}");
+        samples.push(started.saturating_duration_since(committed));
+    }
+    stop.send(Shutdown::Graceful)?;
+    worker.await??;
+    samples.sort_unstable();
+    let pct = |p: f64| {
+        let i = ((samples.len() as f64 * p).ceil() as usize).clamp(1, samples.len()) - 1;
+        samples[i].as_secs_f64() * 1_000.0
+    };
+    println!(
+        "longjobs backend={} mode=latency jobs={} p50_ms={:.2} p99_ms={:.2} max_ms={:.2}",
+        db.backend(),
+        samples.len(),
+        pct(0.50),
+        pct(0.99),
+        pct(1.0)
+    );
+    Ok(())
+}
+
+async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
+    empty_jobs_table(db).await?;
     let n = args.jobs;
     let started = Instant::now();
     let reqs: Vec<EnqueueRequest> = (0..n)
