@@ -46,14 +46,16 @@ pub fn per_minute(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<Mi
         DbConn::Postgres(c) => diesel::sql_query(
             "SELECT to_char(date_trunc('minute', finished_at), 'YYYY-MM-DD HH24:MI') AS minute, \
                     state, count(*) AS count \
-             FROM jobs WHERE finished_at >= $1 GROUP BY 1, 2 ORDER BY 1, 2",
+             FROM jobs WHERE state IN ('completed', 'discarded', 'cancelled') \
+               AND finished_at >= $1 GROUP BY 1, 2 ORDER BY 1, 2",
         )
         .bind::<Timestamp, _>(since)
         .load(c),
         // SQLite: timestamps are text; the first 16 characters are the minute.
         DbConn::Sqlite(c) => diesel::sql_query(
             "SELECT substr(finished_at, 1, 16) AS minute, state, count(*) AS count \
-             FROM jobs WHERE finished_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2",
+             FROM jobs WHERE state IN ('completed', 'discarded', 'cancelled') \
+               AND finished_at >= ?1 GROUP BY 1, 2 ORDER BY 1, 2",
         )
         .bind::<Timestamp, _>(since)
         .load(c),
@@ -61,7 +63,8 @@ pub fn per_minute(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<Mi
         DbConn::Mysql(c) => diesel::sql_query(
             "SELECT DATE_FORMAT(finished_at, '%Y-%m-%d %H:%i') AS minute, state, \
                     count(*) AS count \
-             FROM jobs WHERE finished_at >= ? GROUP BY 1, 2 ORDER BY 1, 2",
+             FROM jobs WHERE state IN ('completed', 'discarded', 'cancelled') \
+               AND finished_at >= ? GROUP BY 1, 2 ORDER BY 1, 2",
         )
         .bind::<Timestamp, _>(since)
         .load(c),
