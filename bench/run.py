@@ -10,8 +10,8 @@ Sections (each figure a median of RUNS runs, all on the same local databases):
   5. memory: RSS of the server and a worker process at rest and at peak.
 Writes docs/benchmarks.md and prints it.
 
-    python3 bench/run.py     # env: N, DJ_N, RUNS, CONCURRENCY, PG_BASE_URL, MYSQL_BASE_URL,
-                             #      LATENCY_N, API_ROWS, WRK_SECONDS, SECTIONS (e.g. "burn,api")
+    python3 bench/run.py     # env: N, DJ_N, RUNS, PG_BASE_URL, MYSQL_BASE_URL,
+                             #      BURN_CONFIGS, LATENCY_N, API_ROWS, WRK_SECONDS, SECTIONS (e.g. "burn,api")
 """
 import http.client
 import json
@@ -35,7 +35,10 @@ MYSQL = os.environ.get("MYSQL_BASE_URL", "mysql://root@127.0.0.1:3306").rstrip("
 N = int(os.environ.get("N", "20000"))
 DJ_N = int(os.environ.get("DJ_N", "5000"))
 RUNS = int(os.environ.get("RUNS", "3"))
-CONCURRENCY = [int(c) for c in os.environ.get("CONCURRENCY", "24,500").split(",")]
+# (concurrency, prefetch) pairs: prefetch claims jobs beyond the free slots, like
+# graphile-worker's BATCH; the worker's default is 0.
+BURN_CONFIGS = [tuple(int(x) for x in c.split("/"))
+                for c in os.environ.get("BURN_CONFIGS", "24/0,24/500,500/0").split(",")]
 LATENCY_N = int(os.environ.get("LATENCY_N", "1000"))
 API_ROWS = int(os.environ.get("API_ROWS", "1000000"))
 WRK_SECONDS = int(os.environ.get("WRK_SECONDS", "10"))
@@ -142,11 +145,12 @@ def burn(bench, out):
     fresh_pg("lj_bench")
     results = {}
     for _ in range(RUNS):
-        for c in CONCURRENCY:
+        for c, prefetch in BURN_CONFIGS:
             for name, url in targets:
-                line = sh([bench, "--database-url", url, "--jobs", N, "--concurrency", c],
+                line = sh([bench, "--database-url", url, "--jobs", N, "--concurrency", c, "--prefetch", prefetch],
                           env={**os.environ, "RUST_LOG": "warn"})
-                results.setdefault(f"longjobs, {name}, concurrency {c}", []).append(field(line, "jobs_per_s"))
+                results.setdefault(f"longjobs, {name}, concurrency {c}, prefetch {prefetch}", []).append(
+                    field(line, "jobs_per_s"))
         lines = sh(["bash", TOP / "bench/peers.sh", PG, N], env={**os.environ, "RUNS": "1", "DJ_N": str(DJ_N)})
         for line in lines.strip().splitlines():
             if line.startswith("delayed_job"):
@@ -166,6 +170,8 @@ def burn(bench, out):
     out.append(f"""## 1. Burn-down throughput
 
 N no-op jobs inserted in bulk, then drained by the worker; jobs per second of draining.
+"prefetch" is the worker's `--prefetch` (jobs claimed beyond its free slots and started as
+slots free up; default 0, for long jobs); graphile-worker's BATCH is its counterpart.
 longjobs runs {N:,} jobs per run; graphile-worker {N:,}; delayed_job {DJ_N:,} (it is slow).
 {"MariaDB was not reachable at " + MYSQL + "; no MariaDB row." if not my else ""}
 
@@ -349,7 +355,7 @@ same local PostgreSQL.
 - Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; PostgreSQL at
   `{PG}`, MariaDB at `{MYSQL}`.
 - Measured: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.
-- Reproduce: `python3 bench/run.py` (env `N`, `DJ_N`, `RUNS`, `CONCURRENCY`, `LATENCY_N`,
+- Reproduce: `python3 bench/run.py` (env `N`, `DJ_N`, `RUNS`, `BURN_CONFIGS`, `LATENCY_N`,
   `API_ROWS`, `WRK_SECONDS`, `SECTIONS`, `PG_BASE_URL`, `MYSQL_BASE_URL`). It builds the
   release binaries, installs the peers (`bench/peers-setup.sh`: Debian's delayed_job
   packages, graphile-worker from npm; wrk from Debian) and runs them with `bench/peers.sh`,

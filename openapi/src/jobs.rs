@@ -154,6 +154,11 @@ pub struct JobFilter {
     #[cfg_attr(feature = "server", oai(default))]
     #[serde(default)]
     pub finished_before: Option<DateTime<Utc>>,
+    /// Only jobs with an id at or below this. A bulk action passes its dry run's `max_id`
+    /// here, so jobs enqueued after the operator confirmed the count are left alone.
+    #[cfg_attr(feature = "server", oai(default))]
+    #[serde(default)]
+    pub max_id: Option<i64>,
 }
 
 /// An action on the listed ids, or on every job matching a filter.
@@ -196,10 +201,22 @@ pub struct BulkActionResult {
     pub dry_run: bool,
     /// Jobs matched by the ids or filter.
     pub matched: i64,
+    /// The highest id matched (absent when nothing matched). Pass it back as the filter's
+    /// `max_id` to act on exactly the jobs a dry run counted.
+    pub max_id: Option<i64>,
     /// Jobs the action changed (or asked to cancel).
     pub changed: i64,
     /// Jobs left as they were, with the reason in `outcomes`.
     pub refused: i64,
     /// Per-job outcomes (empty for a dry run; at most the first 1,000).
     pub outcomes: Vec<ActionOutcome>,
+}
+
+/// How many jobs match a filter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct JobCount {
+    pub count: i64,
+    /// The highest id matched (absent when nothing matched).
+    pub max_id: Option<i64>,
 }

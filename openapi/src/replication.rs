@@ -19,6 +19,26 @@ pub enum CopyType {
     SuppPublish,
 }
 
+impl CopyType {
+    pub const ALL: [CopyType; 5] = [
+        CopyType::Data,
+        CopyType::Software,
+        CopyType::SoftwarePublish,
+        CopyType::Supp,
+        CopyType::SuppPublish,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyType::Data => "data",
+            CopyType::Software => "software",
+            CopyType::SoftwarePublish => "software_publish",
+            CopyType::Supp => "supp",
+            CopyType::SuppPublish => "supp_publish",
+        }
+    }
+}
+
 /// Where a copy is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
@@ -30,6 +50,26 @@ pub enum CopyState {
     Finished,
     Error,
     Deferred,
+}
+
+impl CopyState {
+    pub const ALL: [CopyState; 5] = [
+        CopyState::Enqueued,
+        CopyState::Replicating,
+        CopyState::Finished,
+        CopyState::Error,
+        CopyState::Deferred,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyState::Enqueued => "enqueued",
+            CopyState::Replicating => "replicating",
+            CopyState::Finished => "finished",
+            CopyState::Error => "error",
+            CopyState::Deferred => "deferred",
+        }
+    }
 }
 
 /// One file to copy, fetched by the worker from `url`.
@@ -162,6 +202,28 @@ pub enum SubmissionState {
     Completed,
     Errored,
     RejectedShuttingDown,
+}
+
+impl SubmissionState {
+    pub const ALL: [SubmissionState; 6] = [
+        SubmissionState::Enqueued,
+        SubmissionState::Processing,
+        SubmissionState::ProvisionalComplete,
+        SubmissionState::Completed,
+        SubmissionState::Errored,
+        SubmissionState::RejectedShuttingDown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionState::Enqueued => "enqueued",
+            SubmissionState::Processing => "processing",
+            SubmissionState::ProvisionalComplete => "provisional_complete",
+            SubmissionState::Completed => "completed",
+            SubmissionState::Errored => "errored",
+            SubmissionState::RejectedShuttingDown => "rejected_shutting_down",
+        }
+    }
 }
 
 /// A file for Merritt to fetch.

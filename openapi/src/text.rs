@@ -92,7 +92,7 @@ mod openapi {
     impl ParseFromJSON for Text {
         fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
             match value.unwrap_or_default() {
-                Value::String(s) => Ok(Text(s)),
+                Value::String(s) => checked(s),
                 other => Err(ParseError::expected_type(other)),
             }
         }
@@ -100,8 +100,19 @@ mod openapi {
 
     impl ParseFromParameter for Text {
         fn parse_from_parameter(value: &str) -> ParseResult<Self> {
-            Ok(Text(value.to_string()))
+            checked(value.to_string())
         }
+    }
+
+    /// PostgreSQL cannot store U+0000 in text, and no name or key needs it: refused here
+    /// as bad input rather than failing later in the database.
+    fn checked(s: String) -> ParseResult<Text> {
+        if s.contains('\0') {
+            return Err(ParseError::custom(
+                "text must not contain the NUL character (U+0000)",
+            ));
+        }
+        Ok(Text(s))
     }
 
     impl ToJSON for Text {

@@ -8,8 +8,11 @@ pub mod handler;
 pub mod job;
 pub mod logging;
 pub mod maintenance;
+pub mod outbox;
 pub mod queue;
 pub mod schema;
+#[cfg(feature = "testing")]
+pub mod settings_doc;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text_enum;

@@ -179,3 +179,27 @@ diesel::table! {
         set_by -> Text,
     }
 }
+
+diesel::table! {
+    /// The notification outbox: events to e-mail or post, each channel stamping when it
+    /// handled the event (sent it, or had nothing to send for it).
+    notify_events (id) {
+        id -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        /// JSON object with the event's fields.
+        detail -> Text,
+        created_at -> Timestamp,
+        email_sent_at -> Nullable<Timestamp>,
+        webhook_sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Alert conditions that hold now; a row means its event was recorded.
+    notify_conditions (condition_key) {
+        condition_key -> Text,
+        kind -> Text,
+        since -> Timestamp,
+    }
+}

@@ -2,6 +2,7 @@
 //! clients of both services, and the job handlers the worker runs.
 
 pub mod daily;
+pub mod events;
 pub mod maintenance;
 pub mod merritt;
 pub mod zenodo;

@@ -1,5 +1,6 @@
-//! The HTTP application: the API, its spec, Swagger UI at `/docs`, and the middleware
-//! every answer passes through (problem+json errors, size limit, headers, CORS).
+//! The HTTP application: the API, its spec, Swagger UI at `/docs`, Prometheus `/metrics`,
+//! and the middleware every answer passes through (problem+json errors, size limit,
+//! headers, CORS).
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use tokio::io::AsyncReadExt;
 
 use crate::api;
 use crate::error::to_problem;
+use crate::metrics;
 use crate::state::AppState;
 
 /// Largest request body accepted (413 above it).
@@ -25,19 +27,32 @@ pub struct HttpOptions {
     pub cors_origins: Vec<String>,
     /// The built console (index.html, wasm, js, css); served at `/` when set.
     pub console_dir: Option<std::path::PathBuf>,
+    /// Serve `/metrics` without a token (else it needs a bearer token of any role).
+    pub metrics_public: bool,
 }
 
 /// The whole application as one endpoint.
 pub fn app(state: AppState, opts: &HttpOptions) -> impl Endpoint + 'static {
     let service = api::service(state.clone());
-    let spec = service.spec();
+    let spec = crate::spec::render(&service);
+    let allowed = Arc::new(crate::allow::AllowedMethods::from_spec(&spec));
     let swagger = Arc::new(
         utoipa_swagger_ui::Config::new([SPEC_PATH])
             .persist_authorization(true)
             .try_it_out_enabled(true),
     );
+    let metrics_public = opts.metrics_public;
     let route = Route::new()
         .at(SPEC_PATH, spec_endpoint(spec))
+        .at(
+            metrics::METRICS_PATH,
+            poem::get(poem::endpoint::make(move |req: Request| async move {
+                match req.data::<AppState>() {
+                    Some(state) => metrics::scrape(&req, state, metrics_public).await,
+                    None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+                }
+            })),
+        )
         .at("/docs", poem::get(docs_redirect))
         .at("/docs/", swagger_endpoint(swagger.clone()))
         .at("/docs/*path", swagger_endpoint(swagger))
@@ -55,7 +70,12 @@ pub fn app(state: AppState, opts: &HttpOptions) -> impl Endpoint + 'static {
             async move { console_fallback(next, req, console).await }
         })
         .around(limit_body)
+        .around(crate::request_text::refuse_undecodable)
         .catch_all_error(to_problem)
+        .around(move |next, req| {
+            let allowed = allowed.clone();
+            async move { crate::allow::add_allow(next, req, allowed).await }
+        })
         .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(
             SetHeader::new()

@@ -3,8 +3,8 @@
 
 use longjobs_core::DbError;
 use longjobs_openapi::Problem;
-use poem::Response;
 use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 
@@ -28,6 +28,12 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// The request body is larger than the server accepts.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    TooLarge(Json<Problem>),
+    /// The request body is not JSON: `Content-Type: application/json` is missing or other.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Too many attempts; wait and try again.
     #[oai(status = 429, content_type = "application/problem+json")]
     TooManyRequests(Json<Problem>),
@@ -63,6 +69,16 @@ impl ApiError {
     }
     pub fn conflict(detail: impl Into<String>) -> Self {
         ApiError::Conflict(problem(StatusCode::CONFLICT, "conflict", detail))
+    }
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        ApiError::TooLarge(problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail))
+    }
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        ApiError::UnsupportedMediaType(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            detail,
+        ))
     }
     pub fn too_many(detail: impl Into<String>) -> Self {
         ApiError::TooManyRequests(problem(
@@ -122,11 +138,18 @@ pub async fn to_problem(err: poem::Error) -> Response {
     } else {
         text
     };
+    // The two statuses the spec documents for any operation that takes a body.
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => return ApiError::too_large(detail).into_response(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            return ApiError::unsupported_media_type(detail).into_response();
+        }
+        _ => {}
+    }
     let kind = match status {
         StatusCode::NOT_FOUND => "not-found",
         StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
         StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
         s if s.is_client_error() => "validation",
         _ => "internal",
     };

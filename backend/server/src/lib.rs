@@ -1,10 +1,14 @@
 //! longjobs server: the REST API, authentication, the OpenAPI document and Swagger UI.
 
+pub mod allow;
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
 pub mod error;
+pub mod metrics;
+pub mod request_text;
+pub mod spec;
 pub mod state;
 
 pub use app::{HttpOptions, app};
@@ -12,5 +16,5 @@ pub use state::AppState;
 
 /// The OpenAPI document the code generates (committed as `openapi/openapi.json`).
 pub fn openapi_json(state: AppState) -> String {
-    api::service(state).spec()
+    spec::render(&api::service(state))
 }

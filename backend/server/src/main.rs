@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use longjobs_core::access::{Role, users};
 use longjobs_core::clock::parse_duration;
+use longjobs_core::logging::LogFormat;
 use longjobs_core::{Db, clock};
 use longjobs_server::auth::{AuthConfig, hash_password};
 use longjobs_server::bootstrap::{FIRST_ADMIN, ensure_first_admin, random_password};
@@ -26,7 +27,15 @@ struct Cli {
         global = true
     )]
     database_url: String,
-    /// Log as JSON lines instead of text.
+    /// Log format: text, or json (one object per line).
+    #[arg(
+        long,
+        env = "LONGJOBS_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    /// Log as JSON lines (the same as --log-format json).
     #[arg(long, env = "LONGJOBS_LOG_JSON", global = true)]
     log_json: bool,
     #[command(subcommand)]
@@ -76,6 +85,10 @@ struct ServeArgs {
     /// Browser origins allowed to call the API (comma-separated); CORS is closed if unset.
     #[arg(long, env = "LONGJOBS_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
+    /// Serve Prometheus /metrics without a token (else a bearer token of any role, e.g.
+    /// a viewer API token, is needed). Only where the port is private to the scraper.
+    #[arg(long, env = "LONGJOBS_METRICS_PUBLIC")]
+    metrics_public: bool,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -86,7 +99,11 @@ fn parse_role(s: &str) -> Result<Role, String> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    longjobs_core::logging::init(cli.log_json);
+    longjobs_core::logging::init(if cli.log_json {
+        LogFormat::Json
+    } else {
+        cli.log_format
+    });
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -175,10 +192,18 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
                 "no users yet: create one with `longjobs-server create-user --username NAME --role admin`"
             );
         }
-    } else if let Some(password) = ensure_first_admin(&db, args.admin_password).await? {
-        println!(
-            "created the first admin: username {FIRST_ADMIN}, password {password}  (shown once)"
-        );
+    } else {
+        // A password the operator chose stays out of the log; only a generated one is shown.
+        let chosen = args.admin_password.is_some();
+        match ensure_first_admin(&db, args.admin_password).await? {
+            Some(_) if chosen => println!(
+                "created the first admin: username {FIRST_ADMIN}, with the password given (not shown)"
+            ),
+            Some(password) => println!(
+                "created the first admin: username {FIRST_ADMIN}, password {password}  (shown once)"
+            ),
+            None => {}
+        }
     }
     let state = AppState {
         db,
@@ -195,6 +220,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     let opts = HttpOptions {
         cors_origins: args.cors_origins,
         console_dir,
+        metrics_public: args.metrics_public,
     };
     let listener = TcpListener::bind(args.listen.clone());
     println!(

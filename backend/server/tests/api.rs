@@ -32,6 +32,7 @@ on_every_database! {
     login_gives_a_token_and_refuses_wrong_passwords_then_rate_limits,
     jobs_are_enqueued_listed_filtered_and_paged,
     job_actions_work_on_one_on_a_list_and_on_a_filter,
+    an_action_on_all_matching_pinned_to_its_dry_run_leaves_later_jobs_alone,
     queues_are_counted_paused_and_resumed,
     workers_stats_and_time_series_report_real_counts,
     users_and_api_tokens_are_managed_by_admins,
@@ -296,6 +297,96 @@ async fn job_actions_work_on_one_on_a_list_and_on_a_filter(s: TestServer) {
     );
     assert_eq!(audit["entries"][0]["outcome"], "4 changed, 0 refused");
     assert_eq!(audit["entries"][3]["target"], format!("job {}", ids[0]));
+}
+
+async fn an_action_on_all_matching_pinned_to_its_dry_run_leaves_later_jobs_alone(s: TestServer) {
+    let op = s.user("otto", Role::Operator).await;
+    let viewer = s.user("vera", Role::Viewer).await;
+    let enqueue = |n: usize| json!({ "jobs": (0..n).map(|i| json!({ "queue": "pinned", "kind": "noop", "payload": { "n": i } })).collect::<Vec<_>>() });
+    let (_, first) = s.post("/api/jobs", &op, enqueue(3)).await;
+    let last_counted = first["jobs"][2]["job"]["id"].as_i64().unwrap();
+
+    // A viewer can count what a filter matches.
+    let (st, count) = s
+        .get("/api/jobs/count?queue=pinned&state=available", &viewer)
+        .await;
+    assert_eq!(st, 200, "{count}");
+    assert_eq!(
+        (count["count"].as_i64(), count["max_id"].as_i64()),
+        (Some(3), Some(last_counted))
+    );
+    let (_, none) = s.get("/api/jobs/count?queue=nothing-here", &viewer).await;
+    assert_eq!(
+        (none["count"].as_i64(), none["max_id"].as_i64()),
+        (Some(0), None)
+    );
+
+    let filter = json!({ "queue": "pinned", "states": ["available"] });
+    let (_, dry) = s
+        .post(
+            "/api/jobs/actions",
+            &op,
+            json!({ "action": "cancel", "filter": filter, "dry_run": true }),
+        )
+        .await;
+    assert_eq!(
+        (dry["matched"].as_i64(), dry["max_id"].as_i64()),
+        (Some(3), Some(last_counted))
+    );
+
+    // Two more matching jobs arrive while the operator reads the confirmation.
+    let (_, late) = s.post("/api/jobs", &op, enqueue(2)).await;
+    let late: Vec<i64> = late["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job"]["id"].as_i64().unwrap())
+        .collect();
+
+    let pinned = json!({ "queue": "pinned", "states": ["available"], "max_id": dry["max_id"] });
+    let (st, real) = s
+        .post(
+            "/api/jobs/actions",
+            &op,
+            json!({ "action": "cancel", "filter": pinned }),
+        )
+        .await;
+    assert_eq!(st, 200, "{real}");
+    assert_eq!(
+        (real["matched"].as_i64(), real["changed"].as_i64()),
+        (Some(3), Some(3))
+    );
+    for id in late {
+        let (_, d) = s.get(&format!("/api/jobs/{id}"), &op).await;
+        assert_eq!(
+            d["job"]["state"], "available",
+            "job {id} came after the dry run"
+        );
+    }
+    let (_, audit) = s.get("/api/audit?actor=otto&action=jobs.cancel", &op).await;
+    assert_eq!(
+        audit["entries"][0]["target"],
+        format!("jobs matching a filter, up to job {last_counted}")
+    );
+
+    let bad = s
+        .call(
+            Method::POST,
+            "/api/jobs/actions",
+            Some(&op),
+            Some(json!({ "action": "cancel", "filter": { "max_id": 0 } })),
+        )
+        .await;
+    assert_problem(&bad, 400, "max_id must be a positive whole number");
+    let bad = s
+        .call(
+            Method::GET,
+            "/api/jobs/count?state=finished",
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_problem(&bad, 400, "state");
 }
 
 async fn queues_are_counted_paused_and_resumed(s: TestServer) {

@@ -21,6 +21,7 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("login", None),
         ("me", Some(Viewer)),
         ("listJobs", Some(Viewer)),
+        ("countJobs", Some(Viewer)),
         ("getJob", Some(Viewer)),
         ("enqueueJobs", Some(Operator)),
         ("retryJob", Some(Operator)),

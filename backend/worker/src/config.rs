@@ -6,6 +6,8 @@ use longjobs_core::queue::Retention;
 
 /// Jobs claimed per query at most.
 pub const DEFAULT_BATCH: usize = 500;
+/// No jobs are claimed ahead of free slots unless asked.
+pub const DEFAULT_PREFETCH: usize = 0;
 /// How often an idle queue is polled when no notification arrives.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1_000);
 /// A claimed job's lease; renewed by every heartbeat.
@@ -28,6 +30,9 @@ pub struct WorkerConfig {
     /// Queue name and the number of jobs of it run at once.
     pub queues: Vec<(String, usize)>,
     pub batch: usize,
+    /// Jobs claimed per queue beyond its free slots and started as slots free up: fewer
+    /// claims for short jobs; keep 0 for long ones so idle workers can take them.
+    pub prefetch: usize,
     pub poll_interval: Duration,
     pub lease: Duration,
     pub heartbeat: Duration,
@@ -44,6 +49,7 @@ impl WorkerConfig {
             id: default_worker_id(),
             queues,
             batch: DEFAULT_BATCH,
+            prefetch: DEFAULT_PREFETCH,
             poll_interval: DEFAULT_POLL_INTERVAL,
             lease: DEFAULT_LEASE,
             heartbeat: DEFAULT_HEARTBEAT,

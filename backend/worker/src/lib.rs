@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod kinds;
+pub mod metrics;
 pub use longjobs_core::handler as registry;
 pub mod runner;
 pub mod setup;

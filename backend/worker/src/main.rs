@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use longjobs_core::Db;
 use longjobs_core::clock::parse_duration;
+use longjobs_core::logging::LogFormat;
 use longjobs_core::queue::Retention;
 use longjobs_worker::Shutdown;
 use longjobs_worker::config::{self, WorkerConfig};
@@ -24,7 +25,16 @@ struct Cli {
         global = true
     )]
     database_url: String,
-    /// Log as JSON lines instead of text.
+    /// Log format: text, or json (one object per line; job id, kind and queue on every
+    /// line logged while a job runs).
+    #[arg(
+        long,
+        env = "LONGJOBS_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    /// Log as JSON lines (the same as --log-format json).
     #[arg(long, env = "LONGJOBS_LOG_JSON", global = true)]
     log_json: bool,
     #[command(subcommand)]
@@ -49,6 +59,10 @@ struct RunArgs {
     /// Most jobs claimed per query.
     #[arg(long, env = "LONGJOBS_BATCH", default_value_t = config::DEFAULT_BATCH)]
     batch: usize,
+    /// Jobs claimed per queue beyond its free slots, started as slots free up (fewer claims
+    /// for short jobs; leave 0 for long jobs so that idle workers can take them).
+    #[arg(long, env = "LONGJOBS_PREFETCH", default_value_t = config::DEFAULT_PREFETCH)]
+    prefetch: usize,
     /// Poll for new jobs this often when no notification arrives.
     #[arg(long, env = "LONGJOBS_POLL_INTERVAL", value_parser = parse_duration, default_value = "1s")]
     poll_interval: Duration,
@@ -69,6 +83,13 @@ struct RunArgs {
     completed_retention: Duration,
     #[command(flatten)]
     replication: longjobs_worker::setup::ReplicationSettings,
+    #[command(flatten)]
+    notify: longjobs_notify::NotifySettings,
+    /// Serve Prometheus metrics (/metrics) and /healthz on this address, e.g.
+    /// 127.0.0.1:9187; off when unset. No authentication: bind it where only the scraper
+    /// reaches.
+    #[arg(long, env = "LONGJOBS_WORKER_METRICS_LISTEN")]
+    metrics_listen: Option<String>,
     /// How long discarded and cancelled jobs are kept.
     #[arg(long, env = "LONGJOBS_FAILED_RETENTION", value_parser = parse_duration, default_value = "7d")]
     failed_retention: Duration,
@@ -87,7 +108,11 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    longjobs_core::logging::init(cli.log_json);
+    longjobs_core::logging::init(if cli.log_json {
+        LogFormat::Json
+    } else {
+        cli.log_format
+    });
     let db = Db::connect(&cli.database_url)
         .await
         .context("opening the database")?;
@@ -109,6 +134,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let mut cfg = WorkerConfig::new(args.queues);
     cfg.batch = args.batch.max(1);
+    cfg.prefetch = args.prefetch;
     cfg.poll_interval = args.poll_interval;
     cfg.lease = args.lease;
     cfg.heartbeat = args.heartbeat;
@@ -125,6 +151,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         cfg.heartbeat,
         cfg.lease
     );
+
+    let notify = longjobs_notify::NotifyConfig::from_settings(&args.notify)
+        .context("notification settings")?;
 
     let (stop_tx, stop_rx) = watch::channel(Shutdown::Running);
     tokio::spawn(async move {
@@ -144,9 +173,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let _ = stop_tx.send(level);
         }
     });
-    let summary = longjobs_worker::setup::full_worker(db, cfg, &args.replication)?
-        .run(stop_rx)
-        .await?;
+    let worker = longjobs_worker::setup::full_worker(db, cfg, &args.replication, &notify)?;
+    if let Some(addr) = args.metrics_listen.as_deref().filter(|a| !a.is_empty()) {
+        let (bound, _server) = longjobs_worker::metrics::serve(addr, worker.metrics())
+            .await
+            .with_context(|| format!("serving metrics on {addr}"))?;
+        tracing::info!(%bound, "serving Prometheus metrics at /metrics");
+    }
+    let summary = worker.run(stop_rx).await?;
     tracing::info!(
         completed = summary.completed,
         failed = summary.failed,

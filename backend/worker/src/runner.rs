@@ -1,7 +1,7 @@
 //! The worker's engine: per-queue producers claim batches, each job runs as a task, a
 //! completer records outcomes in batches, and maintenance loops heartbeat, rescue and prune.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,8 +14,12 @@ use longjobs_core::queue::{self, Failure, WorkerRow};
 use longjobs_core::{Db, clock};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::task::{AbortHandle, JoinSet};
+use tracing::Instrument;
 
 use crate::config::{WorkerConfig, hostname};
+use crate::metrics::{
+    FailureLabels, JobLabels, QueueLabels, ResultLabels, WorkerLabels, WorkerMetrics,
+};
 use crate::registry::{JobContext, JobError, Registry};
 
 /// Most outcomes written per completion statement.
@@ -52,6 +56,7 @@ pub struct Worker {
     cfg: WorkerConfig,
     registry: Registry,
     periodic: Vec<(String, Duration, PeriodicTask)>,
+    metrics: Arc<WorkerMetrics>,
 }
 
 enum Outcome {
@@ -76,6 +81,7 @@ struct Shared {
     wake: HashMap<String, Arc<Notify>>,
     completed: AtomicU64,
     failed: AtomicU64,
+    metrics: Arc<WorkerMetrics>,
 }
 
 impl Shared {
@@ -98,7 +104,13 @@ impl Worker {
             cfg,
             registry,
             periodic: Vec::new(),
+            metrics: Arc::new(WorkerMetrics::new()),
         }
+    }
+
+    /// This worker's metrics, to serve them (see [`crate::metrics::serve`]).
+    pub fn metrics(&self) -> Arc<WorkerMetrics> {
+        self.metrics.clone()
     }
 
     /// Adds a task run every `every` for the life of the worker; failures are logged.
@@ -114,6 +126,7 @@ impl Worker {
             cfg,
             registry,
             periodic,
+            metrics,
         } = self;
         let now = clock::now();
         let queues_json = serde_json::to_string(
@@ -149,7 +162,24 @@ impl Worker {
             wake,
             completed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            metrics: metrics.clone(),
         });
+        metrics
+            .info
+            .get_or_create(&WorkerLabels {
+                worker: cfg.id.clone(),
+                host: hostname(),
+            })
+            .set(1);
+        for (queue, concurrency) in &cfg.queues {
+            metrics
+                .slots
+                .get_or_create(&QueueLabels {
+                    queue: queue.clone(),
+                })
+                .set(i64::try_from(*concurrency).unwrap_or(i64::MAX));
+        }
+        metrics.set_stopping(Shutdown::Running);
         tracing::info!(
             worker.id = %shared.id,
             database = %db.url(),
@@ -192,6 +222,7 @@ impl Worker {
                 break;
             }
         }
+        metrics.set_stopping(*stop.borrow());
         tracing::info!(worker.id = %shared.id, running = shared.running().len(), "worker stopping: no more claims");
         producers.join_all().await;
 
@@ -201,7 +232,10 @@ impl Worker {
                 tokio::select! {
                     () = tokio::time::sleep_until(deadline) => break,
                     () = tokio::time::sleep(Duration::from_millis(20)) => {}
-                    _ = stop.changed() => if *stop.borrow() == Shutdown::Now { break },
+                    _ = stop.changed() => if *stop.borrow() == Shutdown::Now {
+                        metrics.set_stopping(Shutdown::Now);
+                        break;
+                    },
                 }
             }
         }
@@ -224,6 +258,7 @@ impl Worker {
                 .run(move |c| queue::hand_back(c, &owner, &jobs, HAND_BACK_NOTE, clock::now()))
                 .await?;
             tracing::warn!(worker.id = %shared.id, jobs = n, "handed back unfinished jobs");
+            metrics.handed_back.inc_by(n as u64);
             n
         };
         background.abort_all();
@@ -258,13 +293,17 @@ async fn produce(
     let slots = Arc::new(Semaphore::new(concurrency));
     let wake = shared.wake[&queue].clone();
     let mut error_backoff = Duration::from_millis(100);
+    // Jobs claimed ahead of free slots (`prefetch`), started as slots free up.
+    let mut buffer: VecDeque<Job> = VecDeque::new();
     loop {
         if *stop.borrow() != Shutdown::Running {
+            hand_back_buffered(&shared, &queue, buffer).await;
             return;
         }
+        start_buffered(&shared, &slots, &mut buffer, &wake);
         let free = slots.available_permits();
-        if free > 0 {
-            let limit = free.min(shared.cfg.batch);
+        if free > 0 && buffer.is_empty() {
+            let limit = (free + shared.cfg.prefetch).min(shared.cfg.batch.max(free));
             let (q, owner, lease) = (queue.clone(), shared.id.to_string(), shared.cfg.lease);
             let claimed = shared
                 .db
@@ -277,14 +316,8 @@ async fn produce(
                 Ok(jobs) => {
                     error_backoff = Duration::from_millis(100);
                     let full = jobs.len() == limit;
-                    for job in jobs {
-                        let Ok(permit) = slots.clone().try_acquire_owned() else {
-                            // Unreachable: only this loop takes slots. Hand it back rather than lose it.
-                            tracing::error!(job.id = %job.id, "no free slot for a claimed job");
-                            continue;
-                        };
-                        spawn_job(&shared, job, permit, wake.clone());
-                    }
+                    buffer.extend(jobs);
+                    start_buffered(&shared, &slots, &mut buffer, &wake);
                     if full {
                         continue;
                     }
@@ -308,10 +341,68 @@ async fn produce(
     }
 }
 
+/// Starts buffered jobs in order while there are free slots.
+fn start_buffered(
+    shared: &Arc<Shared>,
+    slots: &Arc<Semaphore>,
+    buffer: &mut VecDeque<Job>,
+    wake: &Arc<Notify>,
+) {
+    while !buffer.is_empty() {
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            return;
+        };
+        if let Some(job) = buffer.pop_front() {
+            spawn_job(shared, job, permit, wake.clone());
+        }
+    }
+}
+
+/// Gives prefetched jobs that never started back to the queue, attempt unspent.
+async fn hand_back_buffered(shared: &Arc<Shared>, queue: &str, buffer: VecDeque<Job>) {
+    if buffer.is_empty() {
+        return;
+    }
+    let jobs: Vec<Job> = buffer.into();
+    let owner = shared.id.to_string();
+    match shared
+        .db
+        .run(move |c| queue::hand_back(c, &owner, &jobs, HAND_BACK_NOTE, clock::now()))
+        .await
+    {
+        Ok(n) => tracing::info!(queue = %queue, jobs = n, "handed back prefetched jobs"),
+        // Their leases expire and the rescuer returns them.
+        Err(e) => tracing::warn!(queue = %queue, error = %e, "handing back prefetched jobs failed"),
+    }
+}
+
 fn spawn_job(shared: &Arc<Shared>, job: Job, permit: OwnedSemaphorePermit, wake: Arc<Notify>) {
     let job = Arc::new(job);
     let id = job.id;
     let kind = shared.registry.get(&job.kind).cloned();
+    let labels = JobLabels {
+        queue: job.queue.clone(),
+        kind: job.kind.clone(),
+    };
+    let queue_labels = QueueLabels {
+        queue: job.queue.clone(),
+    };
+    let m = shared.metrics.clone();
+    m.started.get_or_create(&labels).inc();
+    if let Some(claimed_at) = job.attempted_at {
+        let waited = (claimed_at - job.run_at).num_microseconds().unwrap_or(0);
+        m.pickup_seconds
+            .get_or_create(&queue_labels)
+            .observe(waited.max(0) as f64 / 1e6);
+    }
+    // Every line logged while the job runs carries its id, kind, queue and attempt.
+    let span = tracing::info_span!(
+        "job",
+        job.id = %id,
+        job.kind = %job.kind,
+        job.queue = %job.queue,
+        job.attempt = job.attempt
+    );
     let ctx = JobContext {
         job: job.clone(),
         worker_id: shared.id.clone(),
@@ -320,36 +411,46 @@ fn spawn_job(shared: &Arc<Shared>, job: Job, permit: OwnedSemaphorePermit, wake:
     let task_job = job.clone();
     // Hold the map while spawning so the task cannot finish before it is listed.
     let mut running = shared.running();
-    let handle = tokio::spawn(async move {
-        let result = match kind {
-            None => Err(JobError::Retry(format!(
-                "no handler for kind {:?} on worker {} (it runs: {})",
-                task_job.kind,
-                s.id,
-                s.registry.names().join(", ")
-            ))),
-            Some(kind) => {
-                let run = AssertUnwindSafe(kind.handler.run(ctx)).catch_unwind();
-                match tokio::time::timeout(kind.timeout, run).await {
-                    Err(_) => Err(JobError::Retry(format!(
-                        "timed out after {:?}",
-                        kind.timeout
-                    ))),
-                    Ok(Err(panic)) => Err(JobError::Retry(format!(
-                        "handler panicked: {}",
-                        panic_message(&panic)
-                    ))),
-                    Ok(Ok(result)) => result,
+    let handle = tokio::spawn(
+        async move {
+            let _running = RunningGauge::enter(&m, queue_labels);
+            let started = std::time::Instant::now();
+            tracing::debug!("job started");
+            let result = match kind {
+                None => Err(JobError::Retry(format!(
+                    "no handler for kind {:?} on worker {} (it runs: {})",
+                    task_job.kind,
+                    s.id,
+                    s.registry.names().join(", ")
+                ))),
+                Some(kind) => {
+                    let run = AssertUnwindSafe(kind.handler.run(ctx)).catch_unwind();
+                    match tokio::time::timeout(kind.timeout, run).await {
+                        Err(_) => Err(JobError::Retry(format!(
+                            "timed out after {:?}",
+                            kind.timeout
+                        ))),
+                        Ok(Err(panic)) => Err(JobError::Retry(format!(
+                            "handler panicked: {}",
+                            panic_message(&panic)
+                        ))),
+                        Ok(Ok(result)) => result,
+                    }
                 }
+            };
+            m.run_seconds
+                .get_or_create(&labels)
+                .observe(started.elapsed().as_secs_f64());
+            count_outcome(&m, labels, &result);
+            // A cancel or a shutdown may have taken the job meanwhile; then it reports.
+            if s.running().remove(&id).is_some() {
+                let _ = s.outcomes.send(Outcome::Finished(task_job, result));
             }
-        };
-        // A cancel or a shutdown may have taken the job meanwhile; then it reports.
-        if s.running().remove(&id).is_some() {
-            let _ = s.outcomes.send(Outcome::Finished(task_job, result));
+            drop(permit);
+            wake.notify_one();
         }
-        drop(permit);
-        wake.notify_one();
-    });
+        .instrument(span),
+    );
     running.insert(
         id,
         Running {
@@ -357,6 +458,52 @@ fn spawn_job(shared: &Arc<Shared>, job: Job, permit: OwnedSemaphorePermit, wake:
             abort: handle.abort_handle(),
         },
     );
+}
+
+/// Counts a finished attempt by how it ended.
+fn count_outcome(m: &WorkerMetrics, labels: JobLabels, result: &Result<(), JobError>) {
+    let outcome = match result {
+        Ok(()) => {
+            m.completed.get_or_create(&labels).inc();
+            return;
+        }
+        Err(JobError::Snooze(..)) => {
+            m.snoozed.get_or_create(&labels).inc();
+            return;
+        }
+        Err(JobError::Retry(_)) => "retry",
+        Err(JobError::Discard(_)) => "discard",
+    };
+    m.failed
+        .get_or_create(&FailureLabels {
+            queue: labels.queue,
+            kind: labels.kind,
+            outcome: outcome.to_string(),
+        })
+        .inc();
+}
+
+/// Counts a job in `running_jobs` for as long as its task lives, however it ends
+/// (finished, cancelled or aborted at shutdown).
+struct RunningGauge {
+    metrics: Arc<WorkerMetrics>,
+    labels: QueueLabels,
+}
+
+impl RunningGauge {
+    fn enter(metrics: &Arc<WorkerMetrics>, labels: QueueLabels) -> Self {
+        metrics.running.get_or_create(&labels).inc();
+        RunningGauge {
+            metrics: metrics.clone(),
+            labels,
+        }
+    }
+}
+
+impl Drop for RunningGauge {
+    fn drop(&mut self) {
+        self.metrics.running.get_or_create(&self.labels).dec();
+    }
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -478,13 +625,34 @@ async fn heartbeat_loop(shared: Arc<Shared>) {
                 queue::heartbeat(c, &id, now, now + clock::delta(lease))
             })
             .await;
+        let result = if beat.is_ok() { "ok" } else { "error" };
+        shared
+            .metrics
+            .heartbeats
+            .get_or_create(&ResultLabels {
+                result: result.to_string(),
+            })
+            .inc();
         match beat {
             Ok(hb) => {
+                shared.metrics.last_heartbeat.set(
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0.0, |d| d.as_secs_f64()),
+                );
                 for job_id in hb.cancel_requested {
                     let taken = shared.running().remove(&job_id);
                     if let Some(r) = taken {
                         r.abort.abort();
-                        tracing::info!(job.id = %job_id, "cancelling running job at an operator's request");
+                        tracing::info!(job.id = %job_id, job.kind = %r.job.kind, job.queue = %r.job.queue, "cancelling running job at an operator's request");
+                        shared
+                            .metrics
+                            .cancelled
+                            .get_or_create(&JobLabels {
+                                queue: r.job.queue.clone(),
+                                kind: r.job.kind.clone(),
+                            })
+                            .inc();
                         let _ = shared.outcomes.send(Outcome::Cancelled(
                             r.job,
                             "cancelled by an operator while running".to_string(),
@@ -515,6 +683,13 @@ async fn rescue_loop(shared: Arc<Shared>) {
         match res {
             Ok((rescued, promoted)) => {
                 for job in &rescued {
+                    shared
+                        .metrics
+                        .rescued
+                        .get_or_create(&QueueLabels {
+                            queue: job.queue.clone(),
+                        })
+                        .inc();
                     tracing::warn!(job.id = %job.id, job.kind = %job.kind, job.queue = %job.queue, lost_worker = ?job.lease_owner, "rescued a job whose worker stopped renewing its lease");
                 }
                 if !rescued.is_empty() || promoted > 0 {

@@ -1,11 +1,12 @@
 //! A worker with everything longjobs runs: the built-in kinds, Zenodo and Merritt jobs,
-//! and the periodic tasks that keep copies honest (reconcile, daily retry).
+//! the periodic tasks that keep copies honest (reconcile, daily retry) and notifications.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use longjobs_core::Db;
 use longjobs_core::clock::parse_duration;
+use longjobs_notify::{Notifier, NotifyConfig};
 use longjobs_replication::merritt::{MerrittConfig, MerrittContext};
 use longjobs_replication::zenodo::{ZenodoConfig, ZenodoContext};
 use longjobs_replication::{DEFAULT_DAILY_RETRY_LIMIT, daily, zenodo};
@@ -64,8 +65,14 @@ pub struct ReplicationSettings {
     pub daily_retry_limit: i32,
 }
 
-/// The worker `longjobs-worker` runs.
-pub fn full_worker(db: Db, cfg: WorkerConfig, s: &ReplicationSettings) -> anyhow::Result<Worker> {
+/// The worker `longjobs-worker` runs; `notify` says where notifications go (none when no
+/// channel is configured: then only old outbox events are pruned).
+pub fn full_worker(
+    db: Db,
+    cfg: WorkerConfig,
+    s: &ReplicationSettings,
+    notify: &NotifyConfig,
+) -> anyhow::Result<Worker> {
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(30))
         .user_agent(concat!("longjobs/", env!("CARGO_PKG_VERSION")))
@@ -91,6 +98,7 @@ pub fn full_worker(db: Db, cfg: WorkerConfig, s: &ReplicationSettings) -> anyhow
         check_timeout: s.merritt_check_timeout,
         host: hostname(),
     });
+    let notifier = Arc::new(Notifier::new(db.clone(), notify.clone())?);
     let registry = longjobs_replication::register(
         kinds::builtin(),
         zen,
@@ -98,7 +106,20 @@ pub fn full_worker(db: Db, cfg: WorkerConfig, s: &ReplicationSettings) -> anyhow
         s.remote_retry_base,
         s.daily_retry_limit,
     );
+    let registry = longjobs_notify::register(registry, notifier.clone());
+    let tick_every = notify.check_interval;
     Ok(Worker::new(db, cfg, registry)
+        .with_periodic(
+            "notifications",
+            tick_every,
+            Arc::new(move |_db: Db| {
+                let n = notifier.clone();
+                Box::pin(async move {
+                    n.tick().await?;
+                    Ok(())
+                })
+            }),
+        )
         .with_periodic(
             "reconcile zenodo copies",
             RECONCILE_EVERY,

@@ -35,6 +35,7 @@ on_every_database! {
     ordered_jobs_run_one_at_a_time_in_order_even_when_the_first_fails,
     failures_retry_with_backoff_then_discard,
     an_operator_can_cancel_a_running_job,
+    prefetched_jobs_start_as_slots_free_and_unstarted_ones_are_handed_back,
 }
 
 fn fast_config(queue: &str, concurrency: usize) -> WorkerConfig {
@@ -273,6 +274,58 @@ async fn an_operator_can_cancel_a_running_job(t: TestDb) {
     );
     let summary = w.stop().await;
     assert_eq!(summary.handed_back, 0);
+}
+
+async fn prefetched_jobs_start_as_slots_free_and_unstarted_ones_are_handed_back(t: TestDb) {
+    // One slot, four jobs claimed ahead: they start one after another in id order; when
+    // the worker stops, those never started go back to the queue with their attempt unspent.
+    let reqs: Vec<EnqueueRequest> = (0..6)
+        .map(|_| EnqueueRequest::new("p", "sleep").payload(serde_json::json!({ "ms": 300 })))
+        .collect();
+    let ids: Vec<JobId> =
+        t.db.run(move |c| queue::enqueue_many(c, &reqs))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.job.id)
+            .collect();
+    let mut cfg = fast_config("p", 1);
+    cfg.prefetch = 4;
+    let w = start(&t.db, cfg, kinds::builtin());
+    wait_state(&t.db, ids[0], JobState::Completed, Duration::from_secs(10)).await;
+    // The first claim took 1 + 4 jobs: the sixth is still waiting in the database.
+    assert_eq!(get(&t.db, ids[5]).await.state, JobState::Available);
+    wait_state(&t.db, ids[1], JobState::Running, Duration::from_secs(10)).await;
+    let summary = w.stop().await;
+    let after: Vec<Job> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push(get(&t.db, *id).await);
+        }
+        v
+    };
+    assert_eq!(after[0].state, JobState::Completed);
+    // The running second job finished within the grace period.
+    assert_eq!(after[1].state, JobState::Completed, "{:?}", after[1]);
+    for job in &after[2..5] {
+        assert!(
+            matches!(job.state, JobState::Available | JobState::Completed),
+            "{job:?}"
+        );
+        if job.state == JobState::Available {
+            assert_eq!(
+                job.attempt, 0,
+                "a handed-back job keeps its attempt: {job:?}"
+            );
+            assert!(job.lease_owner.is_none(), "{job:?}");
+        }
+    }
+    assert!(
+        after[2..5].iter().any(|j| j.state == JobState::Available),
+        "stopping after the second job started leaves prefetched ones unstarted: {after:?}"
+    );
+    assert_eq!(after[5].state, JobState::Available);
+    assert_eq!(summary.handed_back, 0, "no running job was cut off");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

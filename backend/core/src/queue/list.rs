@@ -26,6 +26,8 @@ pub struct JobFilter {
     pub finished_after: Option<NaiveDateTime>,
     pub finished_before: Option<NaiveDateTime>,
     pub ids: Vec<JobId>,
+    /// Only jobs at or below this id: pins a bulk action to the jobs its dry run counted.
+    pub max_id: Option<JobId>,
 }
 
 /// What a listing is ordered by; ties are broken by id in the same direction.
@@ -110,6 +112,9 @@ macro_rules! filtered {
         if !f.ids.is_empty() {
             q = q.filter(jobs::id.eq_any(f.ids.clone()));
         }
+        if let Some(v) = f.max_id {
+            q = q.filter(jobs::id.le(v));
+        }
         q
     }};
 }
@@ -183,6 +188,18 @@ pub fn list(
 /// How many jobs match `filter`.
 pub fn count(conn: &mut DbConn, filter: &JobFilter) -> QueryResult<i64> {
     with_conn!(conn, |c| filtered!(filter).count().get_result(c))
+}
+
+/// How many jobs match `filter` and the highest id among them (`None` when none match),
+/// in one query: a dry run hands the id back so the real action covers what was counted.
+pub fn count_with_max_id(
+    conn: &mut DbConn,
+    filter: &JobFilter,
+) -> QueryResult<(i64, Option<JobId>)> {
+    let (n, max): (i64, Option<i64>) = with_conn!(conn, |c| filtered!(filter)
+        .select((diesel::dsl::count_star(), diesel::dsl::max(jobs::id)))
+        .get_result(c))?;
+    Ok((n, max.map(JobId)))
 }
 
 /// Ids of the jobs matching `filter`, oldest first, at most `limit`.

@@ -181,14 +181,13 @@ pub fn count_since(
         .get_result(c))
 }
 
-fn job_is_live(conn: &mut DbConn, job_id: Option<i64>) -> QueryResult<bool> {
-    let Some(id) = job_id else { return Ok(false) };
-    let st: Option<JobState> = with_conn!(conn, |c| jobs::table
+fn job_state(conn: &mut DbConn, job_id: Option<i64>) -> QueryResult<Option<JobState>> {
+    let Some(id) = job_id else { return Ok(None) };
+    with_conn!(conn, |c| jobs::table
         .find(JobId(id))
         .select(jobs::state)
         .first(c)
-        .optional())?;
-    Ok(st.is_some_and(|s| JobState::LIVE.contains(&s)))
+        .optional())
 }
 
 /// Puts submissions back in the work queue (from any host: no hostname matters). Only
@@ -214,8 +213,22 @@ pub fn requeue(
         })?;
         let mut moved = Vec::new();
         for s in candidates {
-            if job_is_live(conn, s.job_id)? {
+            let old = job_state(conn, s.job_id)?;
+            if old.is_some_and(|st| JobState::LIVE.contains(&st)) {
                 continue;
+            }
+            // A discarded old job still holds the resource's ordering key, and the new job
+            // would wait behind it for ever: cancel it first.
+            if let (Some(j), Some(st)) = (s.job_id, old)
+                && st.blocks_ordering()
+            {
+                queue::apply_action(
+                    conn,
+                    queue::Action::Cancel,
+                    &[JobId(j)],
+                    actor,
+                    clock::now(),
+                )?;
             }
             let job = queue::enqueue(conn, &submit_job(&s))?.job;
             record(
@@ -279,4 +292,73 @@ pub fn hold_waiting(conn: &mut DbConn, actor: &str, host: &str) -> QueryResult<V
         }
         Ok(out)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use longjobs_core::queue::{self, Action};
+    use longjobs_core::testing::TestDb;
+    use longjobs_core::{JobId, JobState, clock};
+
+    use super::*;
+    use crate::merritt::MerrittFile;
+
+    #[tokio::test]
+    async fn resending_an_errored_submission_cancels_the_discarded_job_that_holds_its_line() {
+        let t = TestDb::sqlite().await.unwrap();
+        let (old, new) =
+            t.db.run(|c| {
+                let req = SubmissionRequest {
+                    files: vec![MerrittFile {
+                        url: "http://127.0.0.1:9/f".into(),
+                        size: 1,
+                        md5: "0123456789abcdef0123456789abcdef".into(),
+                        name: "f".into(),
+                    }],
+                    profile: "p".into(),
+                    submitter: "s".into(),
+                };
+                let (sub, job) = create(c, 7, "doi:10.5061/dryad.x", &req, "host-a")?;
+                // The deposit failed for good: the job is discarded, the submission errored.
+                queue::apply_action(c, Action::Discard, &[job.id], "worker", clock::now())?;
+                record(
+                    c,
+                    sub.id,
+                    SubmissionState::Errored,
+                    "host-a",
+                    Some("final failure"),
+                    Some("400"),
+                    None,
+                )?;
+                let moved = requeue(
+                    c,
+                    Some(&[sub.id]),
+                    &[SubmissionState::Errored],
+                    "ada",
+                    "host-b",
+                )?;
+                assert_eq!(moved, vec![sub.id]);
+                let now = get(c, sub.id)?.unwrap();
+                Ok((job.id, JobId(now.job_id.unwrap())))
+            })
+            .await
+            .unwrap();
+        assert_ne!(old, new);
+        let state = |id| {
+            let db = t.db.clone();
+            async move {
+                db.run(move |c| queue::get_job(c, id))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .state
+            }
+        };
+        assert_eq!(
+            state(old).await,
+            JobState::Cancelled,
+            "the old job no longer holds the line"
+        );
+        assert_eq!(state(new).await, JobState::Available);
+    }
 }

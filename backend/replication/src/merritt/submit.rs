@@ -141,10 +141,18 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
                     format!("attempt {} failed; will retry", job.job.attempt),
                 )
             };
-            let (h, msg) = (host.clone(), e.message.clone());
-            db.run(move |c| store::record(c, id, state, &h, Some(&note), Some(&msg), None))
-                .await
-                .map_err(JobError::retry)?;
+            let (h, msg, failed) = (host.clone(), e.message.clone(), sub.clone());
+            db.run(move |c| {
+                longjobs_core::db::transaction(c, |c| {
+                    store::record(c, id, state, &h, Some(&note), Some(&msg), None)?;
+                    if last {
+                        crate::events::submission_failed(c, &failed, &msg)?;
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                })
+            })
+            .await
+            .map_err(JobError::retry)?;
             Err(if e.transient {
                 JobError::Retry(e.message)
             } else {
@@ -196,15 +204,18 @@ async fn check(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
                     waited.num_minutes()
                 );
                 db.run(move |c| {
-                    store::record(
-                        c,
-                        id,
-                        SubmissionState::Errored,
-                        &host,
-                        Some("checker gave up"),
-                        Some(&why),
-                        None,
-                    )
+                    longjobs_core::db::transaction(c, |c| {
+                        store::record(
+                            c,
+                            id,
+                            SubmissionState::Errored,
+                            &host,
+                            Some("checker gave up"),
+                            Some(&why),
+                            None,
+                        )?;
+                        crate::events::submission_failed(c, &sub, &why)
+                    })
                 })
                 .await
                 .map_err(JobError::retry)?;

@@ -121,9 +121,16 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
                 format!("attempt {} failed; will retry", job.job.attempt)
             };
             client.log("ERROR", format!("{note}: {}", e.message)).await;
-            let msg = e.message.clone();
+            let (msg, failed) = (e.message.clone(), copy.clone());
             db.run(move |c| {
-                store::set_state(c, copy_id, CopyState::Error, Some(&note), Some(&msg))
+                longjobs_core::db::transaction(c, |c| {
+                    store::set_state(c, copy_id, CopyState::Error, Some(&note), Some(&msg))?;
+                    // Only the end of the road is told: a failed attempt that will retry is not.
+                    if last {
+                        crate::events::copy_failed(c, &failed, &msg)?;
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                })
             })
             .await
             .map_err(JobError::retry)?;

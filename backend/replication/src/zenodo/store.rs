@@ -443,8 +443,11 @@ pub fn reconcile(conn: &mut DbConn) -> QueryResult<usize> {
                     Some(s) => format!("its job ended as {s} without finishing the copy"),
                     None => "its job no longer exists".to_string(),
                 };
-                set_state(conn, copy.id, CopyState::Error, Some(&why), Some(&why))?;
-                log(conn, copy.id, "ERROR", &why)?;
+                transaction(conn, |conn| {
+                    set_state(conn, copy.id, CopyState::Error, Some(&why), Some(&why))?;
+                    log(conn, copy.id, "ERROR", &why)?;
+                    crate::events::copy_failed(conn, &copy, &why)
+                })?;
                 fixed += 1;
             }
         }

@@ -118,6 +118,7 @@ pub fn filter_in(f: wire::JobFilter) -> JobFilter {
         finished_after: f.finished_after.map(naive),
         finished_before: f.finished_before.map(naive),
         ids: Vec::new(),
+        max_id: f.max_id.map(JobId),
     }
 }
 

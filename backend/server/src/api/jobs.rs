@@ -97,6 +97,7 @@ impl JobsApi {
             created_before: created_before.0,
             finished_after: finished_after.0,
             finished_before: finished_before.0,
+            max_id: None,
         });
         let sort = sort_in(sort.0.unwrap_or_default());
         let descending = order.0.unwrap_or_default() == wire::SortOrder::Desc;
@@ -125,6 +126,60 @@ impl JobsApi {
         Ok(Json(wire::JobPage {
             jobs: page.jobs.iter().map(job_summary).collect(),
             next_cursor: page.next.as_ref().map(cursor_out),
+        }))
+    }
+
+    /// Count jobs.
+    ///
+    /// How many jobs match the filters of `GET /api/jobs`, and the highest id among them.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/api/jobs/count", method = "get", operation_id = "countJobs")]
+    async fn count(
+        &self,
+        auth: BearerAuth,
+        /// Only this queue.
+        queue: Query<Option<String>>,
+        /// Only this kind.
+        kind: Query<Option<String>>,
+        /// Only these states (repeat the parameter for several).
+        state: Query<Vec<wire::JobState>>,
+        /// Only this ordering key.
+        ordering_key: Query<Option<String>>,
+        /// Only this unique key.
+        unique_key: Query<Option<String>>,
+        /// Text contained in the payload or the last error.
+        q: Query<Option<String>>,
+        /// Created at or after this time.
+        created_after: Query<Option<DateTime<Utc>>>,
+        /// Created before this time.
+        created_before: Query<Option<DateTime<Utc>>>,
+        /// Finished at or after this time.
+        finished_after: Query<Option<DateTime<Utc>>>,
+        /// Finished before this time.
+        finished_before: Query<Option<DateTime<Utc>>>,
+    ) -> ApiResult<Json<wire::JobCount>> {
+        auth.0.require(Role::Viewer)?;
+        let filter = filter_in(wire::JobFilter {
+            queue: queue.0.map(Text),
+            kind: kind.0.map(Text),
+            states: state.0,
+            ordering_key: ordering_key.0.map(Text),
+            unique_key: unique_key.0.map(Text),
+            text: q.0.map(Text),
+            created_after: created_after.0,
+            created_before: created_before.0,
+            finished_after: finished_after.0,
+            finished_before: finished_before.0,
+            max_id: None,
+        });
+        let (count, max_id) = self
+            .state
+            .db
+            .run(move |c| queue::count_with_max_id(c, &filter))
+            .await?;
+        Ok(Json(wire::JobCount {
+            count,
+            max_id: max_id.map(|id| id.0),
         }))
     }
 
@@ -242,7 +297,9 @@ impl JobsApi {
     /// Act on many jobs.
     ///
     /// Retry, cancel or discard the listed ids, or every job matching a filter (at most
-    /// 100,000). With `dry_run` only counts what would be acted on.
+    /// 100,000). With `dry_run` only counts what would be acted on and answers the highest
+    /// id counted as `max_id`; giving it back as the filter's `max_id` acts on those jobs
+    /// only, not on matching jobs enqueued since.
     #[oai(
         path = "/api/jobs/actions",
         method = "post",
@@ -269,10 +326,23 @@ impl JobsApi {
                 ids: ids.iter().map(|&i| valid_id(i)).collect::<Result<_, _>>()?,
                 ..JobFilter::default()
             },
-            (true, Some(f)) => filter_in(f),
+            (true, Some(f)) => {
+                if let Some(max) = f.max_id
+                    && max <= 0
+                {
+                    return Err(ApiError::bad_request(format!(
+                        "filter.max_id must be a positive whole number, got {max}"
+                    )));
+                }
+                filter_in(f)
+            }
         };
         let f = filter.clone();
-        let matched = self.state.db.run(move |c| queue::count_jobs(c, &f)).await?;
+        let (matched, max_id) = self
+            .state
+            .db
+            .run(move |c| queue::count_with_max_id(c, &f))
+            .await?;
         if matched > MAX_BULK_MATCH {
             return Err(ApiError::bad_request(format!(
                 "the filter matches {matched} jobs; at most {MAX_BULK_MATCH} can be acted on at once: narrow it"
@@ -282,6 +352,7 @@ impl JobsApi {
             action,
             dry_run,
             matched,
+            max_id: max_id.map(|id| id.0),
             changed: 0,
             refused: 0,
             outcomes: Vec::new(),
@@ -322,10 +393,12 @@ impl JobsApi {
                 }
             }
         }
-        let target = if filter.ids.is_empty() {
-            "jobs matching a filter".to_string()
-        } else {
+        let target = if !filter.ids.is_empty() {
             format!("{} listed jobs", filter.ids.len())
+        } else if let Some(max) = filter.max_id {
+            format!("jobs matching a filter, up to job {max}")
+        } else {
+            "jobs matching a filter".to_string()
         };
         record(
             &self.state,

@@ -10,6 +10,6 @@ mod tokens;
 pub use config::{AuthConfig, DEFAULT_TOKEN_TTL, JWT_AUDIENCE};
 pub use jwt::{Claims, issue, verify};
 pub use password::{hash_password, verify_password};
-pub use principal::{BearerAuth, Principal};
+pub use principal::{BearerAuth, Principal, authenticate};
 pub use rate_limit::LoginLimiter;
 pub use tokens::{API_TOKEN_PREFIX, hash_api_token, new_api_token};

@@ -45,6 +45,9 @@ struct Args {
     /// Jobs claimed per query.
     #[arg(long, default_value_t = 500)]
     batch: usize,
+    /// Jobs claimed beyond the free slots (the worker's `--prefetch`).
+    #[arg(long, default_value_t = 0)]
+    prefetch: usize,
     /// Runs; each prints a line.
     #[arg(long, default_value_t = 1)]
     runs: usize,
@@ -179,6 +182,7 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
 
     let mut cfg = WorkerConfig::new(vec![("bench".to_string(), args.concurrency)]);
     cfg.batch = args.batch;
+    cfg.prefetch = args.prefetch;
     cfg.poll_interval = Duration::from_millis(100);
     let (stop, stop_rx) = watch::channel(Shutdown::Running);
     let drain_start = Instant::now();
@@ -194,10 +198,11 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
     stop.send(Shutdown::Graceful)?;
     worker.await??;
     println!(
-        "longjobs backend={} jobs={n} concurrency={} batch={} enqueue_s={enqueue_s:.3} drain_s={drain_s:.3} jobs_per_s={:.0}",
+        "longjobs backend={} jobs={n} concurrency={} batch={} prefetch={} enqueue_s={enqueue_s:.3} drain_s={drain_s:.3} jobs_per_s={:.0}",
         db.backend(),
         args.concurrency,
         args.batch,
+        args.prefetch,
         n as f64 / drain_s
     );
     Ok(())

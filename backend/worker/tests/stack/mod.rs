@@ -23,6 +23,10 @@ pub const PASSWORD: &str = "a long enough password";
 
 pub struct Stack {
     pub t: TestDb,
+    /// Where the next worker started sends notifications (off by default).
+    pub notify: longjobs_notify::NotifyConfig,
+    /// The metrics of the worker started last.
+    pub worker_metrics: Option<Arc<longjobs_worker::metrics::WorkerMetrics>>,
     pub sim: SimHandle,
     pub api: String,
     pub token: String,
@@ -74,8 +78,11 @@ impl Stack {
         let http = reqwest::Client::new();
         let login = sign_in(&http, &api).await;
         let token = login["token"].as_str().unwrap().to_string();
+        let notify = longjobs_notify::NotifyConfig::from_settings(&notify_off()).unwrap();
         let mut s = Stack {
             t,
+            notify,
+            worker_metrics: None,
             sim,
             api,
             token,
@@ -118,7 +125,9 @@ impl Stack {
         cfg.lease = Duration::from_secs(5);
         cfg.rescue_interval = Duration::from_millis(200);
         cfg.grace = Duration::from_secs(5);
-        let worker = full_worker(self.t.db.clone(), cfg, &settings(&self.sim)).unwrap();
+        let worker =
+            full_worker(self.t.db.clone(), cfg, &settings(&self.sim), &self.notify).unwrap();
+        self.worker_metrics = Some(worker.metrics());
         let (tx, rx) = watch::channel(Shutdown::Running);
         self.worker = Some((tx, tokio::spawn(worker.run(rx))));
     }
@@ -212,6 +221,17 @@ impl Stack {
         self.wait_copy(id, Duration::from_secs(30), state, |c| c["state"] == state)
             .await
     }
+}
+
+/// Notification settings with no channel, whatever the environment says.
+pub fn notify_off() -> longjobs_notify::NotifySettings {
+    let mut s = longjobs_notify::NotifyConfig::defaults();
+    s.smtp_host = None;
+    s.smtp_user = None;
+    s.smtp_password = None;
+    s.notify_email_to = vec![];
+    s.notify_webhook_url = None;
+    s
 }
 
 pub fn metadata() -> Value {

@@ -1,0 +1,120 @@
+//! longjobs notifications: e-mail (SMTP) and webhook digests of the events in the outbox
+//! (`longjobs_core::outbox`): copies and submissions that ended in error, and alert
+//! conditions (a maintenance switch on too long, too many jobs in flight, a worker gone).
+//!
+//! Every worker runs [`Notifier::tick`] periodically: it records alert conditions that
+//! began and, once the oldest waiting event is a window old, enqueues the `notify.send`
+//! job under a unique key — so one digest goes out per window, from one worker, and events
+//! recorded while every worker was down are sent when one comes back.
+
+pub mod conditions;
+pub mod config;
+pub mod digest;
+pub mod email;
+pub mod send;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod webhook;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use longjobs_core::handler::{JobContext, JobError, Registry};
+use longjobs_core::outbox;
+use longjobs_core::queue::{self, EnqueueRequest, RetryPolicy};
+use longjobs_core::{Db, clock};
+
+pub use config::{NotifyConfig, NotifySettings};
+pub use send::{Sent, send_pending};
+
+/// The job kind that sends digests.
+pub const KIND_NOTIFY_SEND: &str = "notify.send";
+/// Held by the one live `notify.send` job, so two workers never send at once.
+pub const SEND_UNIQUE_KEY: &str = "notify.send";
+/// Time limit of one sending attempt.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// Sends notifications for a worker.
+pub struct Notifier {
+    pub db: Db,
+    pub config: NotifyConfig,
+    pub http: reqwest::Client,
+}
+
+/// What one [`Notifier::tick`] did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tick {
+    /// Alert conditions that began.
+    pub began: Vec<conditions::Holding>,
+    /// Whether a new `notify.send` job was enqueued.
+    pub scheduled: bool,
+    /// Events deleted after their retention.
+    pub pruned: usize,
+}
+
+impl Notifier {
+    pub fn new(db: Db, config: NotifyConfig) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("longjobs/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Notifier { db, config, http })
+    }
+
+    /// Checks the alert conditions, enqueues a digest when one is due, prunes old events.
+    pub async fn tick(&self) -> anyhow::Result<Tick> {
+        let mut tick = Tick::default();
+        let before = clock::now() - clock::delta(config::EVENT_RETENTION);
+        tick.pruned = self.db.run(move |c| outbox::prune(c, before)).await?;
+        if !self.config.enabled() {
+            return Ok(tick);
+        }
+        let limits = self.config.alerts.clone();
+        tick.began = self.db.run(move |c| conditions::check(c, &limits)).await?;
+        for h in &tick.began {
+            tracing::warn!(alert = %h.kind, key = %h.key, "{}", h.subject);
+        }
+        let oldest = self.db.run(outbox::oldest_pending).await?;
+        let due = clock::now() - clock::delta(self.config.window);
+        if oldest.is_some_and(|t| t <= due) {
+            let request = EnqueueRequest::new(self.config.queue.clone(), KIND_NOTIFY_SEND)
+                .unique_key(SEND_UNIQUE_KEY)
+                .priority(100);
+            tick.scheduled = self
+                .db
+                .run(move |c| queue::enqueue(c, &request))
+                .await?
+                .inserted;
+        }
+        Ok(tick)
+    }
+
+    /// Sends what waits now (the `notify.send` job's work).
+    pub async fn send_pending(&self) -> anyhow::Result<Sent> {
+        send_pending(&self.db, &self.config, &self.http).await
+    }
+}
+
+type Handler = Box<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
+
+/// Registers `notify.send`: a failed delivery is retried with backoff (the events wait).
+pub fn register(registry: Registry, notifier: Arc<Notifier>) -> Registry {
+    let handler: Handler = Box::new(move |_job| {
+        let n = notifier.clone();
+        Box::pin(async move {
+            n.send_pending().await.map_err(JobError::from)?;
+            Ok(())
+        })
+    });
+    registry.register_with(
+        KIND_NOTIFY_SEND,
+        handler,
+        RetryPolicy {
+            base: Duration::from_secs(30),
+            max: Duration::from_secs(30 * 60),
+            jitter: 0.1,
+        },
+        SEND_TIMEOUT,
+    )
+}

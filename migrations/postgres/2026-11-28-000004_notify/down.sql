@@ -1,0 +1,2 @@
+DROP TABLE notify_conditions;
+DROP TABLE notify_events;
