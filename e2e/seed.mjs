@@ -1,8 +1,12 @@
-// Seeds a fresh longjobs with what the browser tests look at: a viewer and an operator, and
+// Seeds a fresh longjobs with what the browser tests look at: a viewer and an operator;
 // jobs in every state (completed, discarded, retryable, running, available, scheduled,
-// cancelled) on three queues. Run by scripts/e2e once the server and worker are up.
-import { call, enqueue, eventually, login, ok } from './lib/api.mjs';
+// cancelled) on three queues; Zenodo copies of three datasets and Merritt submissions,
+// replicated to the simulator. Run by scripts/e2e once the server, worker and simulator are up.
+import {
+  call, copiesReach, enqueue, eventually, login, ok, requestCopy, submissionsReach, submitToMerritt,
+} from './lib/api.mjs';
 import { USERS } from './lib/env.mjs';
+import { sourceFile } from './lib/sim.mjs';
 
 const admin = await login('admin');
 
@@ -35,10 +39,10 @@ await enqueue(admin, times(3, (i) => ({
 await enqueue(admin, times(2, () => ({ queue: 'default', kind: 'sleep', payload: { ms: 15 * 60_000 } })));
 // A queue no worker serves: available rows.
 await enqueue(admin, times(5, (i) => ({
-  queue: 'merritt',
-  kind: 'submit_to_merritt',
+  queue: 'reports',
+  kind: 'build_usage_report',
   priority: i % 2,
-  payload: { ark: `ark:/13030/m5${(7730 + i).toString(36)}`, version: i + 1 },
+  payload: { dataset: `doi:10.5061/dryad.${(7730 + i).toString(36)}`, month: `2026-0${i + 1}` },
   ordering_key: `dataset-${100 + i}`,
 })));
 // Later: scheduled rows, one of them cancelled.
@@ -60,5 +64,33 @@ await eventually('jobs to be running', async () => {
   return page.jobs.length >= 2;
 }, { timeout: 30_000 });
 
+// Zenodo copies of three datasets (two versions of the first, software and supplemental
+// copies) and Merritt submissions, all replicated to the simulator.
+const file = (name, kb, seed) => sourceFile(name, kb * 1024, seed);
+const copies = [];
+const copy = async (identifier, resourceId, copyType, files) =>
+  copies.push((await requestCopy(admin, { identifier, resourceId, copyType, files })).id);
+const [readme, table, table2, code, figures] = await Promise.all([
+  file('README.md', 3, 1), file('measurements.csv', 48, 2), file('measurements.csv', 52, 3),
+  file('analysis.R', 12, 4), file('figures.zip', 96, 5),
+]);
+await copy('doi:10.5061/dryad.8w9ghx3q1', 4101, 'data', [readme, table]);
+await copy('doi:10.5061/dryad.8w9ghx3q1', 4101, 'software_publish', [code]);
+await copy('doi:10.5061/dryad.8w9ghx3q1', 4102, 'data', [readme, table2]);
+await copy('doi:10.5061/dryad.2bvq83bq4', 4210, 'data', [table, figures]);
+await copy('doi:10.5061/dryad.2bvq83bq4', 4210, 'supp_publish', [figures]);
+await copy('doi:10.5061/dryad.p5hqbzkw7', 4377, 'data', [readme, table, figures]);
+const subs = [];
+for (const [identifier, resourceId, files] of [
+  ['doi:10.5061/dryad.8w9ghx3q1', 4101, [readme, table]],
+  ['doi:10.5061/dryad.8w9ghx3q1', 4102, [readme, table2]],
+  ['doi:10.5061/dryad.2bvq83bq4', 4210, [table, figures]],
+  ['doi:10.5061/dryad.p5hqbzkw7', 4377, [readme, table, figures]],
+]) {
+  subs.push((await submitToMerritt(admin, { identifier, resourceId, files })).id);
+}
+await copiesReach(admin, copies, 'finished', 120_000);
+await submissionsReach(admin, subs, 'completed', 120_000);
+
 const stats = await ok(admin, 'GET', '/api/stats');
-console.log('seeded: ' + stats.totals.map((t) => `${t.state} ${t.count}`).join(', ') + `; workers alive ${stats.workers_alive}`);
+console.log('seeded: ' + stats.totals.map((t) => `${t.state} ${t.count}`).join(', ') + `; workers alive ${stats.workers_alive}; ${copies.length} copies finished, ${subs.length} submissions completed`);

@@ -68,3 +68,64 @@ export function jobsReach(token, ids, state, timeout = 30_000) {
     return true;
   }, { timeout });
 }
+
+// --- Zenodo copies and Merritt submissions ------------------------------------------------
+
+/** Zenodo metadata that passes the API's checks. */
+export const zenodoMetadata = (title) => ({
+  title,
+  upload_type: 'dataset',
+  description: `<p>${title}, deposited by the longjobs browser tests.</p>`,
+  creators: [{ name: 'Lovelace, Ada', affiliation: 'Analytical Engines' }],
+  license: 'cc-zero',
+  keywords: ['e2e'],
+});
+
+/** Asks for a copy (POST /api/zenodo/copies); resolves to the copy. */
+export function requestCopy(token, { identifier, resourceId, copyType = 'data', files, title }) {
+  return ok(token, 'POST', '/api/zenodo/copies', {
+    identifier,
+    resource_id: resourceId,
+    copy_type: copyType,
+    metadata: zenodoMetadata(title ?? `Dataset ${identifier} v${resourceId}`),
+    files,
+  });
+}
+
+export const getCopy = (token, id) => ok(token, 'GET', `/api/zenodo/copies/${id}`);
+
+/** Waits until every copy in `ids` is in `state`. */
+export function copiesReach(token, ids, state, timeout = 60_000) {
+  return eventually(`copies ${ids.join(', ')} to be ${state}`, async () => {
+    for (const id of ids) {
+      const d = await getCopy(token, id);
+      if (d.copy.state !== state) return false;
+    }
+    return true;
+  }, { timeout });
+}
+
+/** Submits to Merritt (POST /api/merritt/submissions); resolves to the submission. */
+export function submitToMerritt(token, { identifier, resourceId, files }) {
+  return ok(token, 'POST', '/api/merritt/submissions', {
+    resource_id: resourceId,
+    identifier,
+    files: files.map(({ url, size, md5, name }) => ({ url, size, md5, name })),
+    profile: 'dryad_ingest_profile',
+    submitter: 'e2e-tests',
+  });
+}
+
+/** The submissions with these ids, as listed. */
+export async function submissions(token, ids) {
+  const all = await ok(token, 'GET', '/api/merritt/submissions?limit=500');
+  return ids.map((id) => all.find((s) => s.id === id));
+}
+
+/** Waits until every submission in `ids` is in `state`. */
+export function submissionsReach(token, ids, state, timeout = 60_000) {
+  return eventually(`submissions ${ids.join(', ')} to be ${state}`, async () => {
+    const subs = await submissions(token, ids);
+    return subs.every((s) => s && s.state === state);
+  }, { timeout });
+}

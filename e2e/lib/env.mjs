@@ -11,6 +11,8 @@ function required(name) {
 }
 
 export const BASE_URL = required('LONGJOBS_E2E_URL').replace(/\/$/, '');
+/** The simulator the worker replicates to: Zenodo, Merritt, the file source and /admin. */
+export const SIM_URL = required('LONGJOBS_E2E_SIM_URL').replace(/\/$/, '');
 export const ARTIFACTS = process.env.LONGJOBS_E2E_ARTIFACTS ?? path.resolve(here, '..', 'artifacts');
 export const CHROMIUM = process.env.LONGJOBS_E2E_CHROMIUM ?? '/usr/bin/chromium';
 

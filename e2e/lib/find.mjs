@@ -7,3 +7,6 @@ export const jobRow = (page, id) => page.locator(`[data-testid="jobs-table"] tbo
 export const stateFilter = (page, state) => page.getByRole('group', { name: 'State' }).getByLabel(state, { exact: true });
 export const dialog = (page) => page.getByRole('dialog');
 export const queueRow = (page, name) => page.locator(`[data-testid="queues-table"] tbody tr[data-queue="${name}"]`);
+export const copyRow = (page, id) => page.locator(`[data-testid="copies-table"] tbody tr[data-copy-id="${id}"]`);
+export const submissionRow = (page, id) => page.locator(`[data-testid="submissions-table"] tbody tr[data-submission-id="${id}"]`);
+export const banner = (page) => page.getByTestId('maintenance-banner');

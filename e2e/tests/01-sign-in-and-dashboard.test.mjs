@@ -39,11 +39,11 @@ test('the admin signs in and the dashboard shows the real counts', async () => {
     const stats = await ok(admin, 'GET', '/api/stats');
     const grand = stats.totals.reduce((n, t) => n + t.count, 0);
     const shown = Number((await page.getByTestId('grand-total').textContent()).replace(/,/g, ''));
-    const merritt = stats.queues.find((q) => q.name === 'merritt');
-    const merrittAvailable = merritt.counts.find((c) => c.state === 'available').count;
-    const row = page.locator('[data-testid="stats-table"] tbody tr[data-queue="merritt"] td').nth(1);
+    const reports = stats.queues.find((q) => q.name === 'reports');
+    const reportsAvailable = reports.counts.find((c) => c.state === 'available').count;
+    const row = page.locator('[data-testid="stats-table"] tbody tr[data-queue="reports"] td').nth(1);
     const workers = await page.locator('.stat-card', { hasText: 'Workers alive' }).locator('.stat-value').textContent();
-    return shown === grand && Number(await row.textContent()) === merrittAvailable && Number(workers) === stats.workers_alive && grand > 0;
+    return shown === grand && Number(await row.textContent()) === reportsAvailable && Number(workers) === stats.workers_alive && grand > 0;
   });
 });
 

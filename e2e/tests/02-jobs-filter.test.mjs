@@ -53,8 +53,8 @@ test('the filtered view survives a reload and adds text and queue filters', asyn
 
 test('sorting by priority ascending is a URL too, and "Clear filters" resets', async () => {
   const { page } = b;
-  await page.goto('/jobs?queue=merritt&sort=priority&order=asc');
-  await tableMatches(page, 'queue=merritt&sort=priority&order=asc');
+  await page.goto('/jobs?queue=reports&sort=priority&order=asc');
+  await tableMatches(page, 'queue=reports&sort=priority&order=asc');
   assert.equal(await page.getByLabel('Sort by').inputValue(), 'priority');
   await page.getByRole('button', { name: 'Clear filters' }).click();
   await page.waitForURL(/\/jobs\?sort=priority&order=asc$/);

@@ -67,9 +67,9 @@ test('selected rows (not all matching) survive the refresh and act on exactly th
   const { page } = b;
   const admin = await login('admin');
   const extra = await enqueue(admin, [1, 2].map((n) => ({
-    queue: 'merritt', kind: 'submit_to_merritt', run_at: new Date(Date.now() + 7200_000).toISOString(), payload: { ark: `ark:/13030/m5bulk${n}` },
+    queue: 'reports', kind: 'build_usage_report', run_at: new Date(Date.now() + 7200_000).toISOString(), payload: { ark: `ark:/13030/m5bulk${n}` },
   })));
-  await page.goto('/jobs?queue=merritt&state=scheduled');
+  await page.goto('/jobs?queue=reports&state=scheduled');
   for (const id of extra) await page.getByLabel(`Select job ${id}`).check();
   // The list refreshes every 5 s; the selection stays.
   const before = await page.waitForResponse((r) => r.url().includes('/api/jobs?'), { timeout: 10_000 });

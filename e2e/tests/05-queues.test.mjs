@@ -19,12 +19,12 @@ const queueInfo = async (name) => (await ok(await login('admin'), 'GET', '/api/q
 test('an operator pauses a queue: the badge shows who paused it and the API agrees', async () => {
   const { page } = b;
   await openFromNav(page, 'Queues');
-  const row = queueRow(page, 'merritt');
-  await row.getByRole('button', { name: 'Pause queue merritt' }).click();
-  await page.locator('[data-testid="queues-table"] tr[data-queue="merritt"][data-paused="true"]').waitFor();
+  const row = queueRow(page, 'reports');
+  await row.getByRole('button', { name: 'Pause queue reports' }).click();
+  await page.locator('[data-testid="queues-table"] tr[data-queue="reports"][data-paused="true"]').waitFor();
   await row.getByTestId('paused-badge').waitFor();
   await row.getByText('by olivia.operator').waitFor();
-  const q = await queueInfo('merritt');
+  const q = await queueInfo('reports');
   assert.equal(q.paused, true);
   assert.equal(q.paused_by, 'olivia.operator');
   await screenshot(page, '08-queues-paused');
@@ -32,9 +32,9 @@ test('an operator pauses a queue: the badge shows who paused it and the API agre
 
 test('resuming it clears the badge', async () => {
   const { page } = b;
-  await queueRow(page, 'merritt').getByRole('button', { name: 'Resume queue merritt' }).click();
-  await page.locator('[data-testid="queues-table"] tr[data-queue="merritt"][data-paused="false"]').waitFor();
-  assert.equal((await queueInfo('merritt')).paused, false);
+  await queueRow(page, 'reports').getByRole('button', { name: 'Resume queue reports' }).click();
+  await page.locator('[data-testid="queues-table"] tr[data-queue="reports"][data-paused="false"]').waitFor();
+  assert.equal((await queueInfo('reports')).paused, false);
   await screenshot(page, '09-queues');
 });
 

@@ -9,8 +9,8 @@ import { noPageErrors, screenshot } from '../lib/check.mjs';
 let b;
 before(async () => {
   const operator = await login('operator');
-  await ok(operator, 'POST', '/api/queues/merritt/pause');
-  await ok(operator, 'POST', '/api/queues/merritt/resume');
+  await ok(operator, 'POST', '/api/queues/reports/pause');
+  await ok(operator, 'POST', '/api/queues/reports/resume');
   b = await open();
   await signIn(b.page, 'admin');
 });
@@ -40,7 +40,7 @@ test('filtering by action keeps only that action, in the URL', async () => {
   });
   const first = rows(page).first();
   assert.match(await first.textContent(), /olivia\.operator/);
-  assert.match(await first.textContent(), /queue merritt/);
+  assert.match(await first.textContent(), /queue reports/);
 });
 
 test('no errors on the page', () => noPageErrors(b.errors));

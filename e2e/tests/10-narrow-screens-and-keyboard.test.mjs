@@ -17,6 +17,8 @@ for (const [path, heading, shot] of [
   ['/jobs', 'Jobs', '16-jobs-800'],
   ['/queues', 'Queues', '17-queues-800'],
   ['/admin', 'Users & tokens', '18-admin-800'],
+  ['/zenodo', 'Zenodo copies', '18-zenodo-800'],
+  ['/merritt', 'Merritt queue', '18-merritt-800'],
 ]) {
   test(`${heading} fits an 800 px window`, async () => {
     const { page } = b;
@@ -27,6 +29,15 @@ for (const [path, heading, shot] of [
     await screenshot(page, shot);
   });
 }
+
+test('Maintenance fits an 800 px window', async () => {
+  const { page } = b;
+  await page.goto('/maintenance');
+  await page.getByRole('heading', { level: 1, name: 'Maintenance' }).waitFor();
+  await page.getByTestId('maintenance-counts').waitFor();
+  await fitsWidth(page);
+  await screenshot(page, '18-maintenance-800');
+});
 
 test('the keyboard reaches the skip link first, with a visible focus ring, then the navigation', async () => {
   const { page } = b;

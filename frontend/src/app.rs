@@ -6,8 +6,8 @@ use leptos_router::path;
 
 use crate::components::Shell;
 use crate::pages::{
-    AdminPage, AuditPage, DashboardPage, JobPage, JobsPage, LoginPage, NotFoundPage, QueuesPage,
-    WorkersPage,
+    AdminPage, AuditPage, DashboardPage, JobPage, JobsPage, LoginPage, MaintenancePage,
+    MerrittPage, NotFoundPage, QueuesPage, WorkersPage, ZenodoCopyPage, ZenodoPage,
 };
 
 /// The console: `/login` on its own, every other page inside the signed-in [`Shell`].
@@ -21,6 +21,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=DashboardPage />
                     <Route path=path!("jobs") view=JobsPage />
                     <Route path=path!("jobs/:id") view=JobPage />
+                    <Route path=path!("zenodo") view=ZenodoPage />
+                    <Route path=path!("zenodo/copies/:id") view=ZenodoCopyPage />
+                    <Route path=path!("merritt") view=MerrittPage />
+                    <Route path=path!("maintenance") view=MaintenancePage />
                     <Route path=path!("queues") view=QueuesPage />
                     <Route path=path!("workers") view=WorkersPage />
                     <Route path=path!("audit") view=AuditPage />

@@ -66,3 +66,61 @@ pub fn excerpt(text: &str, max: usize) -> String {
         format!("{}…", cut.trim_end())
     }
 }
+
+/// `512 B`, `1.5 kB`, `12 MB`, `4.2 GB`: a size in decimal units (one decimal below 10),
+/// in whole-number arithmetic.
+pub fn bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    let n = n.max(0) as u64;
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    // Tenths of the unit, rounded.
+    let mut unit = 0;
+    let mut scale = 1000u64;
+    while unit + 1 < UNITS.len() && (n + scale / 2) / scale >= 1000 {
+        scale *= 1000;
+        unit += 1;
+    }
+    let tenths = (n * 10 + scale / 2) / scale;
+    if tenths < 100 {
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
+    } else {
+        format!("{} {}", (n + scale / 2) / scale, UNITS[unit])
+    }
+}
+
+/// `#12, #13 and #14`: copy or submission ids for a sentence.
+pub fn id_list(ids: &[i64]) -> String {
+    let tags: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
+    match tags.as_slice() {
+        [] => "none".into(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_in_decimal_units_with_one_decimal_below_ten() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1_000), "1.0 kB");
+        assert_eq!(bytes(1_549), "1.5 kB");
+        assert_eq!(bytes(20_480), "20 kB");
+        assert_eq!(bytes(9_960), "10 kB");
+        assert_eq!(bytes(999_999), "1.0 MB");
+        assert_eq!(bytes(4_200_000_000), "4.2 GB");
+        assert_eq!(bytes(50_000_000_000), "50 GB");
+    }
+
+    #[test]
+    fn ids_read_as_a_list() {
+        assert_eq!(id_list(&[]), "none");
+        assert_eq!(id_list(&[7]), "#7");
+        assert_eq!(id_list(&[7, 8, 9]), "#7, #8 and #9");
+    }
+}

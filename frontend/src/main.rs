@@ -3,8 +3,10 @@
 mod api;
 mod app;
 mod components;
+mod copies_query;
 mod format;
 mod jobs_query;
+mod maintenance_feed;
 mod pages;
 mod poll;
 mod session;

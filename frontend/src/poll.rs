@@ -1,21 +1,24 @@
 //! Data that loads when its inputs change and refreshes itself on a timer, keeping what is
 //! shown (and the user's filters and selection) while the next answer is on its way.
 
-use std::cell::Cell;
-use std::future::Future;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::de::DeserializeOwned;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, Get, client};
 
 /// How often views refresh by themselves.
 pub const REFRESH: Duration = Duration::from_secs(5);
 
+/// Takes a changed answer (status and body) and shows it: the typed part of polling.
+type Deliver = Rc<dyn Fn(u16, &str)>;
+
 /// The latest answer of a polled API call.
-pub struct Polled<T: Send + Sync + PartialEq + 'static> {
+pub struct Polled<T: Send + Sync + 'static> {
     /// The last successful answer; kept while a refresh is in flight or fails.
     pub data: RwSignal<Option<T>>,
     /// The error of the last attempt, cleared by the next success.
@@ -23,14 +26,14 @@ pub struct Polled<T: Send + Sync + PartialEq + 'static> {
     reload: StoredValue<Rc<dyn Fn()>, LocalStorage>,
 }
 
-impl<T: Send + Sync + PartialEq + 'static> Clone for Polled<T> {
+impl<T: Send + Sync + 'static> Clone for Polled<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
-impl<T: Send + Sync + PartialEq + 'static> Copy for Polled<T> {}
+impl<T: Send + Sync + 'static> Copy for Polled<T> {}
 
-impl<T: Send + Sync + PartialEq + 'static> Polled<T> {
+impl<T: Send + Sync + 'static> Polled<T> {
     /// Loads again now (after an action), without waiting for the timer.
     pub fn reload(&self) {
         if let Some(f) = self.reload.try_get_value() {
@@ -39,43 +42,65 @@ impl<T: Send + Sync + PartialEq + 'static> Polled<T> {
     }
 }
 
-/// Runs `fetch` now, again whenever a signal it reads (before its first `.await`) changes,
-/// and every `every` if given. Answers that arrive after a newer request started are dropped,
-/// so a slow old answer never overwrites the view of new filters.
-pub fn use_polled<T, F, Fut>(every: Option<Duration>, fetch: F) -> Polled<T>
+/// Sends the GET `request` describes now, again whenever a signal it reads changes, and
+/// every `every` if given. Answers that arrive after a newer request started are dropped,
+/// so a slow old answer never overwrites the view of new filters; an answer whose text is
+/// the same as the last one's is not decoded again, so the view (and the focus in it) stays.
+pub fn use_polled<T, F>(every: Option<Duration>, request: F) -> Polled<T>
 where
-    T: Send + Sync + PartialEq + 'static,
-    F: Fn() -> Fut + 'static,
-    Fut: Future<Output = Result<T, ApiError>> + 'static,
+    T: DeserializeOwned + Send + Sync + 'static,
+    F: Fn() -> Get<T> + 'static,
 {
     let data = RwSignal::new(None);
     let error = RwSignal::new(None);
+    // The only part that knows `T`: decoding a changed answer.
+    let deliver: Deliver = Rc::new(
+        move |status, text| match client::decode::<T>((status, text)) {
+            Ok(v) => {
+                data.try_set(Some(v));
+            }
+            Err(e) => set_error(error, e),
+        },
+    );
+    let reload = poll(every, Rc::new(move || request().path), deliver, error);
+    Polled {
+        data,
+        error,
+        reload: StoredValue::new_local(reload),
+    }
+}
+
+/// The polling itself, shared by every answer type: returns the function that loads again.
+fn poll(
+    every: Option<Duration>,
+    path: Rc<dyn Fn() -> String>,
+    deliver: Deliver,
+    error: RwSignal<Option<ApiError>>,
+) -> Rc<dyn Fn()> {
     let generation = Rc::new(Cell::new(0u64));
+    let last = Rc::new(RefCell::new(None::<String>));
     let run = Rc::new(move || {
         let mine = generation.get() + 1;
         generation.set(mine);
-        let fut = fetch();
-        let generation = generation.clone();
+        // Signals read here (by the request) are tracked by the effect below.
+        let path = path();
+        let (generation, last, deliver) = (generation.clone(), last.clone(), deliver.clone());
         spawn_local(async move {
-            let answer = fut.await;
+            let answer = client::get_text(&path).await;
             if generation.get() != mine {
                 return;
             }
             match answer {
-                Ok(v) => {
-                    // An unchanged answer leaves the view (and the focus in it) alone.
-                    if data.try_with_untracked(|d| d.as_ref() != Some(&v)) == Some(true) {
-                        data.try_set(Some(v));
+                Ok((status, text)) => {
+                    if last.borrow().as_deref() != Some(text.as_str()) {
+                        deliver(status, &text);
+                        *last.borrow_mut() = Some(text);
                     }
                     if error.try_with_untracked(Option::is_some) == Some(true) {
                         error.try_set(None);
                     }
                 }
-                Err(e) => {
-                    if error.try_with_untracked(|old| old.as_ref() != Some(&e)) == Some(true) {
-                        error.try_set(Some(e));
-                    }
-                }
+                Err(e) => set_error(error, e),
             }
         });
     });
@@ -85,11 +110,12 @@ where
         let timed = run.clone();
         every_interval(every, move || untrack(|| timed()));
     }
-    let reload: Rc<dyn Fn()> = Rc::new(move || untrack(|| run()));
-    Polled {
-        data,
-        error,
-        reload: StoredValue::new_local(reload),
+    Rc::new(move || untrack(|| run()))
+}
+
+fn set_error(error: RwSignal<Option<ApiError>>, e: ApiError) {
+    if error.try_with_untracked(|old| old.as_ref() != Some(&e)) == Some(true) {
+        error.try_set(Some(e));
     }
 }
 

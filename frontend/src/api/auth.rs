@@ -13,5 +13,5 @@ pub async fn login(username: &str, password: &str) -> Result<LoginResponse, ApiE
 }
 
 pub async fn me() -> Result<Me, ApiError> {
-    client::get("/api/auth/me").await
+    client::Get::new("/api/auth/me").send().await
 }

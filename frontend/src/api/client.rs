@@ -2,6 +2,8 @@
 //! session, JSON in and out, problem+json errors turned into [`ApiError`], and a 401 on an
 //! authenticated call ends the session (the shell then shows the login page).
 
+use std::marker::PhantomData;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -31,50 +33,92 @@ impl Method {
     }
 }
 
-pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    call(Method::Get, path, None::<&()>).await
+/// A GET whose answer is a `T`, as the api modules describe it; [`crate::poll::use_polled`]
+/// sends it, again whenever its inputs change and on a timer.
+pub struct Get<T> {
+    pub path: String,
+    answer: PhantomData<fn() -> T>,
+}
+
+impl<T> Get<T> {
+    pub fn new(path: impl Into<String>) -> Self {
+        Get {
+            path: path.into(),
+            answer: PhantomData,
+        }
+    }
+}
+
+impl<T: DeserializeOwned> Get<T> {
+    /// Sends it once.
+    pub async fn send(&self) -> Result<T, ApiError> {
+        let (status, text) = get_text(&self.path).await?;
+        decode((status, &text))
+    }
+}
+
+/// The status and body of a 2xx answer to `GET path`, else the error.
+pub async fn get_text(path: &str) -> Result<(u16, String), ApiError> {
+    exchange(Method::Get, path, None).await
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    call(Method::Post, path, Some(body)).await
+    let body = encode_body(body)?;
+    let (status, text) = exchange(Method::Post, path, Some(body)).await?;
+    decode((status, &text))
 }
 
 /// A POST without a body (actions such as `/api/jobs/{id}/retry`).
 pub async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    call(Method::Post, path, None::<&()>).await
+    let (status, text) = exchange(Method::Post, path, None).await?;
+    decode((status, &text))
 }
 
 pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    call(Method::Patch, path, Some(body)).await
+    let body = encode_body(body)?;
+    let (status, text) = exchange(Method::Patch, path, Some(body)).await?;
+    decode((status, &text))
 }
 
 pub async fn delete(path: &str) -> Result<(), ApiError> {
-    call(Method::Delete, path, None::<&()>).await
+    let (status, text) = exchange(Method::Delete, path, None).await?;
+    decode((status, &text))
 }
 
-/// Sends one request and decodes the answer: `T` from a 2xx body (an empty body reads as
-/// JSON `null`, so `()` fits a 204), else an [`ApiError`] from the problem+json body.
-pub async fn call<B: Serialize, T: DeserializeOwned>(
+fn encode_body<B: Serialize>(body: &B) -> Result<String, ApiError> {
+    serde_json::to_string(body)
+        .map_err(|e| ApiError::decode(0, format!("cannot encode the request: {e}")))
+}
+
+/// `T` from a 2xx answer's body (an empty body reads as JSON `null`, so `()` fits a 204).
+/// The only part of a call that depends on its type: the rest is shared by every call.
+pub fn decode<T: DeserializeOwned>((status, text): (u16, &str)) -> Result<T, ApiError> {
+    serde_json::from_str(or_null(text)).map_err(|e| unreadable(status, e))
+}
+
+fn or_null(text: &str) -> &str {
+    if text.trim().is_empty() { "null" } else { text }
+}
+
+/// Kept out of line so the typed decoders share it.
+#[inline(never)]
+fn unreadable(status: u16, e: serde_json::Error) -> ApiError {
+    ApiError::decode(status, format!("cannot read the answer: {e}"))
+}
+
+/// Sends one request and answers the status and body of a 2xx answer, else an [`ApiError`]
+/// from the problem+json body. Not generic, so every typed call shares this one copy.
+async fn exchange(
     method: Method,
     path: &str,
-    body: Option<&B>,
-) -> Result<T, ApiError> {
+    body: Option<String>,
+) -> Result<(u16, String), ApiError> {
     let token = session::token();
-    let body = body
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| ApiError::decode(0, format!("cannot encode the request: {e}")))?;
     let (status, status_text, text) = send(method, path, body, token.as_deref())
         .await
         .map_err(|e| ApiError::network(js_message(&e)))?;
     if (200..300).contains(&status) {
-        let text = if text.trim().is_empty() {
-            "null"
-        } else {
-            &text
-        };
-        return serde_json::from_str(text)
-            .map_err(|e| ApiError::decode(status, format!("cannot read the answer: {e}")));
+        return Ok((status, text));
     }
     if status == 401 && token.is_some() {
         session::expire();

@@ -1,23 +1,37 @@
 //! Jobs: listing with filters and keyset paging, one job, and actions on one or many.
 
 use longjobs_openapi::{
-    ActionOutcome, BulkAction, BulkActionResult, JobAction, JobDetail, JobFilter, JobPage,
+    ActionOutcome, BulkAction, BulkActionResult, JobAction, JobCount, JobDetail, JobFilter, JobPage,
 };
 
 use super::ApiError;
-use super::client::{self, encode};
+use super::client::{self, Get, encode};
 use crate::jobs_query::{JobsQuery, WireName};
 
 /// Jobs per page in the console.
 pub const PAGE_SIZE: u32 = 50;
 
 /// `GET /api/jobs` for the console's current filters, sort and cursor.
-pub async fn list(query: &JobsQuery) -> Result<JobPage, ApiError> {
-    let mut params = vec![
-        format!("sort={}", query.sort.as_str()),
-        format!("order={}", query.order.as_str()),
-        format!("limit={PAGE_SIZE}"),
-    ];
+pub fn list(query: &JobsQuery) -> Get<JobPage> {
+    let mut params = filter_params(query);
+    params.push(format!("sort={}", query.sort.as_str()));
+    params.push(format!("order={}", query.order.as_str()));
+    params.push(format!("limit={PAGE_SIZE}"));
+    if let Some(c) = &query.cursor {
+        params.push(format!("cursor={}", encode(c)));
+    }
+    Get::new(format!("/api/jobs?{}", params.join("&")))
+}
+
+/// `GET /api/jobs/count`: how many jobs the console's filters match.
+pub fn count(query: &JobsQuery) -> Get<JobCount> {
+    let params = filter_params(query);
+    Get::new(format!("/api/jobs/count?{}", params.join("&")))
+}
+
+/// The query parameters of the filters (not sort or page).
+fn filter_params(query: &JobsQuery) -> Vec<String> {
+    let mut params = Vec::new();
     if let Some(q) = &query.queue {
         params.push(format!("queue={}", encode(q)));
     }
@@ -30,14 +44,11 @@ pub async fn list(query: &JobsQuery) -> Result<JobPage, ApiError> {
     if let Some(t) = &query.text {
         params.push(format!("q={}", encode(t)));
     }
-    if let Some(c) = &query.cursor {
-        params.push(format!("cursor={}", encode(c)));
-    }
-    client::get(&format!("/api/jobs?{}", params.join("&"))).await
+    params
 }
 
-pub async fn get(id: i64) -> Result<JobDetail, ApiError> {
-    client::get(&format!("/api/jobs/{id}")).await
+pub fn get(id: i64) -> Get<JobDetail> {
+    Get::new(format!("/api/jobs/{id}"))
 }
 
 /// Retry, cancel or discard one job; a refusal comes back as a 409 whose detail says why.
@@ -56,7 +67,8 @@ pub async fn act_on_ids(action: JobAction, ids: Vec<i64>) -> Result<BulkActionRe
     client::post("/api/jobs/actions", &body).await
 }
 
-/// An action on every job matching `filter`; with `dry_run` only counts them.
+/// An action on every job matching `filter`; with `dry_run` only counts them (and answers
+/// the highest id counted, which the real action passes back as `filter.max_id`).
 pub async fn act_on_filter(
     action: JobAction,
     filter: JobFilter,

@@ -1,13 +1,16 @@
 //! Talking to the longjobs API: the fetch helper, its error type, and one typed function
 //! per operation of `openapi/openapi.json`, grouped by area.
 
-mod client;
+pub mod client;
 mod error;
 
 pub mod auth;
 pub mod jobs;
+pub mod maintenance;
+pub mod merritt;
 pub mod ops;
 pub mod users;
+pub mod zenodo;
 
-pub use client::encode;
+pub use client::{Get, encode};
 pub use error::ApiError;

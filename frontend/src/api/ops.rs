@@ -3,18 +3,18 @@
 use longjobs_openapi::{AuditPage, QueueInfo, Stats, TimeSeries, WorkerInfo};
 
 use super::ApiError;
-use super::client::{self, encode};
+use super::client::{self, Get, encode};
 
-pub async fn stats() -> Result<Stats, ApiError> {
-    client::get("/api/stats").await
+pub fn stats() -> Get<Stats> {
+    Get::new("/api/stats")
 }
 
-pub async fn timeseries(minutes: u32) -> Result<TimeSeries, ApiError> {
-    client::get(&format!("/api/stats/timeseries?minutes={minutes}")).await
+pub fn timeseries(minutes: u32) -> Get<TimeSeries> {
+    Get::new(format!("/api/stats/timeseries?minutes={minutes}"))
 }
 
-pub async fn queues() -> Result<Vec<QueueInfo>, ApiError> {
-    client::get("/api/queues").await
+pub fn queues() -> Get<Vec<QueueInfo>> {
+    Get::new("/api/queues")
 }
 
 /// Pauses (`true`) or resumes (`false`) a queue.
@@ -23,17 +23,17 @@ pub async fn set_paused(name: &str, paused: bool) -> Result<QueueInfo, ApiError>
     client::post_empty(&format!("/api/queues/{}/{verb}", encode(name))).await
 }
 
-pub async fn workers() -> Result<Vec<WorkerInfo>, ApiError> {
-    client::get("/api/workers").await
+pub fn workers() -> Get<Vec<WorkerInfo>> {
+    Get::new("/api/workers")
 }
 
 /// Audit entries, newest first, older than `before` when given.
-pub async fn audit(
+pub fn audit(
     actor: Option<&str>,
     action: Option<&str>,
     before: Option<i64>,
     limit: u32,
-) -> Result<AuditPage, ApiError> {
+) -> Get<AuditPage> {
     let mut params = vec![format!("limit={limit}")];
     if let Some(a) = actor {
         params.push(format!("actor={}", encode(a)));
@@ -44,5 +44,5 @@ pub async fn audit(
     if let Some(b) = before {
         params.push(format!("before={b}"));
     }
-    client::get(&format!("/api/audit?{}", params.join("&"))).await
+    Get::new(format!("/api/audit?{}", params.join("&")))
 }

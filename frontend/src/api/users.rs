@@ -5,10 +5,10 @@ use longjobs_openapi::{
 };
 
 use super::ApiError;
-use super::client::{self, encode};
+use super::client::{self, Get, encode};
 
-pub async fn list() -> Result<Vec<UserInfo>, ApiError> {
-    client::get("/api/users").await
+pub fn list() -> Get<Vec<UserInfo>> {
+    Get::new("/api/users")
 }
 
 pub async fn create(username: &str, password: &str, role: Role) -> Result<UserInfo, ApiError> {
@@ -28,8 +28,8 @@ pub async fn delete(username: &str) -> Result<(), ApiError> {
     client::delete(&format!("/api/users/{}", encode(username))).await
 }
 
-pub async fn tokens() -> Result<Vec<TokenInfo>, ApiError> {
-    client::get("/api/tokens").await
+pub fn tokens() -> Get<Vec<TokenInfo>> {
+    Get::new("/api/tokens")
 }
 
 pub async fn create_token(name: &str, role: Role) -> Result<CreatedToken, ApiError> {

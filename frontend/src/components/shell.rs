@@ -7,11 +7,13 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::{self, encode};
-use crate::components::NavLink;
+use crate::components::{MaintenanceBanner, NavLink};
+use crate::maintenance_feed;
 use crate::session::{self, role_str};
 
-/// The signed-in frame: navigation, the user's name and role, logout, and the page; sends a
-/// signed-out visitor to the login page (and back here after signing in).
+/// The signed-in frame: navigation, the user's name and role, logout, the maintenance
+/// banner and the page; sends a signed-out visitor to the login page (and back here after
+/// signing in).
 #[component]
 pub fn Shell() -> impl IntoView {
     let current = session::current();
@@ -51,49 +53,63 @@ pub fn Shell() -> impl IntoView {
         });
     }
     let signed_in = Memo::new(move |_| current.with(|s| s.is_some()));
+    view! {
+        {move || if signed_in.get() {
+            view! { <SignedIn /> }.into_any()
+        } else {
+            view! { <p class="boot">"Signing in…"</p> }.into_any()
+        }}
+    }
+}
+
+/// The layout of a signed-in user: sidebar, maintenance banner and the page. Polls the
+/// maintenance status for the banner and shares it with the pages below.
+#[component]
+fn SignedIn() -> impl IntoView {
+    let current = session::current();
+    maintenance_feed::provide();
     let is_admin = Memo::new(move |_| current.with(|s| s.as_ref().is_some_and(|s| s.is_admin())));
     let name = move || current.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let role = move || current.with(|s| s.as_ref().map(|s| role_str(s.role)).unwrap_or_default());
     view! {
-        <Show
-            when=move || signed_in.get()
-            fallback=|| view! { <p class="boot">"Signing in…"</p> }
-        >
-            <a class="skip-link" href="#main">"Skip to content"</a>
-            <div class="layout">
-                <header class="sidebar">
-                    <a class="brand" href="/">
-                        <span class="brand-mark" aria-hidden="true">"lj"</span>
-                        <span class="brand-name">"longjobs"</span>
-                    </a>
-                    <nav aria-label="Main">
-                        <ul class="nav">
-                            <NavLink href="/" label="Dashboard" exact=true />
-                            <NavLink href="/jobs" label="Jobs" />
-                            <NavLink href="/queues" label="Queues" />
-                            <NavLink href="/workers" label="Workers" />
-                            <NavLink href="/audit" label="Audit" />
-                            <Show when=move || is_admin.get()>
-                                <NavLink href="/admin" label="Users & tokens" />
-                            </Show>
-                        </ul>
-                    </nav>
-                    <div class="user" data-testid="user">
-                        <span class="user-name">{name}</span>
-                        <span class="role-badge" data-testid="role">{role}</span>
-                        <button
-                            type="button"
-                            class="btn btn-ghost btn-small"
-                            on:click=move |_| session::logout()
-                        >
-                            "Log out"
-                        </button>
-                    </div>
-                </header>
-                <main id="main" class="content" tabindex="-1">
-                    <Outlet />
-                </main>
-            </div>
-        </Show>
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <div class="layout">
+            <header class="sidebar">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"lj"</span>
+                    <span class="brand-name">"longjobs"</span>
+                </a>
+                <nav aria-label="Main">
+                    <ul class="nav">
+                        <NavLink href="/" label="Dashboard" exact=true />
+                        <NavLink href="/jobs" label="Jobs" />
+                        <NavLink href="/zenodo" label="Zenodo" />
+                        <NavLink href="/merritt" label="Merritt" />
+                        <NavLink href="/maintenance" label="Maintenance" />
+                        <NavLink href="/queues" label="Queues" />
+                        <NavLink href="/workers" label="Workers" />
+                        <NavLink href="/audit" label="Audit" />
+                        {move || is_admin.get().then(|| view! {
+                            <NavLink href="/admin" label="Users & tokens" />
+                        })}
+                    </ul>
+                </nav>
+                <div class="user" data-testid="user">
+                    <span class="user-name">{name}</span>
+                    <span class="role-badge" data-testid="role">{role}</span>
+                    <button
+                        type="button"
+                        class="btn btn-ghost btn-small"
+                        on:click=move |_| session::logout()
+                    >
+                        "Log out"
+                    </button>
+                </div>
+            </header>
+            <main id="main" class="content" tabindex="-1">
+                <MaintenanceBanner />
+                <Outlet />
+            </main>
+        </div>
     }
 }

@@ -25,12 +25,11 @@ pub fn AdminPage() -> impl IntoView {
         Memo::new(move |_| session::current().with(|s| s.as_ref().is_some_and(|s| s.is_admin())));
     view! {
         <PageHeader title="Users & tokens" subtitle="Who may sign in, with which role, and the API tokens of scripts." />
-        <Show
-            when=move || is_admin.get()
-            fallback=|| view! { <p class="notice notice-warn">"Only admins manage users and tokens."</p> }
-        >
-            <AdminSections />
-        </Show>
+        {move || if is_admin.get() {
+            view! { <AdminSections /> }.into_any()
+        } else {
+            view! { <p class="notice notice-warn">"Only admins manage users and tokens."</p> }.into_any()
+        }}
     }
 }
 

@@ -22,8 +22,12 @@ pub fn AuditPage() -> impl IntoView {
     let before_q =
         Memo::new(move |_| params.with(|p| p.get("before").and_then(|b| b.parse::<i64>().ok())));
     let log = use_polled(Some(REFRESH), move || {
-        let (actor, action, before) = (actor_q.get(), action_q.get(), before_q.get());
-        async move { api::ops::audit(actor.as_deref(), action.as_deref(), before, AUDIT_PAGE).await }
+        api::ops::audit(
+            actor_q.get().as_deref(),
+            action_q.get().as_deref(),
+            before_q.get(),
+            AUDIT_PAGE,
+        )
     });
 
     let actor = RwSignal::new(String::new());

@@ -5,10 +5,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-use longjobs_openapi::{ActionOutcome, JobAction, JobDetail, JobHistoryEntry, JobState};
+use longjobs_openapi::{ActionOutcome, JobAction, JobDetail, JobState};
 
 use crate::api::{self, ApiError};
-use crate::components::{ConfirmDialog, ErrorNotice, StateBadge, TimeCell};
+use crate::components::{ConfirmDialog, ErrorNotice, JobTimeline, StateBadge, TimeCell};
 use crate::pages::jobs::{action_past, action_verb};
 use crate::poll::use_polled;
 use crate::session;
@@ -22,18 +22,9 @@ const JOB_REFRESH: Duration = Duration::from_secs(2);
 pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
+    // An id that is not a number asks for job 0, which the API refuses with its reason.
     let job = use_polled(Some(JOB_REFRESH), move || {
-        let id = id.get();
-        async move {
-            match id {
-                Some(id) => api::jobs::get(id).await,
-                None => Err(ApiError {
-                    status: 404,
-                    title: "Not Found".into(),
-                    detail: "job ids are positive whole numbers".into(),
-                }),
-            }
-        }
+        api::jobs::get(id.get().unwrap_or(0))
     });
     let can_act = Memo::new(move |_| session::can_act());
     let pending = RwSignal::new(None::<JobAction>);
@@ -90,7 +81,7 @@ pub fn JobPage() -> impl IntoView {
                             {format!(" on queue {} · attempt {} of {}", d.job.queue, d.job.attempt, d.job.max_attempts)}
                         </p>
                     </div>
-                    <Show when=move || can_act.get()>
+                    {move || can_act.get().then(|| view! {
                         <div class="actions" role="group" aria-label="Job actions" data-testid="job-actions">
                             <button type="button" class="btn btn-primary" on:click=move |_| ask(JobAction::Retry)
                                 disabled=move || busy.get()>"Retry"</button>
@@ -99,7 +90,7 @@ pub fn JobPage() -> impl IntoView {
                             <button type="button" class="btn" on:click=move |_| ask(JobAction::Discard)
                                 disabled=move || busy.get()>"Discard"</button>
                         </div>
-                    </Show>
+                    })}
                 </div>
             }
         })}
@@ -181,35 +172,7 @@ fn JobBody(detail: JobDetail) -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
-            <Timeline entries=detail.history />
+            <JobTimeline entries=detail.history />
         </section>
     }
-}
-
-/// Error history entries, newest first.
-#[component]
-fn Timeline(entries: Vec<JobHistoryEntry>) -> impl IntoView {
-    if entries.is_empty() {
-        return view! { <p class="muted">"No errors, rescues or operator actions recorded."</p> }
-            .into_any();
-    }
-    let items = entries
-        .into_iter()
-        .rev()
-        .map(|e| {
-            let kind = e.kind.clone();
-            view! {
-                <li class=format!("timeline-item kind-{kind}") data-kind=kind.clone()>
-                    <div class="timeline-head">
-                        <span class=format!("badge history-{kind}")>{kind.replace('_', " ")}</span>
-                        <span class="muted small">{format!("attempt {}", e.attempt)}</span>
-                        <TimeCell time=e.at />
-                        {e.worker.map(|w| view! { <span class="muted small mono">{w}</span> })}
-                    </div>
-                    <pre class="timeline-message">{e.message}</pre>
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ol class="timeline" data-testid="job-history">{items}</ol> }.into_any()
 }

@@ -12,7 +12,7 @@ use longjobs_openapi::{
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    ConfirmDialog, ErrorNotice, JobsFilters, PageHeader, StateBadge, TimeCell,
+    ConfirmDialog, ErrorNotice, JobsFilters, PageHeader, SortHeader, StateBadge, TimeCell,
 };
 use crate::format;
 use crate::jobs_query::JobsQuery;
@@ -23,10 +23,12 @@ use crate::session;
 #[derive(Debug, Clone, PartialEq)]
 enum Target {
     Ids(Vec<i64>),
-    /// Every job matching the filter; `count` is the dry run's answer.
+    /// Every job matching the filter, pinned to the dry run: `count` jobs up to `max_id`,
+    /// so jobs enqueued after the operator saw the count are not touched.
     Matching {
         filter: JobFilter,
         count: i64,
+        max_id: i64,
     },
 }
 
@@ -47,10 +49,17 @@ pub fn JobsPage() -> impl IntoView {
     let filter_key = Memo::new(move |_| query.with(JobsQuery::first_page));
     let can_act = Memo::new(move |_| session::can_act());
 
-    let page = use_polled(Some(REFRESH), move || {
-        let q = query.get();
-        async move { api::jobs::list(&q).await }
+    let page = use_polled(Some(REFRESH), move || query.with(api::jobs::list));
+    // How many match, for everyone (a viewer too): the filters without sort or page.
+    let count_key = Memo::new(move |_| {
+        query.with(|q| JobsQuery {
+            sort: JobSort::default(),
+            order: SortOrder::default(),
+            cursor: None,
+            ..q.clone()
+        })
     });
+    let matching = use_polled(Some(REFRESH), move || count_key.with(api::jobs::count));
     let queues = use_polled(None, api::ops::queues);
     let queue_names = Signal::derive(move || {
         queues
@@ -142,28 +151,48 @@ pub fn JobsPage() -> impl IntoView {
         }
     };
 
+    let header = move |label: &'static str, key: JobSort| {
+        let sort_by = sort_by.clone();
+        view! {
+            <SortHeader
+                label=label
+                numeric=key != JobSort::Id
+                sorted=Signal::derive(move || query.with(|q| (q.sort == key).then_some(q.order)))
+                on_sort=Callback::new(move |()| sort_by(key))
+            />
+        }
+    };
+
     // Bulk actions.
     let pending = RwSignal::new(None::<Pending>);
     let busy = RwSignal::new(false);
     let action_error = RwSignal::new(None::<ApiError>);
     let result = RwSignal::new(None::<BulkActionResult>);
+    let nothing_matched = RwSignal::new(false);
     let ask = move |action: JobAction| {
         action_error.set(None);
         result.set(None);
+        nothing_matched.set(false);
         if all_matching.get_untracked() {
             let filter = query.get_untracked().filter();
             busy.set(true);
             spawn_local(async move {
                 match api::jobs::act_on_filter(action, filter.clone(), true).await {
-                    Ok(r) => {
-                        pending.try_set(Some(Pending {
-                            action,
-                            target: Target::Matching {
-                                filter,
-                                count: r.matched,
-                            },
-                        }));
-                    }
+                    Ok(r) => match r.max_id {
+                        Some(max_id) if r.matched > 0 => {
+                            pending.try_set(Some(Pending {
+                                action,
+                                target: Target::Matching {
+                                    filter,
+                                    count: r.matched,
+                                    max_id,
+                                },
+                            }));
+                        }
+                        _ => {
+                            nothing_matched.try_set(true);
+                        }
+                    },
                     Err(e) => {
                         action_error.try_set(Some(e));
                     }
@@ -188,8 +217,12 @@ pub fn JobsPage() -> impl IntoView {
         spawn_local(async move {
             let answer = match p.target {
                 Target::Ids(ids) => api::jobs::act_on_ids(p.action, ids).await,
-                Target::Matching { filter, .. } => {
-                    api::jobs::act_on_filter(p.action, filter, false).await
+                Target::Matching { filter, max_id, .. } => {
+                    let pinned = JobFilter {
+                        max_id: Some(max_id),
+                        ..filter
+                    };
+                    api::jobs::act_on_filter(p.action, pinned, false).await
                 }
             };
             match answer {
@@ -205,6 +238,7 @@ pub fn JobsPage() -> impl IntoView {
             pending.try_set(None);
             busy.try_set(false);
             page.reload();
+            matching.reload();
         });
     });
     let cancel = Callback::new(move |()| pending.set(None));
@@ -227,10 +261,21 @@ pub fn JobsPage() -> impl IntoView {
             <span class="live" aria-hidden="true">"Live"</span>
         </PageHeader>
         <JobsFilters query=query queues=queue_names on_change=on_filter />
+        <p class="result-count" role="status" data-testid="match-count"
+            data-count=move || matching.data.with(|m| m.as_ref().map(|m| m.count))>
+            {move || matching.data.with(|m| m.as_ref().map(|m| match m.count {
+                0 => "No job matches these filters.".to_string(),
+                1 => "1 job matches these filters.".to_string(),
+                n => format!("{} jobs match these filters.", format::count(n)),
+            }))}
+        </p>
         <ErrorNotice error=page.error />
         <ErrorNotice error=action_error />
         {move || result.get().map(|r| view! { <ResultNotice result=r /> })}
-        <Show when=move || can_act.get()>
+        {move || nothing_matched.get().then(|| view! {
+            <div class="notice notice-info" role="status">"Nothing to do: no job matches these filters now."</div>
+        })}
+        {move || can_act.get().then(|| view! {
             <div class="bulk-bar" role="toolbar" aria-label="Bulk actions" data-testid="bulk-bar">
                 <span class="bulk-count" data-testid="selection-count">
                     {move || {
@@ -248,14 +293,14 @@ pub fn JobsPage() -> impl IntoView {
                 <BulkButton label="Retry" action=JobAction::Retry ask=ask disabled=Signal::derive(move || busy.get() || (!all_matching.get() && selection_size() == 0)) />
                 <BulkButton label="Cancel" action=JobAction::Cancel ask=ask disabled=Signal::derive(move || busy.get() || (!all_matching.get() && selection_size() == 0)) />
                 <BulkButton label="Discard" action=JobAction::Discard ask=ask disabled=Signal::derive(move || busy.get() || (!all_matching.get() && selection_size() == 0)) />
-                <Show when=move || { all_matching.get() || selection_size() > 0 }>
+                {move || (all_matching.get() || selection_size() > 0).then(|| view! {
                     <button type="button" class="btn btn-link" on:click=move |_| {
                         selected.set(BTreeSet::new());
                         all_matching.set(false);
                     }>"Clear selection"</button>
-                </Show>
+                })}
             </div>
-            <Show when=move || { all_on_page.get() || all_matching.get() }>
+            {move || (all_on_page.get() || all_matching.get()).then(|| view! {
                 <div class="notice notice-info select-all" data-testid="select-all-banner">
                     {move || if all_matching.get() {
                         view! {
@@ -267,19 +312,22 @@ pub fn JobsPage() -> impl IntoView {
                             " "
                             <button type="button" class="btn btn-link" data-testid="select-all-matching"
                                 on:click=move |_| all_matching.set(true)>
-                                "Select all jobs matching these filters"
+                                {move || match matching.data.with(|m| m.as_ref().map(|m| m.count)) {
+                                    Some(n) => format!("Select all {} jobs matching these filters", format::count(n)),
+                                    None => "Select all jobs matching these filters".to_string(),
+                                }}
                             </button>
                         }.into_any()
                     }}
                 </div>
-            </Show>
-        </Show>
+            })}
+        })}
         <div class="card card-flush">
             <div class="table-wrap">
                 <table class="table jobs-table" data-testid="jobs-table">
                     <thead>
                         <tr>
-                            <Show when=move || can_act.get()>
+                            {move || can_act.get().then(|| view! {
                                 <th scope="col" class="check">
                                     <input
                                         type="checkbox"
@@ -298,14 +346,14 @@ pub fn JobsPage() -> impl IntoView {
                                         }
                                     />
                                 </th>
-                            </Show>
-                            <SortHeader label="ID" key=JobSort::Id query=query sort_by=sort_by.clone() />
+                            })}
+                            {header("ID", JobSort::Id)}
                             <th scope="col">"Queue"</th>
                             <th scope="col">"Kind"</th>
                             <th scope="col">"State"</th>
                             <th scope="col" class="num">"Attempt"</th>
-                            <SortHeader label="Priority" key=JobSort::Priority query=query sort_by=sort_by.clone() />
-                            <SortHeader label="Run at" key=JobSort::RunAt query=query sort_by=sort_by.clone() />
+                            {header("Priority", JobSort::Priority)}
+                            {header("Run at", JobSort::RunAt)}
                             <th scope="col">"Last error"</th>
                         </tr>
                     </thead>
@@ -341,9 +389,9 @@ pub fn JobsPage() -> impl IntoView {
                     format!("{verb} {} selected {}?", ids.len(), plural(ids.len() as i64)),
                     format!("{} selected {} will be {}.", ids.len(), plural(ids.len() as i64), action_past(p.action)),
                 ),
-                Target::Matching { count, .. } => (
+                Target::Matching { count, max_id, .. } => (
                     format!("{verb} {} matching {}?", format::count(*count), plural(*count)),
-                    format!("Every job matching the current filters — {} right now — will be {}. Jobs in a state the action does not apply to are left as they are.", format::count(*count), action_past(p.action)),
+                    format!("The {} {} matching the current filters now (up to job #{max_id}) will be {}. Jobs enqueued after this count are not touched; jobs in a state the action does not apply to are left as they are.", format::count(*count), plural(*count), action_past(p.action)),
                 ),
             };
             let count = match &p.target { Target::Ids(ids) => ids.len() as i64, Target::Matching { count, .. } => *count };
@@ -383,39 +431,6 @@ fn BulkButton(
     }
 }
 
-/// A column header that sorts by its key, showing the current direction.
-#[component]
-fn SortHeader(
-    label: &'static str,
-    key: JobSort,
-    query: Memo<JobsQuery>,
-    sort_by: impl Fn(JobSort) + Clone + 'static,
-) -> impl IntoView {
-    let sorted = move || query.with(|q| (q.sort == key).then_some(q.order));
-    view! {
-        <th
-            scope="col"
-            class=if key == JobSort::Id { "" } else { "num" }
-            aria-sort=move || match sorted() {
-                Some(SortOrder::Asc) => "ascending",
-                Some(SortOrder::Desc) => "descending",
-                None => "none",
-            }
-        >
-            <button type="button" class="sort" on:click=move |_| sort_by(key)>
-                {label}
-                <span class="sort-mark" aria-hidden="true">
-                    {move || match sorted() {
-                        Some(SortOrder::Asc) => "▲",
-                        Some(SortOrder::Desc) => "▼",
-                        None => "",
-                    }}
-                </span>
-            </button>
-        </th>
-    }
-}
-
 /// One job in the table.
 #[component]
 fn JobRow(
@@ -435,7 +450,7 @@ fn JobRow(
     };
     view! {
         <tr data-job-id=id data-state=job.state.as_str() class:row-selected=move || all_matching.get() || selected.with(|s| s.contains(&id))>
-            <Show when=move || can_act.get()>
+            {move || can_act.get().then(|| view! {
                 <td class="check">
                     <input
                         type="checkbox"
@@ -450,7 +465,7 @@ fn JobRow(
                         }
                     />
                 </td>
-            </Show>
+            })}
             <td><a class="mono" href=href>{format!("#{id}")}</a></td>
             <td>{job.queue.clone()}</td>
             <td class="mono">{job.kind.clone()}</td>

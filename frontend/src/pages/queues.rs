@@ -53,7 +53,7 @@ pub fn QueuesPage() -> impl IntoView {
                     <tbody>
                         <For
                             each=move || queues.data.get().unwrap_or_default()
-                            key=|q: &QueueInfo| format!("{q:?}")
+                            key=|q: &QueueInfo| (q.name.clone(), q.paused, q.paused_at, q.paused_by.clone(), q.counts.iter().map(|c| c.count).collect::<Vec<_>>())
                             let:q
                         >
                             <QueueRow q=q can_act=can_act busy=busy toggle=toggle />
@@ -119,7 +119,7 @@ fn QueueRow(
                     } else {
                         None
                     }}
-                    <Show when=move || can_act.get()>
+                    {move || can_act.get().then(|| view! {
                         {
                             let name = name.clone();
                             let is_busy = is_busy.clone();
@@ -138,7 +138,7 @@ fn QueueRow(
                                 </button>
                             }
                         }
-                    </Show>
+                    })}
                 </div>
                 {paused.then(|| view! {
                     <div class="muted small">

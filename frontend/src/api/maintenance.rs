@@ -1,0 +1,20 @@
+//! The maintenance workflow: status, drain and restart.
+
+use longjobs_openapi::{DrainRequest, MaintenanceStatus, RestartResult};
+
+use super::ApiError;
+use super::client::{self, Get};
+
+pub fn status() -> Get<MaintenanceStatus> {
+    Get::new("/api/maintenance")
+}
+
+/// Defers Zenodo replication and/or holds Merritt submissions; answers the new status.
+pub async fn drain(zenodo: bool, merritt: bool) -> Result<MaintenanceStatus, ApiError> {
+    client::post("/api/maintenance/drain", &DrainRequest { zenodo, merritt }).await
+}
+
+/// Clears the switches and puts deferred copies and held submissions back in order.
+pub async fn restart() -> Result<RestartResult, ApiError> {
+    client::post_empty("/api/maintenance/restart").await
+}

@@ -1,0 +1,54 @@
+//! Zenodo copies: the listing, one copy with its log, resend (a copy, a chain) and reset
+//! stalled.
+
+use longjobs_openapi::{CopyDetail, CopyPage, Requeued, ResendChain, ResetStalled, Text};
+
+use super::ApiError;
+use super::client::{self, Get, encode};
+use crate::copies_query::CopiesQuery;
+
+/// Copies per page in the console.
+pub const PAGE_SIZE: u32 = 100;
+
+/// `GET /api/zenodo/copies` for the console's filters and page.
+pub fn list(query: &CopiesQuery) -> Get<CopyPage> {
+    let mut params = vec![format!("limit={PAGE_SIZE}")];
+    if let Some(i) = &query.identifier {
+        params.push(format!("identifier={}", encode(i)));
+    }
+    for s in &query.states {
+        params.push(format!("state={}", s.as_str()));
+    }
+    for t in &query.copy_types {
+        params.push(format!("copy_type={}", t.as_str()));
+    }
+    if let Some(r) = query.resource_id {
+        params.push(format!("resource_id={r}"));
+    }
+    if let Some(b) = query.before {
+        params.push(format!("before={b}"));
+    }
+    Get::new(format!("/api/zenodo/copies?{}", params.join("&")))
+}
+
+pub fn get(id: i64) -> Get<CopyDetail> {
+    Get::new(format!("/api/zenodo/copies/{id}"))
+}
+
+/// Resends one copy; a refusal (prerequisite, in runner, finished) is a 409 saying why.
+pub async fn resend(id: i64) -> Result<Requeued, ApiError> {
+    client::post_empty(&format!("/api/zenodo/copies/{id}/resend")).await
+}
+
+/// Resends every unfinished copy of one dataset, in order.
+pub async fn resend_chain(identifier: &str) -> Result<Requeued, ApiError> {
+    let body = ResendChain {
+        identifier: Text(identifier.to_string()),
+    };
+    client::post("/api/zenodo/chains/resend", &body).await
+}
+
+/// Moves copies shown as enqueued or replicating without a live job to `error`.
+pub async fn reset_stalled() -> Result<ResetStalled, ApiError> {
+    client::post_empty("/api/zenodo/reset-stalled").await
+}
