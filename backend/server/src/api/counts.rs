@@ -2,9 +2,11 @@
 //!
 //! Counting is a scan of the jobs table: instant on a small table, ~150 ms at a million rows
 //! on PostgreSQL. Once a count has taken longer than [`SLOW_COUNT`], answers come from the
-//! last count while it is younger than [`MAX_AGE`]; an older one is still answered (up to
-//! [`STALE_LIMIT`]) while one background task recounts, so no request waits for the scan.
-//! Fast counts are never cached: a small installation (and every test) sees exact numbers.
+//! last count while it is younger than [`RECOUNT_FACTOR`] times its counting time (at least
+//! [`MAX_AGE`], at most [`MAX_AGE_SLOW`]), so recounting takes at most a twentieth of one
+//! core; an older one is still answered (up to [`STALE_LIMIT`]) while one background task
+//! recounts, so no request waits for the scan. Fast counts are never cached: a small
+//! installation (and every test) sees exact numbers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -17,16 +19,26 @@ use crate::error::ApiError;
 
 /// A count that took this long makes the next answers come from the cache.
 pub const SLOW_COUNT: Duration = Duration::from_millis(20);
-/// How old a cached answer may be before it is recounted.
+/// How old a cached answer may be before it is recounted: its counting time times
+/// [`RECOUNT_FACTOR`], between [`MAX_AGE`] and [`MAX_AGE_SLOW`].
 pub const MAX_AGE: Duration = Duration::from_secs(1);
+pub const MAX_AGE_SLOW: Duration = Duration::from_secs(10);
+pub const RECOUNT_FACTOR: u32 = 20;
 /// How old an answer may be and still be handed out while a recount runs.
-pub const STALE_LIMIT: Duration = Duration::from_secs(10);
+pub const STALE_LIMIT: Duration = Duration::from_secs(30);
 
 struct Entry {
     at: Instant,
     took: Duration,
     counts: Arc<Vec<StateCount>>,
     recounting: bool,
+}
+
+impl Entry {
+    /// How long this count answers before it is recounted.
+    fn fresh_for(&self) -> Duration {
+        (self.took * RECOUNT_FACTOR).clamp(MAX_AGE, MAX_AGE_SLOW)
+    }
 }
 
 /// One entry per database (tests run several servers in one process).
@@ -56,7 +68,7 @@ fn lookup(key: &str) -> Cached {
         return Cached::Miss;
     }
     let age = e.at.elapsed();
-    if age < MAX_AGE || (e.recounting && age < STALE_LIMIT) {
+    if age < e.fresh_for() || (e.recounting && age < STALE_LIMIT) {
         return Cached::Fresh(e.counts.clone());
     }
     if age < STALE_LIMIT {
@@ -66,8 +78,8 @@ fn lookup(key: &str) -> Cached {
     Cached::Miss
 }
 
-/// Jobs per queue and state: exact when counting is fast, else a count at most [`MAX_AGE`]
-/// old (up to [`STALE_LIMIT`] while it is being recounted).
+/// Jobs per queue and state: exact when counting is fast, else a recent count (see the
+/// module documentation).
 pub async fn state_counts(db: &Db) -> Result<Arc<Vec<StateCount>>, ApiError> {
     let key = db.url().to_string();
     match lookup(&key) {
@@ -91,7 +103,7 @@ async fn count(db: &Db, key: String) -> Result<Arc<Vec<StateCount>>, longjobs_co
     // Someone may have counted while this caller waited its turn.
     if let Some(e) = lock(&CACHE).get(&key)
         && e.took >= SLOW_COUNT
-        && e.at.elapsed() < MAX_AGE
+        && e.at.elapsed() < e.fresh_for()
     {
         return Ok(e.counts.clone());
     }
