@@ -129,3 +129,32 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Instantiates each listed test once per backend (modules `postgres`, `sqlite`, `mysql`):
+/// each test fn takes what `setup` builds from a fresh [`TestDb`] `t` (or `t` itself).
+///
+/// ```ignore
+/// longjobs_core::on_every_database! { threads = 4, setup = |t| super::Stack::start(t).await;
+///     a_test, another_test,
+/// }
+/// ```
+#[macro_export]
+macro_rules! on_every_database {
+    (threads = $n:literal, setup = |$t:ident| $setup:expr; $($name:ident),* $(,)?) => {
+        $crate::on_every_database!(@one postgres, postgres, "test PostgreSQL", $n, $t, $setup; $($name),*);
+        $crate::on_every_database!(@one sqlite, sqlite, "test SQLite", $n, $t, $setup; $($name),*);
+        $crate::on_every_database!(@one mysql, mysql, "test MySQL", $n, $t, $setup; $($name),*);
+    };
+    (threads = $n:literal; $($name:ident),* $(,)?) => {
+        $crate::on_every_database!(threads = $n, setup = |t| t; $($name),*);
+    };
+    (@one $module:ident, $open:ident, $what:literal, $n:literal, $t:ident, $setup:expr; $($name:ident),*) => {
+        mod $module { $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = $n)]
+            async fn $name() {
+                let $t = $crate::testing::TestDb::$open().await.expect($what);
+                super::$name($setup).await
+            }
+        )* }
+    };
+}

@@ -18,24 +18,8 @@ use longjobs_notify::testing::{SmtpSink, WebhookSink};
 use longjobs_notify::{Notifier, NotifyConfig, Sent, conditions};
 use serde_json::json;
 
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::postgres().await.expect("test PostgreSQL")).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::sqlite().await.expect("test SQLite")).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::mysql().await.expect("test MySQL")).await }
-        )* }
-    };
-}
-
-on_both_databases! {
+longjobs_core::on_every_database! {
+    threads = 2;
     one_event_is_one_email_and_one_webhook_call_and_never_sent_twice,
     a_storm_of_events_goes_out_as_one_digest_per_channel,
     a_failing_channel_keeps_its_events_and_the_other_channel_does_not_send_twice,

@@ -4,31 +4,14 @@
 use longjobs_core::access::Role;
 use longjobs_core::clock;
 use longjobs_core::queue::{self, WorkerRow};
-use longjobs_core::testing::TestDb;
 use poem::http::Method;
 use serde_json::{Value, json};
 
 mod common;
 use common::{PASSWORD, TestServer, assert_problem};
 
-macro_rules! on_every_database {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestServer::new(super::TestDb::postgres().await.unwrap()).await).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestServer::new(super::TestDb::sqlite().await.unwrap()).await).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestServer::new(super::TestDb::mysql().await.unwrap()).await).await }
-        )* }
-    };
-}
-
-on_every_database! {
+longjobs_core::on_every_database! {
+    threads = 2, setup = |t| super::TestServer::new(t).await;
     login_gives_a_token_and_refuses_wrong_passwords_then_rate_limits,
     jobs_are_enqueued_listed_filtered_and_paged,
     job_actions_work_on_one_on_a_list_and_on_a_filter,

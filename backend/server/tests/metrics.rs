@@ -11,24 +11,8 @@ use serde_json::json;
 mod common;
 use common::{TestServer, assert_problem};
 
-macro_rules! on_every_database {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::postgres().await.unwrap()).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::sqlite().await.unwrap()).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::mysql().await.unwrap()).await }
-        )* }
-    };
-}
-
-on_every_database! {
+longjobs_core::on_every_database! {
+    threads = 2;
     metrics_need_a_token_of_any_role_unless_made_public,
     metrics_follow_jobs_queues_and_the_maintenance_switches,
 }

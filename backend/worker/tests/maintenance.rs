@@ -8,29 +8,12 @@ use std::time::{Duration, Instant};
 use chrono::TimeDelta;
 use longjobs_core::clock;
 use longjobs_core::queue::{self, EnqueueRequest};
-use longjobs_core::testing::TestDb;
 use longjobs_sim::{FaultPlan, RouteFaults};
 use serde_json::{Value, json};
 use stack::Stack;
 
-macro_rules! on_every_database {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::postgres().await.unwrap()).await).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::sqlite().await.unwrap()).await).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::mysql().await.unwrap()).await).await }
-        )* }
-    };
-}
-
-on_every_database! {
+longjobs_core::on_every_database! {
+    threads = 4, setup = |t| super::Stack::start(t).await;
     a_drain_under_load_lets_running_work_finish_starts_none_and_restart_requeues_all,
     a_dead_workers_job_does_not_block_the_drained_signal,
 }

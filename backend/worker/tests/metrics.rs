@@ -5,29 +5,12 @@ mod stack;
 
 use std::time::{Duration, Instant};
 
-use longjobs_core::testing::TestDb;
 use longjobs_sim::{FaultPlan, RouteFaults};
 use serde_json::json;
 use stack::Stack;
 
-macro_rules! on_every_database {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::postgres().await.unwrap()).await).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::sqlite().await.unwrap()).await).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::mysql().await.unwrap()).await).await }
-        )* }
-    };
-}
-
-on_every_database! {
+longjobs_core::on_every_database! {
+    threads = 4, setup = |t| super::Stack::start(t).await;
     scrapes_of_server_and_worker_show_the_counters_moving_as_copies_run,
 }
 

@@ -6,31 +6,14 @@ mod stack;
 use std::time::{Duration, Instant};
 
 use longjobs_core::outbox::{self, Channel};
-use longjobs_core::testing::TestDb;
 use longjobs_notify::NotifyConfig;
 use longjobs_notify::testing::{SmtpSink, WebhookSink};
 use longjobs_sim::{FaultPlan, RouteFaults};
 use serde_json::json;
 use stack::Stack;
 
-macro_rules! on_every_database {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::postgres().await.unwrap()).await).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::sqlite().await.unwrap()).await).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::mysql().await.unwrap()).await).await }
-        )* }
-    };
-}
-
-on_every_database! {
+longjobs_core::on_every_database! {
+    threads = 4, setup = |t| super::Stack::start(t).await;
     a_failed_copy_sends_one_email_and_one_webhook_call,
     a_storm_of_failed_copies_sends_one_digest,
     a_copy_that_fails_then_succeeds_tells_no_one,

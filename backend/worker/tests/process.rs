@@ -12,24 +12,8 @@ use longjobs_core::{Db, clock, with_conn};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-macro_rules! on_every_database {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::postgres().await.expect("test PostgreSQL")).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::sqlite().await.expect("test SQLite")).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestDb::mysql().await.expect("test MySQL")).await }
-        )* }
-    };
-}
-
-on_every_database! {
+longjobs_core::on_every_database! {
+    threads = 2;
     sigterm_lets_running_jobs_finish_and_hands_back_the_rest,
     a_killed_workers_jobs_are_rescued_and_none_is_lost,
 }

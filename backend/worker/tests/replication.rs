@@ -9,24 +9,8 @@ use longjobs_sim::{FaultPlan, RouteFaults};
 use serde_json::json;
 use stack::Stack;
 
-macro_rules! on_every_database {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::postgres().await.unwrap()).await).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::sqlite().await.unwrap()).await).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::Stack::start(super::TestDb::mysql().await.unwrap()).await).await }
-        )* }
-    };
-}
-
-on_every_database! {
+longjobs_core::on_every_database! {
+    threads = 4, setup = |t| super::Stack::start(t).await;
     three_versions_of_a_dataset_replicate_in_order,
     a_failed_first_copy_holds_the_next_two_visibly_until_a_resend,
     a_504_storm_ends_in_success_or_a_readable_error_never_a_stuck_copy,

@@ -14,24 +14,8 @@ use longjobs_worker::registry::{JobContext, JobError};
 use longjobs_worker::{Registry, Shutdown, Worker, WorkerConfig, kinds};
 use tokio::sync::watch;
 
-macro_rules! on_every_database {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::TestDb::postgres().await.expect("test PostgreSQL")).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::TestDb::sqlite().await.expect("test SQLite")).await }
-        )* }
-        mod mysql { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $name() { super::$name(super::TestDb::mysql().await.expect("test MySQL")).await }
-        )* }
-    };
-}
-
-on_every_database! {
+longjobs_core::on_every_database! {
+    threads = 4;
     ordered_jobs_run_one_at_a_time_in_order_even_when_the_first_fails,
     failures_retry_with_backoff_then_discard,
     an_operator_can_cancel_a_running_job,
