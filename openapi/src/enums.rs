@@ -79,6 +79,53 @@ pub enum JobSort {
     Priority,
 }
 
+/// What a listing of Zenodo copies is ordered by (ties broken by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum CopySort {
+    #[default]
+    Id,
+    Identifier,
+    ResourceId,
+    State,
+    CopyType,
+    Size,
+    Retries,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl CopySort {
+    pub const ALL: [CopySort; 9] = [
+        CopySort::Id,
+        CopySort::Identifier,
+        CopySort::ResourceId,
+        CopySort::State,
+        CopySort::CopyType,
+        CopySort::Size,
+        CopySort::Retries,
+        CopySort::CreatedAt,
+        CopySort::UpdatedAt,
+    ];
+
+    /// The name used in query strings and cursors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopySort::Id => "id",
+            CopySort::Identifier => "identifier",
+            CopySort::ResourceId => "resource_id",
+            CopySort::State => "state",
+            CopySort::CopyType => "copy_type",
+            CopySort::Size => "size",
+            CopySort::Retries => "retries",
+            CopySort::CreatedAt => "created_at",
+            CopySort::UpdatedAt => "updated_at",
+        }
+    }
+}
+
 /// Sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "server", derive(poem_openapi::Enum))]

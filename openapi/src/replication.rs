@@ -149,12 +149,15 @@ pub struct CopyDetail {
     pub job: Option<JobDetail>,
 }
 
-/// A page of copies, newest first.
+/// A page of copies, newest first unless sorted otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(poem_openapi::Object))]
 pub struct CopyPage {
     pub copies: Vec<ZenodoCopy>,
-    /// Pass as `before` for the next page.
+    /// Pass as `cursor`, with the same sort and order, for the next page; absent on the
+    /// last page.
+    pub next_cursor: Option<String>,
+    /// Newest first only: pass as `before` for the next page (older clients).
     pub next_before: Option<i64>,
 }
 

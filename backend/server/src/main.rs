@@ -205,6 +205,9 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
             None => {}
         }
     }
+    // Count jobs once now, so on a large table the first dashboards after a restart do not
+    // wait for that scan.
+    tokio::spawn(longjobs_server::api::counts::warm(db.clone()));
     let state = AppState {
         db,
         auth: Arc::new(AuthConfig::new(secret, args.token_ttl)),

@@ -328,7 +328,9 @@ async fn produce(
                         () = tokio::time::sleep(error_backoff) => {}
                         _ = stop.changed() => {}
                     }
-                    error_backoff = (error_backoff * 2).min(Duration::from_secs(5));
+                    // Capped at 1 s: the database is back within a second of returning, and
+                    // one failed claim a second per queue costs it nothing.
+                    error_backoff = (error_backoff * 2).min(Duration::from_secs(1));
                     continue;
                 }
             }

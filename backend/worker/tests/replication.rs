@@ -16,6 +16,7 @@ longjobs_core::on_every_database! {
     a_504_storm_ends_in_success_or_a_readable_error_never_a_stuck_copy,
     a_checksum_mismatch_is_caught_and_retried,
     a_merritt_submission_completes_through_the_checker,
+    copies_sort_by_any_column_across_pages,
 }
 
 const DOI: &str = "doi:10.5061/dryad.t1";
@@ -458,4 +459,112 @@ async fn reset_stalled_and_the_daily_retry_need_no_hand_edited_rows() {
     assert_eq!(c["copy"]["retries"], 2);
     let c = s.wait_state(stalled, "finished").await;
     assert!(c["copy"]["retries"].as_i64().unwrap() >= 2);
+}
+
+/// Every sortable column, both directions, paged two at a time: the pages join up into the
+/// whole set in the column's order (ties by id), and a cursor only works with its own sort.
+async fn copies_sort_by_any_column_across_pages(mut s: Stack) {
+    s.stop_worker().await;
+    // (identifier, resource, type, file size): sizes repeat to exercise the tie-break.
+    let wanted = [
+        ("doi:10.5061/dryad.b2", 10, "data", 3_000),
+        ("doi:10.5061/dryad.a1", 11, "software", 1_000),
+        ("doi:10.5061/dryad.c3", 12, "data", 3_000),
+        ("doi:10.5061/dryad.a1", 13, "data", 2_000),
+        ("doi:10.5061/dryad.b2", 14, "supp", 5_000),
+        ("doi:10.5061/dryad.c3", 15, "software", 1_000),
+        ("doi:10.5061/dryad.a1", 16, "supp", 4_000),
+    ];
+    for (i, (ident, res, kind, size)) in wanted.iter().enumerate() {
+        let file = s.file("f.csv", *size, i as u64);
+        s.request_copy(ident, *res, kind, vec![file]).await;
+    }
+    let all = s.get("/api/zenodo/copies?limit=500").await["copies"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(all.len(), wanted.len());
+    let cmp = |a: &serde_json::Value, b: &serde_json::Value| match (a.as_i64(), b.as_i64()) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.as_str().unwrap().cmp(b.as_str().unwrap()),
+    };
+    for key in [
+        "id",
+        "identifier",
+        "resource_id",
+        "state",
+        "copy_type",
+        "size",
+        "retries",
+        "created_at",
+        "updated_at",
+    ] {
+        for order in ["asc", "desc"] {
+            let mut expected = all.clone();
+            expected.sort_by(|a, b| cmp(&a[key], &b[key]).then(cmp(&a["id"], &b["id"])));
+            if order == "desc" {
+                expected.reverse();
+            }
+            let expected: Vec<i64> = expected.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+            let mut got = Vec::new();
+            let mut cursor: Option<String> = None;
+            for _ in 0..10 {
+                let mut path = format!("/api/zenodo/copies?sort={key}&order={order}&limit=2");
+                if let Some(c) = &cursor {
+                    path.push_str(&format!("&cursor={}", urlencoding(c)));
+                }
+                let page = s.get(&path).await;
+                let copies = page["copies"].as_array().unwrap();
+                assert!(copies.len() <= 2);
+                got.extend(copies.iter().map(|c| c["id"].as_i64().unwrap()));
+                assert_eq!(
+                    page["next_before"].is_i64(),
+                    key == "id" && order == "desc" && page["next_cursor"].is_string(),
+                    "next_before is for newest-first pages only: {page}"
+                );
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_string()),
+                    None => break,
+                }
+            }
+            assert_eq!(got, expected, "sort={key} order={order}");
+        }
+    }
+    let page = s.get("/api/zenodo/copies?sort=size&limit=2").await;
+    let size_cursor = urlencoding(page["next_cursor"].as_str().unwrap());
+    let (st, v) = s
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/zenodo/copies?sort=identifier&cursor={size_cursor}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 400, "{v}");
+    assert!(
+        v["detail"].as_str().unwrap().contains("sort by size"),
+        "{v}"
+    );
+    for bad in ["size.x.1", "size.10", "nope.1.2", "created_at.yesterday.3"] {
+        let sort = bad.split('.').next().unwrap();
+        let (st, v) = s
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/zenodo/copies?sort={sort}&cursor={bad}"),
+                None,
+            )
+            .await;
+        assert_eq!(st, 400, "{bad}: {v}");
+    }
+}
+
+/// Percent-encodes a cursor for a query string.
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -500,9 +500,75 @@ pub struct CopyFilter {
     pub before_id: Option<i64>,
 }
 
-/// Copies newest first.
-pub fn list(conn: &mut DbConn, f: &CopyFilter) -> QueryResult<Vec<ZenodoCopy>> {
-    with_conn!(conn, |c| {
+/// What a listing of copies is ordered by; ties are broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CopySort {
+    #[default]
+    Id,
+    Identifier,
+    ResourceId,
+    State,
+    CopyType,
+    Size,
+    Retries,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// The sort value of the last copy of a page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopySortValue {
+    /// Sorting by id: the id says it all.
+    Id,
+    Text(String),
+    Int(i64),
+    Time(NaiveDateTime),
+}
+
+/// Where a sorted page starts: after the copy with this sort value and id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyCursor {
+    pub value: CopySortValue,
+    pub id: i64,
+}
+
+impl CopySort {
+    /// The cursor that starts the page after `copy`.
+    pub fn cursor_after(self, copy: &ZenodoCopy) -> CopyCursor {
+        let value = match self {
+            CopySort::Id => CopySortValue::Id,
+            CopySort::Identifier => CopySortValue::Text(copy.identifier.clone()),
+            CopySort::ResourceId => CopySortValue::Int(copy.resource_id),
+            CopySort::State => CopySortValue::Text(copy.state.as_str().to_string()),
+            CopySort::CopyType => CopySortValue::Text(copy.copy_type.as_str().to_string()),
+            CopySort::Size => CopySortValue::Int(copy.size),
+            CopySort::Retries => CopySortValue::Int(i64::from(copy.retries)),
+            CopySort::CreatedAt => CopySortValue::Time(copy.created_at),
+            CopySort::UpdatedAt => CopySortValue::Time(copy.updated_at),
+        };
+        CopyCursor { value, id: copy.id }
+    }
+}
+
+/// One page of copies.
+#[derive(Debug, Clone)]
+pub struct CopyPage {
+    pub copies: Vec<ZenodoCopy>,
+    /// Start of the next page, when there is one.
+    pub next: Option<CopyCursor>,
+}
+
+/// Copies matching `f`, sorted by `sort` (newest first by default), from after `cursor`.
+/// A cursor of another sort order is refused (a query builder error).
+pub fn list(
+    conn: &mut DbConn,
+    f: &CopyFilter,
+    sort: CopySort,
+    descending: bool,
+    cursor: Option<&CopyCursor>,
+) -> QueryResult<CopyPage> {
+    let limit = f.limit.max(1);
+    let mut found: Vec<ZenodoCopy> = with_conn!(conn, |c| {
         let mut q = zenodo_copies::table.into_boxed();
         if let Some(i) = &f.identifier {
             q = q.filter(zenodo_copies::identifier.eq(i.clone()));
@@ -519,10 +585,96 @@ pub fn list(conn: &mut DbConn, f: &CopyFilter) -> QueryResult<Vec<ZenodoCopy>> {
         if let Some(b) = f.before_id {
             q = q.filter(zenodo_copies::id.lt(b));
         }
-        q.order(zenodo_copies::id.desc())
-            .limit(f.limit)
-            .select(ZenodoCopy::as_select())
-            .load(c)
+        macro_rules! keyset {
+            ($col:expr, $v:expr, $id:expr) => {
+                if descending {
+                    q = q.filter(
+                        $col.lt($v.clone())
+                            .or($col.eq($v.clone()).and(zenodo_copies::id.lt($id))),
+                    );
+                } else {
+                    q = q.filter(
+                        $col.gt($v.clone())
+                            .or($col.eq($v.clone()).and(zenodo_copies::id.gt($id))),
+                    );
+                }
+            };
+        }
+        if let Some(CopyCursor { value, id }) = cursor {
+            let id = *id;
+            match (sort, value) {
+                (CopySort::Id, CopySortValue::Id) => {
+                    q = if descending {
+                        q.filter(zenodo_copies::id.lt(id))
+                    } else {
+                        q.filter(zenodo_copies::id.gt(id))
+                    };
+                }
+                (CopySort::Identifier, CopySortValue::Text(v)) => {
+                    keyset!(zenodo_copies::identifier, v, id)
+                }
+                (CopySort::State, CopySortValue::Text(v)) => keyset!(zenodo_copies::state, v, id),
+                (CopySort::CopyType, CopySortValue::Text(v)) => {
+                    keyset!(zenodo_copies::copy_type, v, id)
+                }
+                (CopySort::ResourceId, CopySortValue::Int(v)) => {
+                    keyset!(zenodo_copies::resource_id, v, id)
+                }
+                (CopySort::Size, CopySortValue::Int(v)) => keyset!(zenodo_copies::size, v, id),
+                (CopySort::Retries, CopySortValue::Int(v)) => {
+                    let v = i32::try_from(*v).map_err(|_| {
+                        diesel::result::Error::QueryBuilderError(
+                            "the cursor's retry count is out of range".into(),
+                        )
+                    })?;
+                    keyset!(zenodo_copies::retries, v, id)
+                }
+                (CopySort::CreatedAt, CopySortValue::Time(v)) => {
+                    keyset!(zenodo_copies::created_at, v, id)
+                }
+                (CopySort::UpdatedAt, CopySortValue::Time(v)) => {
+                    keyset!(zenodo_copies::updated_at, v, id)
+                }
+                _ => {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        "the cursor does not belong to this sort order".into(),
+                    ));
+                }
+            }
+        }
+        macro_rules! by {
+            ($col:expr) => {
+                if descending {
+                    q.order(($col.desc(), zenodo_copies::id.desc()))
+                } else {
+                    q.order(($col.asc(), zenodo_copies::id.asc()))
+                }
+            };
+        }
+        q = match sort {
+            CopySort::Id if descending => q.order(zenodo_copies::id.desc()),
+            CopySort::Id => q.order(zenodo_copies::id.asc()),
+            CopySort::Identifier => by!(zenodo_copies::identifier),
+            CopySort::ResourceId => by!(zenodo_copies::resource_id),
+            CopySort::State => by!(zenodo_copies::state),
+            CopySort::CopyType => by!(zenodo_copies::copy_type),
+            CopySort::Size => by!(zenodo_copies::size),
+            CopySort::Retries => by!(zenodo_copies::retries),
+            CopySort::CreatedAt => by!(zenodo_copies::created_at),
+            CopySort::UpdatedAt => by!(zenodo_copies::updated_at),
+        };
+        q.limit(limit + 1).select(ZenodoCopy::as_select()).load(c)
+    })?;
+    let more = found.len() as i64 > limit;
+    found.truncate(limit as usize);
+    let next = if more {
+        found.last().map(|c| sort.cursor_after(c))
+    } else {
+        None
+    };
+    Ok(CopyPage {
+        copies: found,
+        next,
     })
 }
 

@@ -97,6 +97,19 @@ pub async fn state_counts(db: &Db) -> Result<Arc<Vec<StateCount>>, ApiError> {
     }
 }
 
+/// Counts once at start-up: on a table where counting is slow, the answer is cached before
+/// the first dashboard asks (requests that arrive meanwhile wait for this one count).
+pub async fn warm(db: Db) {
+    let started = Instant::now();
+    match count(&db, db.url().to_string()).await {
+        Ok(_) => tracing::debug!(
+            took_ms = started.elapsed().as_millis() as u64,
+            "counted jobs"
+        ),
+        Err(e) => tracing::warn!(error = %e, "counting jobs at start-up failed"),
+    }
+}
+
 async fn count(db: &Db, key: String) -> Result<Arc<Vec<StateCount>>, longjobs_core::DbError> {
     let gate = lock(&COUNTING).entry(key.clone()).or_default().clone();
     let _turn = gate.lock().await;

@@ -166,7 +166,9 @@ impl ZenodoApi {
 
     /// List Zenodo copies.
     ///
-    /// Newest first, with what each unfinished copy waits on.
+    /// Newest first unless `sort` and `order` say otherwise, with what each unfinished
+    /// copy waits on. Pages are keyset: pass a page's `next_cursor` as `cursor`, with the
+    /// same sort and order, for the next one.
     #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/api/zenodo/copies",
@@ -184,7 +186,13 @@ impl ZenodoApi {
         copy_type: Query<Vec<wire::CopyType>>,
         /// Only this dataset version.
         resource_id: Query<Option<i64>>,
-        /// Older than this id (a previous page's `next_before`).
+        /// Sort key (default `id`).
+        sort: Query<Option<wire::CopySort>>,
+        /// Sort direction (default `desc`).
+        order: Query<Option<wire::SortOrder>>,
+        /// Where the page starts: a previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
+        /// Only copies older than this id (a previous page's `next_before`).
         before: Query<Option<i64>>,
         /// 1 to 500 (default 100).
         limit: Query<Option<i64>>,
@@ -196,6 +204,13 @@ impl ZenodoApi {
                 "limit must be between 1 and 500, got {limit}"
             )));
         }
+        let sort = sort.0.unwrap_or_default();
+        let descending = order.0.unwrap_or_default() == wire::SortOrder::Desc;
+        let cursor = cursor
+            .0
+            .as_deref()
+            .map(|c| copy_cursor_in(c, sort))
+            .transpose()?;
         let filter = store::CopyFilter {
             identifier: identifier.0,
             states: state.0.into_iter().map(state_in).collect(),
@@ -204,24 +219,25 @@ impl ZenodoApi {
             limit,
             before_id: before.0,
         };
-        let (copies, waiting) = self
+        let (page, waiting) = self
             .state
             .db
             .run(move |c| {
-                let copies = store::list(c, &filter)?;
-                let waiting = store::waiting_on(c, &copies)?;
-                Ok((copies, waiting))
+                let page =
+                    store::list(c, &filter, copy_sort_in(sort), descending, cursor.as_ref())?;
+                let waiting = store::waiting_on(c, &page.copies)?;
+                Ok((page, waiting))
             })
             .await?;
-        let next_before = (copies.len() as i64 == limit)
-            .then(|| copies.last().map(|c| c.id))
-            .flatten();
+        let newest_first = sort == wire::CopySort::Id && descending;
         Ok(Json(wire::CopyPage {
-            copies: copies
+            copies: page
+                .copies
                 .iter()
                 .map(|c| copy_out(c, waiting.get(&c.id).copied()))
                 .collect(),
-            next_before,
+            next_cursor: page.next.as_ref().map(|c| copy_cursor_out(sort, c)),
+            next_before: page.next.as_ref().filter(|_| newest_first).map(|c| c.id),
         }))
     }
 
@@ -431,4 +447,69 @@ impl ZenodoApi {
         .await?;
         Ok(Json(wire::ResetStalled { reset }))
     }
+}
+
+fn copy_sort_in(s: wire::CopySort) -> store::CopySort {
+    match s {
+        wire::CopySort::Id => store::CopySort::Id,
+        wire::CopySort::Identifier => store::CopySort::Identifier,
+        wire::CopySort::ResourceId => store::CopySort::ResourceId,
+        wire::CopySort::State => store::CopySort::State,
+        wire::CopySort::CopyType => store::CopySort::CopyType,
+        wire::CopySort::Size => store::CopySort::Size,
+        wire::CopySort::Retries => store::CopySort::Retries,
+        wire::CopySort::CreatedAt => store::CopySort::CreatedAt,
+        wire::CopySort::UpdatedAt => store::CopySort::UpdatedAt,
+    }
+}
+
+const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+/// `{sort}.{value}.{id}` (`id.{id}` when sorting by id): the sort's name lets a cursor of
+/// another sort order be refused.
+fn copy_cursor_out(sort: wire::CopySort, c: &store::CopyCursor) -> String {
+    let value = match &c.value {
+        store::CopySortValue::Id => return format!("id.{}", c.id),
+        store::CopySortValue::Text(t) => t.clone(),
+        store::CopySortValue::Int(n) => n.to_string(),
+        store::CopySortValue::Time(t) => t.format(CURSOR_TIME).to_string(),
+    };
+    format!("{}.{value}.{}", sort.as_str(), c.id)
+}
+
+fn copy_cursor_in(s: &str, sort: wire::CopySort) -> Result<store::CopyCursor, ApiError> {
+    let bad = || ApiError::bad_request(format!("cursor {s:?} is not one this API gave out"));
+    let (name, rest) = s.split_once('.').ok_or_else(bad)?;
+    let of = wire::CopySort::ALL
+        .into_iter()
+        .find(|k| k.as_str() == name)
+        .ok_or_else(bad)?;
+    if of != sort {
+        return Err(ApiError::bad_request(format!(
+            "the cursor belongs to the sort by {name}, not by {}; start again without it",
+            sort.as_str()
+        )));
+    }
+    if sort == wire::CopySort::Id {
+        let id = rest.parse().map_err(|_| bad())?;
+        return Ok(store::CopyCursor {
+            value: store::CopySortValue::Id,
+            id,
+        });
+    }
+    let (value, id) = rest.rsplit_once('.').ok_or_else(bad)?;
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    let value = match sort {
+        wire::CopySort::Identifier | wire::CopySort::State | wire::CopySort::CopyType => {
+            store::CopySortValue::Text(value.to_string())
+        }
+        wire::CopySort::ResourceId | wire::CopySort::Size | wire::CopySort::Retries => {
+            store::CopySortValue::Int(value.parse().map_err(|_| bad())?)
+        }
+        // Created or updated (id returned above).
+        _ => store::CopySortValue::Time(
+            chrono::NaiveDateTime::parse_from_str(value, CURSOR_TIME).map_err(|_| bad())?,
+        ),
+    };
+    Ok(store::CopyCursor { value, id })
 }
