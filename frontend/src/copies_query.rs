@@ -2,72 +2,10 @@
 //! (`/zenodo?identifier=…&state=error&sort=size`), so a view can be shared and survives a
 //! reload.
 
-use std::cmp::Ordering;
-
 use leptos_router::params::ParamsMap;
-use longjobs_openapi::{CopyState, CopyType, SortOrder, ZenodoCopy};
+use longjobs_openapi::{CopySort, CopyState, CopyType, SortOrder};
 
 use crate::api::encode;
-
-/// What the copies table is ordered by. The API answers newest first; the console sorts
-/// the copies of the page it shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CopySort {
-    #[default]
-    Id,
-    Identifier,
-    ResourceId,
-    State,
-    Updated,
-    Created,
-    CopyType,
-    Size,
-    Retries,
-}
-
-impl CopySort {
-    pub const ALL: [CopySort; 9] = [
-        CopySort::Id,
-        CopySort::Identifier,
-        CopySort::ResourceId,
-        CopySort::State,
-        CopySort::Updated,
-        CopySort::Created,
-        CopySort::CopyType,
-        CopySort::Size,
-        CopySort::Retries,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CopySort::Id => "id",
-            CopySort::Identifier => "identifier",
-            CopySort::ResourceId => "resource",
-            CopySort::State => "state",
-            CopySort::Updated => "updated",
-            CopySort::Created => "created",
-            CopySort::CopyType => "type",
-            CopySort::Size => "size",
-            CopySort::Retries => "retries",
-        }
-    }
-
-    /// `a` against `b` by this key, ties broken by id.
-    fn compare(self, a: &ZenodoCopy, b: &ZenodoCopy) -> Ordering {
-        let by = match self {
-            CopySort::Id => Ordering::Equal,
-            CopySort::Identifier => a.identifier.cmp(&b.identifier),
-            CopySort::ResourceId => a.resource_id.cmp(&b.resource_id),
-            CopySort::State => a.state.as_str().cmp(b.state.as_str()),
-            CopySort::Updated => a.updated_at.cmp(&b.updated_at),
-            CopySort::Created => a.created_at.cmp(&b.created_at),
-            CopySort::CopyType => a.copy_type.as_str().cmp(b.copy_type.as_str()),
-            CopySort::Size => a.size.cmp(&b.size),
-            CopySort::Retries => a.retries.cmp(&b.retries),
-        };
-        by.then(a.id.cmp(&b.id))
-    }
-}
 
 /// What the Zenodo copies page shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -81,8 +19,8 @@ pub struct CopiesQuery {
     pub copy_types: Vec<CopyType>,
     pub sort: CopySort,
     pub order: SortOrder,
-    /// Copies older than this id: a previous page's `next_before`.
-    pub before: Option<i64>,
+    /// Where the page starts: a previous page's `next_cursor` (same sort and order).
+    pub cursor: Option<String>,
 }
 
 impl CopiesQuery {
@@ -127,7 +65,7 @@ impl CopiesQuery {
                 Some("asc") => SortOrder::Asc,
                 _ => SortOrder::Desc,
             },
-            before: non_empty("before").and_then(|b| b.parse().ok()),
+            cursor: non_empty("cursor"),
         }
     }
 
@@ -152,8 +90,8 @@ impl CopiesQuery {
         if self.order != SortOrder::default() {
             params.push("order=asc".to_string());
         }
-        if let Some(b) = self.before {
-            params.push(format!("before={b}"));
+        if let Some(c) = &self.cursor {
+            params.push(format!("cursor={}", encode(c)));
         }
         if params.is_empty() {
             "/zenodo".into()
@@ -162,33 +100,12 @@ impl CopiesQuery {
         }
     }
 
-    /// The same view from its newest page.
+    /// The same view from its first page.
     pub fn first_page(&self) -> Self {
         CopiesQuery {
-            before: None,
+            cursor: None,
             ..self.clone()
         }
-    }
-
-    /// What the API is asked for: everything but the sort (which the console applies).
-    pub fn fetch_key(&self) -> Self {
-        CopiesQuery {
-            sort: CopySort::default(),
-            order: SortOrder::default(),
-            ..self.clone()
-        }
-    }
-
-    /// Sorts the copies of a page by this view's key and direction.
-    pub fn sort_rows(&self, rows: &mut [ZenodoCopy]) {
-        rows.sort_by(|a, b| {
-            let o = self.sort.compare(a, b);
-            if self.order == SortOrder::Desc {
-                o.reverse()
-            } else {
-                o
-            }
-        });
     }
 
     /// The view of one dataset's copies (the "Ident. ID" link).

@@ -1,7 +1,9 @@
 //! Zenodo copies: the listing, one copy with its log, resend (a copy, a chain) and reset
 //! stalled.
 
-use longjobs_openapi::{CopyDetail, CopyPage, Requeued, ResendChain, ResetStalled, Text};
+use longjobs_openapi::{
+    CopyDetail, CopyPage, CopySort, Requeued, ResendChain, ResetStalled, SortOrder, Text,
+};
 
 use super::ApiError;
 use super::client::{self, Get, encode};
@@ -25,8 +27,14 @@ pub fn list(query: &CopiesQuery) -> Get<CopyPage> {
     if let Some(r) = query.resource_id {
         params.push(format!("resource_id={r}"));
     }
-    if let Some(b) = query.before {
-        params.push(format!("before={b}"));
+    if query.sort != CopySort::default() {
+        params.push(format!("sort={}", query.sort.as_str()));
+    }
+    if query.order == SortOrder::Asc {
+        params.push("order=asc".to_string());
+    }
+    if let Some(c) = &query.cursor {
+        params.push(format!("cursor={}", encode(c)));
     }
     Get::new(format!("/api/zenodo/copies?{}", params.join("&")))
 }

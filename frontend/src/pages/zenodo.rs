@@ -8,13 +8,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use longjobs_openapi::{CopyState, SortOrder, ZenodoCopy};
+use longjobs_openapi::{CopySort, CopyState, SortOrder, ZenodoCopy};
 
 use crate::api::{self, ApiError};
 use crate::components::{
     ConfirmDialog, CopiesFilters, CopyStateBadge, ErrorNotice, PageHeader, SortHeader, TimeCell,
 };
-use crate::copies_query::{CopiesQuery, CopySort};
+use crate::copies_query::CopiesQuery;
 use crate::format;
 use crate::poll::{REFRESH, use_polled};
 use crate::session;
@@ -50,9 +50,8 @@ pub fn ZenodoPage() -> impl IntoView {
     let params = use_query_map();
     let navigate = use_navigate();
     let query = Memo::new(move |_| params.with(CopiesQuery::from_params));
-    let fetch = Memo::new(move |_| query.with(CopiesQuery::fetch_key));
-    let can_act = Memo::new(move |_| session::can_act());
-    let page = use_polled(Some(REFRESH), move || fetch.with(api::zenodo::list));
+        let can_act = Memo::new(move |_| session::can_act());
+    let page = use_polled(Some(REFRESH), move || query.with(api::zenodo::list));
     let resent = RwSignal::new(HashMap::<i64, Resent>::new());
 
     let go = {
@@ -83,7 +82,7 @@ pub fn ZenodoPage() -> impl IntoView {
             go(CopiesQuery {
                 sort: key,
                 order,
-                ..q
+                ..q.first_page()
             });
         }
     };
@@ -98,21 +97,21 @@ pub fn ZenodoPage() -> impl IntoView {
             />
         }
     };
-    let older = {
+    let next = {
         let go = go.clone();
         move |_| {
-            if let Some(b) = page
+            if let Some(c) = page
                 .data
-                .with_untracked(|p| p.as_ref().and_then(|p| p.next_before))
+                .with_untracked(|p| p.as_ref().and_then(|p| p.next_cursor.clone()))
             {
                 go(CopiesQuery {
-                    before: Some(b),
+                    cursor: Some(c),
                     ..query.get_untracked()
                 });
             }
         }
     };
-    let newest = {
+    let first = {
         let go = go.clone();
         move |_| go(query.get_untracked().first_page())
     };
@@ -226,8 +225,8 @@ pub fn ZenodoPage() -> impl IntoView {
                             {header("Ident. ID", CopySort::Identifier, false)}
                             {header("Res. ID", CopySort::ResourceId, true)}
                             {header("State", CopySort::State, false)}
-                            {header("Updated", CopySort::Updated, false)}
-                            {header("Created", CopySort::Created, false)}
+                            {header("Updated", CopySort::UpdatedAt, false)}
+                            {header("Created", CopySort::CreatedAt, false)}
                             {header("Copy type", CopySort::CopyType, false)}
                             {header("Size", CopySort::Size, true)}
                             {header("Retries", CopySort::Retries, true)}
@@ -239,9 +238,9 @@ pub fn ZenodoPage() -> impl IntoView {
                     </thead>
                     <tbody>
                         {move || page.data.with(|p| {
-                            let mut copies = p.as_ref().map(|p| p.copies.clone()).unwrap_or_default();
-                            query.with(|q| q.sort_rows(&mut copies));
-                            copies
+                            p.as_ref()
+                                .map(|p| p.copies.clone())
+                                .unwrap_or_default()
                                 .into_iter()
                                 .map(|copy| view! { <CopyRow copy=copy can_act=can_act resent=resent resend=resend /> })
                                 .collect_view()
@@ -258,10 +257,10 @@ pub fn ZenodoPage() -> impl IntoView {
                 <span class="pager-info muted small">
                     {move || format!("{} on this page", plural(page.data.with(|p| p.as_ref().map_or(0, |p| p.copies.len())), "copy", "copies"))}
                 </span>
-                <button type="button" class="btn" on:click=newest
-                    disabled=move || query.with(|q| q.before.is_none())>"Newest"</button>
-                <button type="button" class="btn" on:click=older
-                    disabled=move || page.data.with(|p| p.as_ref().is_none_or(|p| p.next_before.is_none()))>"Older copies"</button>
+                <button type="button" class="btn" on:click=first data-testid="copies-first"
+                    disabled=move || query.with(|q| q.cursor.is_none())>"First page"</button>
+                <button type="button" class="btn" on:click=next data-testid="copies-next"
+                    disabled=move || page.data.with(|p| p.as_ref().is_none_or(|p| p.next_cursor.is_none()))>"Next page"</button>
             </nav>
         </div>
         {move || pending.get().map(|p| {
