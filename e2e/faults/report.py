@@ -18,7 +18,7 @@ def main(path: str) -> None:
     s = json.load(open(path))["scenarios"]
     print(row("scenario", "jobs in", "jobs out", "lost", "ran twice (all by a killed worker)", "time to recover", "ok"))
     print(row("---", "---:", "---:", "---:", "---:", "---", "---"))
-    for name in ("kill-postgres", "kill-sqlite"):
+    for name in ("kill-postgres", "kill-mariadb", "kill-sqlite"):
         if r := s.get(name):
             print(row(
                 f"kill -9 × {r['kills']} ({r['backend']})", r["jobs_in"], r["jobs_out"], r["lost"],

@@ -32,6 +32,7 @@ from suite.stack import Context  # noqa: E402
 SCENARIOS = {
     "kill-postgres": lambda ctx: kill.run(ctx, "postgres"),
     "kill-sqlite": lambda ctx: kill.run(ctx, "sqlite"),
+    "kill-mariadb": lambda ctx: kill.run(ctx, "mariadb"),
     "postgres-restart": restart.run,
     "remote-faults": remote.run,
     "drain-deploy": drain.run,

@@ -1,7 +1,8 @@
 """Read-only looks at the queue's tables, the source of truth the suite checks against.
 
-PostgreSQL through `psql`, SQLite through Python's own sqlite3; both answer rows of
-strings (None for NULL) so scenarios need not care which one they run on.
+PostgreSQL through `psql`, MariaDB through the `mariadb` client, SQLite through Python's
+own sqlite3; all answer rows of strings (None for NULL) so scenarios need not care which
+one they run on.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 _NULL = "\x01NULL\x01"
 _SEP = "\x1f"
@@ -104,5 +106,51 @@ class Sqlite(Database):
             con.close()
 
 
+class Mysql(Database):
+    kind = "mysql"
+
+    def __init__(self, url: str):
+        super().__init__(url)
+        u = urlsplit(url)
+        self.args = ["-h", u.hostname or "127.0.0.1", "-P", str(u.port or 3306), "-u", u.username or "root"]
+        if u.password:
+            self.args.append(f"-p{u.password}")
+        self.name = u.path.lstrip("/")
+
+    def client(self, sql: str, *, database: bool = True) -> subprocess.CompletedProcess:
+        # --raw: values as stored (the suite's JSON columns hold no tab or newline).
+        return subprocess.run(
+            ["mariadb", "--protocol=tcp", *self.args, "-B", "-N", "--raw",
+             *([self.name] if database else []), "-e", sql],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def query(self, sql: str) -> list[tuple]:
+        r = self.client(sql)
+        if r.returncode != 0:
+            raise RuntimeError(f"mariadb failed: {r.stderr.strip()}\n{sql}")
+        return [
+            tuple(None if v == "NULL" else v for v in line.split("\t"))
+            for line in r.stdout.splitlines()
+            if line != ""
+        ]
+
+
+def create_mysql_database(server_url: str, name: str) -> str:
+    """A new, empty database on the MariaDB at `server_url` (dropped first if left over)."""
+    url = f"{server_url.rstrip('/')}/{name}"
+    db = Mysql(url)
+    r = db.client(f"DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`", database=False)
+    if r.returncode != 0:
+        raise RuntimeError(f"creating MariaDB database {name} failed: {r.stderr.strip()}")
+    return url
+
+
 def open_database(url: str) -> Database:
-    return Sqlite(url) if url.startswith("sqlite://") else Postgres(url)
+    if url.startswith("sqlite://"):
+        return Sqlite(url)
+    if url.startswith(("mysql://", "mariadb://")):
+        return Mysql(url)
+    return Postgres(url)

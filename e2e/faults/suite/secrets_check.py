@@ -17,6 +17,8 @@ def database_dump(s: Stack) -> str:
             return "\n".join(con.iterdump())
         finally:
             con.close()
+    if s.db.kind == "mysql":
+        return run(["mariadb-dump", "--protocol=tcp", *s.db.args, "--no-create-info", "--skip-extended-insert", s.db.name], timeout=120)
     return run(["pg_dump", "--no-owner", "--data-only", s.url], timeout=120)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .api import Api
-from .db import Database, open_database
+from .db import Database, create_mysql_database, open_database
 from .pg import Cluster
 from .procs import Proc, free_port, wait_until
 
@@ -35,12 +35,18 @@ class Context:
     cluster: Cluster | None = None  # started on first use
 
     def database(self, name: str, backend: str) -> str:
-        """A new, empty database for one scenario: a SQLite file, or a database in the
-        suite's own PostgreSQL cluster (started on first use)."""
+        """A new, empty database for one scenario: a SQLite file, a database on the MariaDB
+        of TEST_MYSQL_URL (scripts/faults finds or starts one), or a database in the suite's
+        own PostgreSQL cluster (started on first use)."""
         if backend == "sqlite":
             d = self.out / "databases"
             d.mkdir(parents=True, exist_ok=True)
             return f"sqlite://{d / name}.db"
+        if backend in ("mysql", "mariadb"):
+            server = os.environ.get("TEST_MYSQL_URL")
+            if not server:
+                raise RuntimeError("TEST_MYSQL_URL is not set: run the suite through scripts/faults")
+            return create_mysql_database(server, f"longjobs_faults_{name}")
         if self.cluster is None:
             self.cluster = Cluster(self.out / "postgres")
             self.cluster.start()
