@@ -1,7 +1,7 @@
 //! The connection pool (deadpool) and [`Db`], the async handle every binary uses.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use deadpool::managed::{self, Metrics, RecycleResult};
 
@@ -63,6 +63,16 @@ fn is_connection_lost(e: &diesel::result::Error) -> bool {
 /// Opens connections of the backend the URL names.
 pub struct Manager {
     url: DbUrl,
+    /// When a query last found its connection lost. A database that restarted or went away
+    /// took every connection opened before then with it: those are dropped when next taken
+    /// from the pool instead of each failing one more request.
+    lost_at: Mutex<Option<Instant>>,
+}
+
+impl Manager {
+    fn connection_lost(&self) {
+        *self.lost_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    }
 }
 
 impl managed::Manager for Manager {
@@ -74,8 +84,15 @@ impl managed::Manager for Manager {
         Ok(tokio::task::spawn_blocking(move || DbConn::establish(&url)).await??)
     }
 
-    async fn recycle(&self, _conn: &mut DbConn, _: &Metrics) -> RecycleResult<DbError> {
-        // Broken connections are detached in `Db::run` when a query reports them lost.
+    async fn recycle(&self, _conn: &mut DbConn, metrics: &Metrics) -> RecycleResult<DbError> {
+        // A connection whose query reported it lost is detached in `Db::run`; the others
+        // opened before that moment are presumed gone with it.
+        let lost_at = *self.lost_at.lock().unwrap_or_else(|p| p.into_inner());
+        if lost_at.is_some_and(|t| metrics.created <= t) {
+            return Err(managed::RecycleError::message(
+                "opened before another connection was found lost",
+            ));
+        }
         Ok(())
     }
 }
@@ -99,13 +116,16 @@ impl Db {
     pub async fn connect_with(url: DbUrl, max_size: usize) -> Result<Self, DbError> {
         let probe = url.clone();
         tokio::task::spawn_blocking(move || DbConn::establish(&probe)).await??;
-        let pool = Pool::builder(Manager { url: url.clone() })
-            .max_size(max_size)
-            .wait_timeout(Some(DEFAULT_POOL_TIMEOUT))
-            .create_timeout(Some(DEFAULT_POOL_TIMEOUT))
-            .runtime(deadpool::Runtime::Tokio1)
-            .build()
-            .map_err(|e| DbError::Pool(e.to_string()))?;
+        let pool = Pool::builder(Manager {
+            url: url.clone(),
+            lost_at: Mutex::new(None),
+        })
+        .max_size(max_size)
+        .wait_timeout(Some(DEFAULT_POOL_TIMEOUT))
+        .create_timeout(Some(DEFAULT_POOL_TIMEOUT))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| DbError::Pool(e.to_string()))?;
         Ok(Db {
             pool,
             url: Arc::new(url),
@@ -136,6 +156,7 @@ impl Db {
             && is_connection_lost(e)
         {
             let _ = managed::Object::take(conn);
+            self.pool.manager().connection_lost();
         }
         Ok(result?)
     }
