@@ -16,6 +16,18 @@ pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/
 pub const DEFAULT_TEST_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306";
 
 /// The MySQL / MariaDB server the tests use (a URL without a database name).
+/// Percent-encodes everything but unreserved characters, for a query string.
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub fn mysql_base_url() -> String {
     std::env::var("TEST_MYSQL_URL")
         .unwrap_or_else(|_| DEFAULT_TEST_MYSQL_URL.to_string())

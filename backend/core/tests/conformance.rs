@@ -44,6 +44,7 @@ macro_rules! conformance {
 }
 
 conformance! {
+    concurrent_batches_each_get_back_their_own_jobs_in_request_order,
     every_job_is_claimed_exactly_once_by_concurrent_claimers,
     claims_follow_priority_then_run_at_then_id,
     ordering_key_jobs_run_one_at_a_time_in_id_order,
@@ -108,6 +109,38 @@ fn ids(jobs: &[Job]) -> Vec<JobId> {
 
 fn noop(queue: &str) -> EnqueueRequest {
     EnqueueRequest::new(queue, "noop")
+}
+
+/// Three batches enqueued at once: each answer's jobs are that batch's, in request order,
+/// with their own payloads (on MariaDB this checks reading a multi-row INSERT's ids back).
+async fn concurrent_batches_each_get_back_their_own_jobs_in_request_order(t: TestDb) {
+    const N: usize = 2_500;
+    let mut tasks = Vec::new();
+    for b in 0..3 {
+        let db = t.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let reqs: Vec<_> = (0..N)
+                .map(|i| noop("batches").payload(serde_json::json!({ "b": b, "i": i })))
+                .collect();
+            (b, enqueue_all(&db, reqs).await)
+        }));
+    }
+    let mut all = std::collections::HashSet::new();
+    for task in tasks {
+        let (b, got) = task.await.unwrap();
+        assert_eq!(got.len(), N);
+        for (i, e) in got.iter().enumerate() {
+            assert!(e.inserted);
+            assert_eq!(
+                e.job.payload,
+                serde_json::json!({ "b": b, "i": i }).to_string(),
+                "batch {b}, request {i} got job #{}",
+                e.job.id.0
+            );
+            assert!(all.insert(e.job.id), "job #{} answered twice", e.job.id.0);
+        }
+        assert!(got.windows(2).all(|w| w[0].job.id < w[1].job.id));
+    }
 }
 
 async fn every_job_is_claimed_exactly_once_by_concurrent_claimers(t: TestDb) {

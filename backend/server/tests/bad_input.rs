@@ -6,7 +6,7 @@
 
 use longjobs_core::access::Role;
 use longjobs_core::queue::{self, EnqueueRequest};
-use longjobs_core::testing::TestDb;
+use longjobs_core::testing::{TestDb, url_encode};
 use poem::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -414,7 +414,7 @@ async fn every_filter_takes_sql_metacharacters_as_plain_text(s: TestServer) {
             filters += 1;
             let name = p["name"].as_str().unwrap();
             for v in SQL_METACHARACTERS {
-                let path = format!("{}?{name}={}", op.path_with(None), encode(v));
+                let path = format!("{}?{name}={}", op.path_with(None), url_encode(v));
                 let a = send(&s, Method::GET, &path, &admin, None, None).await;
                 assert_handled(&a, &format!("GET {path}"));
             }
@@ -429,11 +429,11 @@ async fn every_filter_takes_sql_metacharacters_as_plain_text(s: TestServer) {
         ("q", "_"),
         ("ordering_key", "' OR 1=1 --"),
     ] {
-        let path = format!("/api/jobs?{param}={}", encode(v));
+        let path = format!("/api/jobs?{param}={}", url_encode(v));
         let (st, page) = s.get(&path, &admin).await;
         assert_eq!(st, 200, "{path}: {page}");
         assert_eq!(page["jobs"], json!([]), "{path} matched jobs");
-        let path = format!("/api/jobs/count?{param}={}", encode(v));
+        let path = format!("/api/jobs/count?{param}={}", url_encode(v));
         let (st, count) = s.get(&path, &admin).await;
         assert_eq!(st, 200, "{path}: {count}");
         assert_eq!(count["count"], 0, "{path}: {count}");
@@ -450,7 +450,7 @@ async fn every_filter_takes_sql_metacharacters_as_plain_text(s: TestServer) {
             continue;
         }
         for v in SQL_METACHARACTERS {
-            let path = op.path_with(Some(&encode(v)));
+            let path = op.path_with(Some(&url_encode(v)));
             let a = send(&s, op.method.clone(), &path, &admin, None, None).await;
             assert_handled(&a, &format!("{} {path}", op.method));
         }
@@ -487,7 +487,7 @@ async fn page_sizes_and_numbers_out_of_range_are_refused(s: TestServer) {
                 "abc",
                 "",
             ] {
-                let path = format!("{base}?{name}={}", encode(v));
+                let path = format!("{base}?{name}={}", url_encode(v));
                 let a = send(&s, Method::GET, &path, &admin, None, None).await;
                 assert_handled(&a, &format!("GET {path}"));
                 // Not a 64-bit integer: refused everywhere. A page size out of 1..=500:
@@ -594,16 +594,4 @@ async fn methods_outside_the_spec_are_405_with_allow(s: TestServer) {
             );
         }
     }
-}
-
-/// Percent-encodes everything but unreserved characters.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -4,7 +4,7 @@ mod stack;
 
 use std::time::Duration;
 
-use longjobs_core::testing::TestDb;
+use longjobs_core::testing::{TestDb, url_encode};
 use longjobs_sim::{FaultPlan, RouteFaults};
 use serde_json::json;
 use stack::Stack;
@@ -511,7 +511,7 @@ async fn copies_sort_by_any_column_across_pages(mut s: Stack) {
             for _ in 0..10 {
                 let mut path = format!("/api/zenodo/copies?sort={key}&order={order}&limit=2");
                 if let Some(c) = &cursor {
-                    path.push_str(&format!("&cursor={}", urlencoding(c)));
+                    path.push_str(&format!("&cursor={}", url_encode(c)));
                 }
                 let page = s.get(&path).await;
                 let copies = page["copies"].as_array().unwrap();
@@ -531,7 +531,7 @@ async fn copies_sort_by_any_column_across_pages(mut s: Stack) {
         }
     }
     let page = s.get("/api/zenodo/copies?sort=size&limit=2").await;
-    let size_cursor = urlencoding(page["next_cursor"].as_str().unwrap());
+    let size_cursor = url_encode(page["next_cursor"].as_str().unwrap());
     let (st, v) = s
         .call(
             reqwest::Method::GET,
@@ -555,16 +555,4 @@ async fn copies_sort_by_any_column_across_pages(mut s: Stack) {
             .await;
         assert_eq!(st, 400, "{bad}: {v}");
     }
-}
-
-/// Percent-encodes a cursor for a query string.
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -210,30 +210,52 @@ pub fn enqueue_many(conn: &mut DbConn, requests: &[EnqueueRequest]) -> QueryResu
             }
             Ok::<_, diesel::result::Error>(())
         }),
-        // MySQL / MariaDB: no RETURNING, and a multi-row INSERT's ids are only consecutive
-        // under some auto-increment lock modes; one INSERT per row reads each id back. A
-        // duplicate live unique key fails just that statement (the transaction goes on).
+        // MySQL / MariaDB: no RETURNING. A multi-row INSERT's ids are consecutive from
+        // LAST_INSERT_ID() only under the "traditional" or "consecutive" auto-increment lock
+        // modes (0, 1: MariaDB's default) with a step of 1; then chunks without unique keys
+        // go in one INSERT each. Otherwise (mode 2, MySQL 8's default), and for rows with a
+        // unique key (a duplicate live key fails just that statement and the transaction
+        // goes on), one INSERT per row reads each id back.
         mysql: |c| c.transaction(|c| {
+            let consecutive = mysql_ids_are_consecutive(c)?;
             let mut ids = Vec::with_capacity(rows.len());
-            for row in &rows {
-                match diesel::insert_into(jobs::table).values(row).execute(c) {
-                    Ok(_) => ids.push(
-                        diesel::select(last_insert_id()).get_result::<u64>(c)? as i64,
-                    ),
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )) if row.unique_key.is_some() => {}
-                    Err(e) => return Err(e),
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                if consecutive && chunk.len() > 1 && chunk.iter().all(|r| r.unique_key.is_none()) {
+                    let n = diesel::insert_into(jobs::table).values(chunk).execute(c)?;
+                    let first = diesel::select(last_insert_id()).get_result::<u64>(c)? as i64;
+                    if n != chunk.len() {
+                        return Err(diesel::result::Error::QueryBuilderError(
+                            format!("inserted {n} of {} jobs", chunk.len()).into(),
+                        ));
+                    }
+                    ids.extend(first..first + n as i64);
+                    continue;
+                }
+                for row in chunk {
+                    match diesel::insert_into(jobs::table).values(row).execute(c) {
+                        Ok(_) => ids.push(
+                            diesel::select(last_insert_id()).get_result::<u64>(c)? as i64,
+                        ),
+                        Err(diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        )) if row.unique_key.is_some() => {}
+                        Err(e) => return Err(e),
+                    }
                 }
             }
             for chunk in ids.chunks(INSERT_CHUNK) {
-                inserted.extend(
-                    jobs::table
-                        .filter(jobs::id.eq_any(chunk))
-                        .select(Job::as_select())
-                        .load(c)?,
-                );
+                let found: Vec<Job> = jobs::table
+                    .filter(jobs::id.eq_any(chunk))
+                    .select(Job::as_select())
+                    .load(c)?;
+                // A safety net for the consecutive-ids reading: every id must be a new row.
+                if found.len() != chunk.len() {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        "the ids of the inserted jobs could not be read back".into(),
+                    ));
+                }
+                inserted.extend(found);
             }
             Ok::<_, diesel::result::Error>(())
         })
@@ -307,6 +329,24 @@ pub fn enqueue_many(conn: &mut DbConn, requests: &[EnqueueRequest]) -> QueryResu
         }
     }
     Ok(out)
+}
+
+#[derive(diesel::QueryableByName)]
+struct AutoIncrement {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    lock_mode: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    step: i64,
+}
+
+/// Whether a multi-row INSERT on this MySQL / MariaDB server takes consecutive ids.
+fn mysql_ids_are_consecutive(c: &mut diesel::MysqlConnection) -> QueryResult<bool> {
+    let a: AutoIncrement = diesel::sql_query(
+        "SELECT CAST(@@innodb_autoinc_lock_mode AS SIGNED) AS lock_mode, \
+         CAST(@@auto_increment_increment AS SIGNED) AS step",
+    )
+    .get_result(c)?;
+    Ok(matches!(a.lock_mode, 0 | 1) && a.step == 1)
 }
 
 diesel::define_sql_function! {
