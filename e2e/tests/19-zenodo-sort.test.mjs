@@ -27,6 +27,12 @@ before(async () => {
 });
 after(() => b?.close());
 
+/** Waits until the table shows exactly these copies, in this order. */
+const rowsInOrder = (page, want) =>
+  page.waitForFunction(
+    (w) => [...document.querySelectorAll('[data-testid="copies-table"] tbody tr[data-copy-id]')].map((r) => Number(r.dataset.copyId)).join() === w,
+    want.join(),
+  );
 const shownIds = (page) =>
   page.locator('[data-testid="copies-table"] tbody tr[data-copy-id]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.copyId)));
 const bySize = (desc) =>
@@ -42,19 +48,13 @@ test('clicking "Size" asks the API for copies by size, largest first, then small
   await page.getByRole('button', { name: 'Size', exact: true }).click();
   await asked;
   await page.waitForURL(/sort=size/);
-  await page.waitForFunction(
-    (want) => [...document.querySelectorAll('[data-testid="copies-table"] tbody tr[data-copy-id]')].map((r) => Number(r.dataset.copyId)).join() === want,
-    bySize(true).join(),
-  );
+  await rowsInOrder(page, bySize(true));
   assert.equal(await page.getByRole('columnheader', { name: 'Size' }).getAttribute('aria-sort'), 'descending');
   const askedAsc = page.waitForRequest((r) => /sort=size/.test(r.url()) && /order=asc/.test(r.url()));
   await page.getByRole('button', { name: 'Size', exact: true }).click();
   await askedAsc;
   await page.waitForURL(/order=asc/);
-  await page.waitForFunction(
-    (want) => [...document.querySelectorAll('[data-testid="copies-table"] tbody tr[data-copy-id]')].map((r) => Number(r.dataset.copyId)).join() === want,
-    bySize(false).join(),
-  );
+  await rowsInOrder(page, bySize(false));
   await screenshot(page, '40-zenodo-sorted-by-size');
 });
 
