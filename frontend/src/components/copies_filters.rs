@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use longjobs_openapi::{CopyState, CopyType};
 
+use super::StateChip;
 use crate::copies_query::CopiesQuery;
 
 /// Identifier, resource id, copy type and states; every change is handed to `on_change` as
@@ -56,28 +57,21 @@ pub fn CopiesFilters(
         .into_iter()
         .map(|st| {
             let name = st.as_str();
-            let id = format!("copy-state-{name}");
-            let for_id = id.clone();
             view! {
-                <label class=format!("chip chip-copy-{name}") for=for_id>
-                    <input
-                        type="checkbox"
-                        id=id
-                        name="state"
-                        value=name
-                        prop:checked=move || query.with(|q| q.states.contains(&st))
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            change(&|q| {
-                                q.states.retain(|s| *s != st);
-                                if on {
-                                    q.states.push(st);
-                                }
-                            })
-                        }
-                    />
-                    <span>{name}</span>
-                </label>
+                <StateChip
+                    name=name
+                    id=format!("copy-state-{name}")
+                    class=format!("chip-copy-{name}")
+                    checked=Signal::derive(move || query.with(|q| q.states.contains(&st)))
+                    on_toggle=Callback::new(move |on: bool| {
+                        change(&|q| {
+                            q.states.retain(|s| *s != st);
+                            if on {
+                                q.states.push(st);
+                            }
+                        })
+                    })
+                />
             }
         })
         .collect_view();

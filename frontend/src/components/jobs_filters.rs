@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use longjobs_openapi::{JobSort, JobState, SortOrder};
 
+use super::StateChip;
 use crate::jobs_query::{JobsQuery, WireName};
 
 /// Queue, kind, states, text, sort and order; every change is handed to `on_change` as the
@@ -58,28 +59,21 @@ pub fn JobsFilters(
         .into_iter()
         .map(|st| {
             let name = st.as_str();
-            let id = format!("state-{name}");
-            let for_id = id.clone();
             view! {
-                <label class=format!("chip chip-{name}") for=for_id>
-                    <input
-                        type="checkbox"
-                        id=id
-                        name="state"
-                        value=name
-                        prop:checked=move || query.with(|q| q.states.contains(&st))
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            change(&|q| {
-                                q.states.retain(|s| *s != st);
-                                if on {
-                                    q.states.push(st);
-                                }
-                            })
-                        }
-                    />
-                    <span>{name}</span>
-                </label>
+                <StateChip
+                    name=name
+                    id=format!("state-{name}")
+                    class=format!("chip-{name}")
+                    checked=Signal::derive(move || query.with(|q| q.states.contains(&st)))
+                    on_toggle=Callback::new(move |on: bool| {
+                        change(&|q| {
+                            q.states.retain(|s| *s != st);
+                            if on {
+                                q.states.push(st);
+                            }
+                        })
+                    })
+                />
             }
         })
         .collect_view();

@@ -50,7 +50,7 @@ pub fn ZenodoPage() -> impl IntoView {
     let params = use_query_map();
     let navigate = use_navigate();
     let query = Memo::new(move |_| params.with(CopiesQuery::from_params));
-        let can_act = Memo::new(move |_| session::can_act());
+    let can_act = Memo::new(move |_| session::can_act());
     let page = use_polled(Some(REFRESH), move || query.with(api::zenodo::list));
     let resent = RwSignal::new(HashMap::<i64, Resent>::new());
 
