@@ -97,13 +97,19 @@ test('with Zenodo answering again, a resend finishes the copy and the one behind
   await screenshot(page, '22-zenodo-resent');
 });
 
-test('the copy page shows the full request log and the job', async () => {
+test('the copy page shows the title, the files, the full request log and the job', async () => {
   const { page } = b;
   await copyRow(page, first).getByRole('link', { name: `#${first}`, exact: true }).click();
   await page.waitForURL(`**/zenodo/copies/${first}`);
   await page.getByRole('heading', { level: 1, name: new RegExp(`Copy #${first}`) }).waitFor();
   assert.equal(await page.getByTestId('copy-state').getAttribute('data-state'), 'finished');
   const detail = await getCopy(admin, first);
+  await page.getByTestId('copy-summary').getByText(detail.metadata.title, { exact: true }).waitFor();
+  const fileRows = page.getByTestId('copy-files').locator('tbody tr');
+  assert.deepEqual(
+    await fileRows.evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent))),
+    detail.files.map((f) => [f.name, f.size === 20_000 ? '20 kB' : '900 B', f.md5]),
+  );
   const log = page.getByTestId('copy-log');
   await eventually('every log line to be shown', async () => (await log.locator('li').count()) === detail.log.length);
   assert.ok(await log.locator('li[data-kind="ERROR"]').count() >= 2, 'both failed attempts are in the log');

@@ -151,6 +151,20 @@ fn CopyBody(detail: CopyDetail) -> impl IntoView {
     let c = detail.copy;
     let file_count = detail.files.len();
     let dash = || "—".to_string();
+    let title = detail.metadata["title"].as_str().map(str::to_string);
+    let files = detail
+        .files
+        .into_iter()
+        .map(|f| {
+            view! {
+                <tr>
+                    <td class="mono">{f.name.0}</td>
+                    <td class="num">{format::bytes(f.size)}</td>
+                    <td class="mono small">{f.md5.0}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <div class="grid-2">
             <section class="card" aria-labelledby="copy-summary-title">
@@ -158,6 +172,7 @@ fn CopyBody(detail: CopyDetail) -> impl IntoView {
                 <dl class="facts" data-testid="copy-summary">
                     <dt>"State"</dt><dd data-testid="copy-state" data-state=c.state.as_str()><CopyStateBadge state=c.state /></dd>
                     <dt>"Identifier"</dt><dd><a class="mono" href=CopiesQuery::of_identifier(&c.identifier)>{c.identifier.clone()}</a></dd>
+                    <dt>"Title"</dt><dd>{title.unwrap_or_else(dash)}</dd>
                     <dt>"Resource"</dt><dd>{c.resource_id}</dd>
                     <dt>"Copy type"</dt><dd class="mono">{c.copy_type.as_str()}</dd>
                     <dt>"Size"</dt><dd>{format!("{} in {}", format::bytes(c.size), plural(file_count, "file", "files"))}</dd>
@@ -181,6 +196,15 @@ fn CopyBody(detail: CopyDetail) -> impl IntoView {
                 })}
             </section>
         </div>
+        <section class="card" aria-labelledby="copy-files-title">
+            <h2 id="copy-files-title">"Files"</h2>
+            <div class="table-wrap">
+                <table class="table" data-testid="copy-files">
+                    <thead><tr><th scope="col">"Name"</th><th scope="col" class="num">"Size"</th><th scope="col">"MD5"</th></tr></thead>
+                    <tbody>{files}</tbody>
+                </table>
+            </div>
+        </section>
         <section class="card" aria-labelledby="copy-log-title">
             <div class="card-header">
                 <h2 id="copy-log-title">"Request log"</h2>
