@@ -10,7 +10,7 @@ import { sourceFile } from '../lib/sim.mjs';
 
 const IDENT = `doi:10.5061/dryad.sort${Date.now().toString(36)}`;
 // Resource id → file size: the sizes are not in id order.
-const SIZES = { 9401: 12_000, 9402: 4_000, 9403: 20_000, 9404: 8_000 };
+const SIZES = { 9801: 12_000, 9802: 4_000, 9803: 20_000, 9804: 8_000 };
 let b;
 let admin;
 const ids = {};
@@ -43,7 +43,7 @@ const bySize = (desc) =>
 test('clicking "Size" asks the API for copies by size, largest first, then smallest first', async () => {
   const { page } = b;
   await page.goto(`/zenodo?identifier=${encodeURIComponent(IDENT)}`);
-  await page.locator(`[data-testid="copies-table"] tr[data-copy-id="${ids[9401]}"]`).waitFor();
+  await page.locator(`[data-testid="copies-table"] tr[data-copy-id="${ids[9801]}"]`).waitFor();
   const asked = page.waitForRequest((r) => /\/api\/zenodo\/copies\?.*sort=size/.test(r.url()) && !/order=asc/.test(r.url()));
   await page.getByRole('button', { name: 'Size', exact: true }).click();
   await asked;
@@ -61,7 +61,7 @@ test('clicking "Size" asks the API for copies by size, largest first, then small
 test('a shared sorted URL opens sorted, and the API pages it in the same order', async () => {
   const { page } = b;
   await page.goto(`/zenodo?identifier=${encodeURIComponent(IDENT)}&sort=size&order=asc`);
-  await page.locator(`[data-testid="copies-table"] tr[data-copy-id="${ids[9402]}"]`).waitFor();
+  await page.locator(`[data-testid="copies-table"] tr[data-copy-id="${ids[9802]}"]`).waitFor();
   assert.deepEqual(await shownIds(page), bySize(false));
   // Two at a time through the API: the pages join up in size order.
   const paged = [];
