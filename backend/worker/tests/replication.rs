@@ -544,7 +544,14 @@ async fn copies_sort_by_any_column_across_pages(mut s: Stack) {
         v["detail"].as_str().unwrap().contains("sort by size"),
         "{v}"
     );
-    for bad in ["size.x.1", "size.10", "nope.1.2", "created_at.yesterday.3"] {
+    for bad in [
+        "size.x.1",
+        "size.10",
+        "nope.1.2",
+        "created_at.yesterday.3",
+        "retries.99999999999.4",
+        "id.x",
+    ] {
         let sort = bad.split('.').next().unwrap();
         let (st, v) = s
             .call(

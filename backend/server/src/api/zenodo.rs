@@ -503,8 +503,11 @@ fn copy_cursor_in(s: &str, sort: wire::CopySort) -> Result<store::CopyCursor, Ap
         wire::CopySort::Identifier | wire::CopySort::State | wire::CopySort::CopyType => {
             store::CopySortValue::Text(value.to_string())
         }
-        wire::CopySort::ResourceId | wire::CopySort::Size | wire::CopySort::Retries => {
+        wire::CopySort::ResourceId | wire::CopySort::Size => {
             store::CopySortValue::Int(value.parse().map_err(|_| bad())?)
+        }
+        wire::CopySort::Retries => {
+            store::CopySortValue::Int(value.parse::<i32>().map_err(|_| bad())?.into())
         }
         // Created or updated (id returned above).
         _ => store::CopySortValue::Time(
