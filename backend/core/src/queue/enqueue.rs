@@ -249,7 +249,7 @@ pub fn enqueue_many(conn: &mut DbConn, requests: &[EnqueueRequest]) -> QueryResu
                     .filter(jobs::id.eq_any(chunk))
                     .select(Job::as_select())
                     .load(c)?;
-                // A safety net for the consecutive-ids reading: every id must be a new row.
+                // A safety net for the consecutive-ids reading: every id must find a row.
                 if found.len() != chunk.len() {
                     return Err(diesel::result::Error::QueryBuilderError(
                         "the ids of the inserted jobs could not be read back".into(),
