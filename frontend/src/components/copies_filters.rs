@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use longjobs_openapi::{CopyState, CopyType};
 
-use super::StateChip;
+use super::{StateChip, toggle_member};
 use crate::copies_query::CopiesQuery;
 
 /// Identifier, resource id, copy type and states; every change is handed to `on_change` as
@@ -64,12 +64,7 @@ pub fn CopiesFilters(
                     class=format!("chip-copy-{name}")
                     checked=Signal::derive(move || query.with(|q| q.states.contains(&st)))
                     on_toggle=Callback::new(move |on: bool| {
-                        change(&|q| {
-                            q.states.retain(|s| *s != st);
-                            if on {
-                                q.states.push(st);
-                            }
-                        })
+                        change(&|q| toggle_member(&mut q.states, st, on))
                     })
                 />
             }

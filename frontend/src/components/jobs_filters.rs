@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use longjobs_openapi::{JobSort, JobState, SortOrder};
 
-use super::StateChip;
+use super::{StateChip, toggle_member};
 use crate::jobs_query::{JobsQuery, WireName};
 
 /// Queue, kind, states, text, sort and order; every change is handed to `on_change` as the
@@ -66,12 +66,7 @@ pub fn JobsFilters(
                     class=format!("chip-{name}")
                     checked=Signal::derive(move || query.with(|q| q.states.contains(&st)))
                     on_toggle=Callback::new(move |on: bool| {
-                        change(&|q| {
-                            q.states.retain(|s| *s != st);
-                            if on {
-                                q.states.push(st);
-                            }
-                        })
+                        change(&|q| toggle_member(&mut q.states, st, on))
                     })
                 />
             }

@@ -31,7 +31,7 @@ pub use shell::Shell;
 pub use sort_header::SortHeader;
 pub use stat_card::StatCard;
 pub use state_badge::StateBadge;
-pub use state_chip::StateChip;
+pub use state_chip::{StateChip, toggle_member};
 pub use submission_state_badge::SubmissionStateBadge;
 pub use throughput_chart::ThroughputChart;
 pub use time_cell::TimeCell;

@@ -28,3 +28,12 @@ pub fn StateChip(
         </label>
     }
 }
+
+/// Puts `item` in `list` (at the end) or takes it out: what a chip's toggle does to the
+/// states a filter bar shows.
+pub fn toggle_member<T: PartialEq + Copy>(list: &mut Vec<T>, item: T, on: bool) {
+    list.retain(|x| *x != item);
+    if on {
+        list.push(item);
+    }
+}
