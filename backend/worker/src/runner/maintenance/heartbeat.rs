@@ -17,7 +17,7 @@ pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(5);
 pub const CANCEL_REASON: &str = "cancelled by an operator while running";
 
 /// How often and for how long leases are renewed. `interval` must stay shorter than
-/// `lease`, or leases expire while jobs run (the worker refuses to start otherwise).
+/// `lease`, or leases expire while jobs run (`longjobs-worker` refuses to start otherwise).
 #[derive(Debug, Clone)]
 pub struct HeartbeatConfig {
     pub interval: Duration,
