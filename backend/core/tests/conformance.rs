@@ -1,5 +1,10 @@
 //! The queue engine's conformance suite: every test runs on PostgreSQL, SQLite and MySQL /
 //! MariaDB.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -3,6 +3,11 @@
 //! huge page sizes, negative and huge ids, missing content types and wrong methods. Each is
 //! answered with a 4xx problem+json (or, for a filter, an honest empty answer), never a 5xx,
 //! and none of it changes the data.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use longjobs_core::access::Role;
 use longjobs_core::queue::{self, EnqueueRequest};

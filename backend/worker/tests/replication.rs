@@ -1,4 +1,9 @@
 //! Replication scenarios on the whole stack: the real server, worker and simulators.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod stack;
 
