@@ -1,6 +1,6 @@
 //! The worker's Prometheus metrics: what this process did (jobs run, failures, run times,
 //! pick-up latency, heartbeats, stop state). The runner reports through the methods in
-//! [`events`]; [`serve`] exposes them at `/metrics`.
+//! `events.rs`; [`serve`] exposes them at `/metrics`.
 
 mod events;
 mod serve;

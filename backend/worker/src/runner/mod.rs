@@ -1,10 +1,10 @@
 //! The worker's engine. It starts one loop per concern and stops them in order:
 //!
-//! - [`producer`]: one per queue, claims jobs whenever the queue has free slots;
-//! - [`executor`]: runs each claimed job as its own task;
-//! - [`completer`]: writes the outcomes in batches;
-//! - [`maintenance`]: heartbeat, rescuer, pruner, PostgreSQL listener, periodic tasks;
-//! - [`stop`]: what happens once a stop signal ([`Shutdown`]) arrives.
+//! - `producer`: one per queue, claims jobs whenever the queue has free slots;
+//! - `executor`: runs each claimed job as its own task;
+//! - `completer`: writes the outcomes in batches;
+//! - `maintenance`: heartbeat, rescuer, pruner, PostgreSQL listener, periodic tasks;
+//! - `stop`: what happens once a stop signal ([`Shutdown`]) arrives.
 //!
 //! Each loop takes its own config struct; [`config::WorkerConfig`] gathers them.
 
