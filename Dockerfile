@@ -5,16 +5,10 @@ WORKDIR /src
 COPY . .
 RUN cargo build --release -p longjobs-server -p longjobs-worker -p longjobs-cli -p longjobs-sim
 
-# Builds the console (Leptos, wasm32).
-FROM rust:1.95-bookworm AS console
-RUN rustup target add wasm32-unknown-unknown && cargo install wasm-bindgen-cli --version 0.2.130
-WORKDIR /src
-COPY . .
-RUN scripts/build-console
-
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libpq5 libsqlite3-0 libmariadb3 ca-certificates curl && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/target/release/longjobs-server /src/target/release/longjobs-worker /src/target/release/longjobs /src/target/release/longjobs-sim /usr/local/bin/
-COPY --from=console /src/frontend/dist /srv/console
+# The prebuilt console the repository carries (a test keeps it in step with its sources).
+COPY frontend/dist /srv/console
 ENV LONGJOBS_CONSOLE_DIR=/srv/console
 USER nobody

@@ -47,9 +47,14 @@ enum Command {
     Login {
         #[arg(long)]
         username: String,
-        /// The password (default: read from standard input).
+        /// The password (visible to other users of this machine in the process list:
+        /// prefer the prompt, or --password-stdin in scripts).
         #[arg(long, env = "LONGJOBS_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// Read the password from standard input (for scripts); without this and
+        /// --password, the password is asked for at the terminal without echo.
+        #[arg(long, conflicts_with = "password")]
+        password_stdin: bool,
     },
     /// Jobs: list, show, enqueue, retry, cancel, discard.
     #[command(subcommand)]
@@ -148,6 +153,30 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// The password piped in by a script: everything on standard input but the final newline.
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    let mut p = String::new();
+    std::io::stdin()
+        .read_to_string(&mut p)
+        .context("reading the password from standard input")?;
+    let p = p.trim_end_matches(['\n', '\r']).to_string();
+    anyhow::ensure!(!p.is_empty(), "--password-stdin: standard input was empty");
+    Ok(p)
+}
+
+/// Asks for the password at the terminal without echoing it. Refuses when there is no
+/// terminal rather than wait for input nobody will type.
+fn prompt_password(username: &str, server: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    anyhow::ensure!(
+        std::io::stdin().is_terminal(),
+        "no terminal to ask for the password: pipe it in with --password-stdin \
+         (e.g. `printf %s \"$PASSWORD\" | longjobs login --username {username} --password-stdin`)"
+    );
+    rpassword::prompt_password(format!("Password for {username} at {server}: "))
+        .context("reading the password from the terminal")
+}
+
 fn token_file() -> PathBuf {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
@@ -165,16 +194,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let api = Client::new(&cli.server, token)?;
     let out = Output { json: cli.json };
     match cli.command {
-        Command::Login { username, password } => {
+        Command::Login {
+            username,
+            password,
+            password_stdin,
+        } => {
             let password = match password {
                 Some(p) => p,
-                None => {
-                    let mut p = String::new();
-                    std::io::stdin()
-                        .read_to_string(&mut p)
-                        .context("reading the password from standard input")?;
-                    p.trim_end_matches(['\n', '\r']).to_string()
-                }
+                None if password_stdin => read_password_from_stdin()?,
+                None => prompt_password(&username, &cli.server)?,
             };
             let resp: wire::LoginResponse = api
                 .post(

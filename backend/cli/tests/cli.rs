@@ -50,19 +50,76 @@ struct Cli {
 
 impl Cli {
     fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_longjobs"))
+        self.run_with_input(args, None)
+    }
+
+    /// Runs with `input` piped to standard input (else standard input is empty and not a
+    /// terminal, as in a script).
+    fn run_with_input(&self, args: &[&str], input: Option<&str>) -> (bool, String, String) {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_longjobs"))
             .args(args)
             .env("LONGJOBS_SERVER", &self.server)
             .env("XDG_CONFIG_HOME", &self.home)
             .env_remove("LONGJOBS_TOKEN")
-            .output()
+            .env_remove("LONGJOBS_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        if let Some(text) = input {
+            stdin.write_all(text.as_bytes()).unwrap();
+        }
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_signs_in_with_the_password_on_standard_input() {
+    let t = TestDb::sqlite().await.unwrap();
+    let server = start_server(&t).await;
+    let home = std::env::temp_dir().join(format!("longjobs-cli-stdin-{}", std::process::id()));
+    let cli = Cli {
+        server,
+        home: home.clone(),
+    };
+
+    // No --password and no terminal: a clear refusal at once, not a wait for input.
+    let (ok, out, err) = cli.run(&["login", "--username", "otto"]);
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(err.contains("--password-stdin"), "{err}");
+
+    let (ok, _, err) = cli.run_with_input(
+        &["login", "--username", "otto", "--password-stdin"],
+        Some("wrong password\n"),
+    );
+    assert!(!ok, "a wrong password on stdin signed in");
+    assert!(err.contains("invalid username or password"), "{err}");
+
+    let (ok, out, err) = cli.run_with_input(
+        &["login", "--username", "otto", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("signed in as otto (operator)"), "{out}");
+    let (ok, _, err) = cli.run(&["jobs", "list"]);
+    assert!(ok, "the saved token did not work: {err}");
+
+    let (ok, _, err) = cli.run_with_input(
+        &["login", "--username", "otto", "--password-stdin"],
+        Some(""),
+    );
+    assert!(!ok && err.contains("standard input was empty"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! Logging for every binary: readable text, or JSON lines when asked
 //! (`LONGJOBS_LOG_FORMAT=json`); `RUST_LOG` filters. Lines logged inside a span carry its
-//! fields: the worker runs each job in a `job` span (id, kind, queue, attempt).
+//! fields: the worker runs each job in a `job` span (id, kind, queue, attempt). Colours only
+//! when stderr is a terminal (and `NO_COLOR` is unset), so a log file holds plain text.
 
 use std::str::FromStr;
 
@@ -41,11 +42,25 @@ impl std::fmt::Display for LogFormat {
 
 /// Installs the global subscriber (stderr; `info` unless `RUST_LOG` says otherwise).
 pub fn init(format: LogFormat) {
-    init_with_writer(format, std::io::stderr);
+    install(format, std::io::stderr, stderr_wants_colour());
 }
 
-/// Like [`init`], writing to `writer` (tests capture the lines this way).
+/// Like [`init`], writing plain text to `writer` (tests capture the lines this way).
 pub fn init_with_writer<W>(format: LogFormat, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    install(format, writer, false);
+}
+
+/// Colour codes only help a person at a terminal; in a file or a journal they are noise.
+/// `NO_COLOR` (any value, see no-color.org) turns them off on a terminal too.
+pub fn stderr_wants_colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn install<W>(format: LogFormat, writer: W, ansi: bool)
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -53,6 +68,7 @@ where
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(writer);
     match format {
         LogFormat::Json => builder

@@ -149,59 +149,38 @@ async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result
     next.call(req).await.map(IntoResponse::into_response)
 }
 
-/// Serves the console for GET requests no API route answered: a file of the built console
-/// when one matches the path, else `index.html` (client-side routes). `/api/…` and
-/// `/docs/…` keep their 404.
+/// Serves the console for GET and HEAD requests no API route answered (see
+/// [`crate::console::serve`]). `/api/…` and `/docs/…` keep their 404.
 async fn console_fallback<E: Endpoint>(
     next: Arc<E>,
     req: Request,
     console: Option<Arc<std::path::PathBuf>>,
 ) -> poem::Result<Response> {
     let path = req.uri().path().to_string();
-    let is_get = req.method() == poem::http::Method::GET;
+    let method = req.method().clone();
+    // Only what choosing the file needs, and only when there is a console to serve.
+    let headers = console.as_ref().map(|_| {
+        let mut h = poem::http::HeaderMap::new();
+        for name in [header::ACCEPT_ENCODING, header::IF_NONE_MATCH] {
+            if let Some(v) = req.headers().get(&name) {
+                h.insert(name, v.clone());
+            }
+        }
+        h
+    });
     let result = next.call(req).await.map(IntoResponse::into_response);
-    let Some(dir) = console else { return result };
+    let (Some(dir), Some(headers)) = (console, headers) else {
+        return result;
+    };
     let not_found = match &result {
         Err(e) => e.status() == StatusCode::NOT_FOUND,
         Ok(r) => r.status() == StatusCode::NOT_FOUND,
     };
-    if !not_found
-        || !is_get
-        || path.starts_with("/api/")
-        || path == "/api"
-        || path.starts_with("/docs")
-    {
+    if !not_found || path.starts_with("/api/") || path == "/api" || path.starts_with("/docs") {
         return result;
     }
-    let rel = path.trim_start_matches('/');
-    let safe = !rel
-        .split('/')
-        .any(|seg| seg == ".." || seg.starts_with('.'));
-    let file = dir.join(rel);
-    let (file, cache) = if safe && !rel.is_empty() && file.is_file() {
-        (file, "public, max-age=3600")
-    } else {
-        (dir.join("index.html"), "no-cache")
-    };
-    match tokio::fs::read(&file).await {
-        Ok(bytes) => Ok(Response::builder()
-            .content_type(content_type(&file))
-            .header(header::CACHE_CONTROL, cache)
-            .body(bytes)),
-        Err(_) => result,
-    }
-}
-
-fn content_type(path: &std::path::Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript",
-        Some("wasm") => "application/wasm",
-        Some("css") => "text/css",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
+    match crate::console::serve(&dir, &method, &path, &headers).await {
+        Some(resp) => Ok(resp),
+        None => result,
     }
 }

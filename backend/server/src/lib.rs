@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod console;
 pub mod error;
 pub mod metrics;
 pub mod request_text;

@@ -197,12 +197,11 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         // A password the operator chose stays out of the log; only a generated one is shown.
         let chosen = args.admin_password.is_some();
         match ensure_first_admin(&db, args.admin_password).await? {
-            Some(_) if chosen => println!(
-                "created the first admin: username {FIRST_ADMIN}, with the password given (not shown)"
+            Some(_) if chosen => tracing::info!(
+                username = FIRST_ADMIN,
+                "created the first admin with the password given (not shown)"
             ),
-            Some(password) => println!(
-                "created the first admin: username {FIRST_ADMIN}, password {password}  (shown once)"
-            ),
+            Some(password) => eprint!("{}", first_admin_notice(&password)),
             None => {}
         }
     }
@@ -253,6 +252,16 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         )
         .await
         .context("serving HTTP")
+}
+
+/// The generated first-admin password as a block of its own on stderr (where the log goes,
+/// so it is in the log file too), set apart from the log lines so it cannot be missed.
+/// Written with one call so no log line lands inside it.
+fn first_admin_notice(password: &str) -> String {
+    let rule = "=".repeat(72);
+    format!(
+        "\n{rule}\n  longjobs: created the first admin of this database\n\n    username: {FIRST_ADMIN}\n    password: {password}\n\n  Shown this once only: note it now. Sign in at the console or with\n  `longjobs login --username {FIRST_ADMIN}`, then create your own users.\n{rule}\n\n"
+    )
 }
 
 /// The spec needs no database: build it over a throwaway SQLite file.
