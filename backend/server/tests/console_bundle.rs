@@ -2,6 +2,11 @@
 //! serves without a wasm toolchain) matches its sources, names its files by their content,
 //! carries true compressed variants and fits the size budget. `scripts/e2e` goes further:
 //! it rebuilds the bundle and compares it byte for byte.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -1,6 +1,11 @@
 //! What `longjobs-server serve` writes when its output goes to a file, as under systemd or
 //! `scripts/run > server.log`: plain text (no colour codes), and the first admin's password
 //! in a block of its own, apart from the log lines, that really signs in.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
