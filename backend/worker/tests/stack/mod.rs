@@ -49,6 +49,11 @@ pub fn settings(sim: &SimHandle) -> ReplicationSettings {
         merritt_check_timeout: Duration::from_secs(30),
         remote_retry_base: Duration::from_millis(150),
         daily_retry_limit: 4,
+        // The simulator's file source is on loopback: allowed here by name, as an operator
+        // would allow a private storage network.
+        source_hosts: vec![sim.addr().to_string()],
+        source_private_networks: vec!["127.0.0.1/32".into()],
+        transfer_idle_timeout: Duration::from_secs(60),
     }
 }
 
