@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod error;
 pub mod metrics;
+pub mod policy;
 pub mod request_text;
 pub mod spec;
 pub mod state;

@@ -33,6 +33,7 @@ impl TestServer {
         let state = AppState {
             db: t.db.clone(),
             auth: Arc::new(AuthConfig::new(SECRET.to_vec(), Duration::from_secs(3600))),
+            policy: Default::default(),
         };
         let ep = app(state.clone(), &opts).map_to_response().boxed();
         TestServer {

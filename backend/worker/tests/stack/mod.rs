@@ -68,6 +68,7 @@ impl Stack {
                 b"stack-test-secret-stack-test-secret".to_vec(),
                 Duration::from_secs(3600),
             )),
+            policy: Default::default(),
         };
         let hash = hash_password(PASSWORD).unwrap();
         t.db.run(move |c| users::create(c, "ops", &hash, Role::Operator, clock::now()))
@@ -106,6 +107,7 @@ impl Stack {
                 b"another-secret-another-secret-xxxx".to_vec(),
                 Duration::from_secs(3600),
             )),
+            policy: Default::default(),
         };
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
