@@ -126,14 +126,19 @@ impl Stack {
     }
 
     pub fn start_worker(&mut self) {
+        let settings = settings(&self.sim);
+        self.start_worker_with(&settings);
+    }
+
+    /// Starts a worker with these replication settings instead of [`settings`].
+    pub fn start_worker_with(&mut self, replication: &ReplicationSettings) {
         let mut cfg = WorkerConfig::new(vec![("zenodo".into(), 3), ("merritt".into(), 2)]);
         cfg.poll_interval = Duration::from_millis(50);
         cfg.heartbeat = Duration::from_millis(200);
         cfg.lease = Duration::from_secs(5);
         cfg.rescue_interval = Duration::from_millis(200);
         cfg.grace = Duration::from_secs(5);
-        let worker =
-            full_worker(self.t.db.clone(), cfg, &settings(&self.sim), &self.notify).unwrap();
+        let worker = full_worker(self.t.db.clone(), cfg, replication, &self.notify).unwrap();
         self.worker_metrics = Some(worker.metrics());
         let (tx, rx) = watch::channel(Shutdown::Running);
         self.worker = Some((tx, tokio::spawn(worker.run(rx))));
