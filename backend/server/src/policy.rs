@@ -35,6 +35,10 @@ pub const INTERNAL_KINDS: &[(&str, &str)] = &[
     ("notify.send", "the workers enqueue it for notifications"),
 ];
 
+/// Ordering-key prefixes of replication jobs (`zenodo:<identifier>:<group>`,
+/// `merritt:<resource>`): a raw job holding one would stall that chain behind it.
+pub const RESERVED_ORDERING_PREFIXES: &[&str] = &["zenodo:", "merritt:"];
+
 /// The API's acceptance rules, set once at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiPolicy {
@@ -96,6 +100,36 @@ impl ApiPolicy {
     }
 }
 
+impl ApiPolicy {
+    /// Why a raw job may not hold these keys: unique keys of internal jobs (a raw job
+    /// holding `zenodo.copy:<id>` would stand in for the copy's job, one holding the daily
+    /// retry's key would cancel that retry) and replication ordering keys are longjobs'
+    /// own.
+    pub fn refuse_keys(
+        &self,
+        unique_key: Option<&str>,
+        ordering_key: Option<&str>,
+    ) -> Option<String> {
+        if let Some(key) = unique_key
+            && let Some((kind, _)) = INTERNAL_KINDS.iter().find(|(k, _)| key.starts_with(k))
+        {
+            return Some(format!(
+                "unique_key {key:?} is reserved for {kind} jobs, which POST /api/jobs does not take"
+            ));
+        }
+        if let Some(key) = ordering_key
+            && let Some(prefix) = RESERVED_ORDERING_PREFIXES
+                .iter()
+                .find(|p| key.starts_with(*p))
+        {
+            return Some(format!(
+                "ordering_key {key:?} is reserved: keys starting {prefix:?} order replication jobs"
+            ));
+        }
+        None
+    }
+}
+
 fn internal(kind: &str) -> Option<&'static str> {
     INTERNAL_KINDS
         .iter()
@@ -115,6 +149,23 @@ mod tests {
         assert!(why.contains("POST /api/zenodo/copies"), "{why}");
         let why = p.refuse_kind("build_usage_report").unwrap();
         assert!(why.contains("noop, record, sleep"), "{why}");
+    }
+
+    #[test]
+    fn keys_of_replication_jobs_are_reserved() {
+        let p = ApiPolicy::default();
+        assert!(p.refuse_keys(Some("zenodo.copy:5"), None).is_some());
+        assert!(
+            p.refuse_keys(Some("zenodo.retry_errors:2026-12-01"), None)
+                .is_some()
+        );
+        assert!(p.refuse_keys(Some("merritt.submit:1"), None).is_some());
+        assert!(
+            p.refuse_keys(None, Some("zenodo:doi:10.5061/x:data"))
+                .is_some()
+        );
+        assert!(p.refuse_keys(None, Some("merritt:7")).is_some());
+        assert_eq!(p.refuse_keys(Some("report:1"), Some("reports")), None);
     }
 
     #[test]

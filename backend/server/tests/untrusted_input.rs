@@ -53,6 +53,22 @@ async fn internal_kinds_are_refused_by_the_jobs_api_with_the_endpoint_to_use(s: 
             "{detail}"
         );
     }
+    // A job of an allowed kind may not hold a replication job's keys either.
+    for (key, value) in [
+        ("unique_key", "zenodo.copy:1"),
+        ("unique_key", "zenodo.retry_errors:2026-12-01"),
+        ("ordering_key", "zenodo:doi:10.5061/dryad.x:data"),
+        ("ordering_key", "merritt:7"),
+    ] {
+        let (st, v) = enqueue(
+            &s,
+            &ops,
+            json!([{ "queue": "default", "kind": "noop", key: value }]),
+        )
+        .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{key} {value}: {v}");
+        assert!(v["detail"].as_str().unwrap().contains("reserved"), "{v}");
+    }
     let (st, v) = enqueue(
         &s,
         &ops,

@@ -229,6 +229,13 @@ impl JobsApi {
             if let Some(why) = self.state.policy.refuse_kind(&req.kind) {
                 return Err(ApiError::bad_request(format!("jobs[{i}].kind {why}")));
             }
+            if let Some(why) = self
+                .state
+                .policy
+                .refuse_keys(req.unique_key.as_deref(), req.ordering_key.as_deref())
+            {
+                return Err(ApiError::bad_request(format!("jobs[{i}].{why}")));
+            }
             requests.push(req);
         }
         let count = requests.len();
