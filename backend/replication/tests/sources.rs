@@ -1,6 +1,11 @@
 //! The source fetcher against real sockets on loopback: a name is resolved once and the
 //! connection goes to the address that was checked, every address of a name must pass,
 //! redirects end, and a source that never answers fails after the idle timeout.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};

@@ -1,6 +1,11 @@
 //! What the API refuses because of what it would make a worker do: internal job kinds
 //! through the jobs API (answered with the endpoint to use), job kinds not allowed, file
 //! URLs off the source hosts when the server knows them; and that every enqueue is audited.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod common;
 

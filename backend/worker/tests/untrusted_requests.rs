@@ -2,6 +2,11 @@
 //! public sources (every redirect hop checked), tell nothing of bytes it refused, keep each
 //! file name inside its own bucket, keep the Merritt manifest's structure, give up on a
 //! stalled transfer, and send a copy under its own job only.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod stack;
 
