@@ -1,4 +1,9 @@
 //! The `longjobs` binary against a real server on loopback over a real SQLite database.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::process::Command;
 use std::sync::Arc;

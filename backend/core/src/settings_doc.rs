@@ -1,5 +1,9 @@
 //! Test helper: the flags and variables a binary's `--help` names that
 //! docs/configuration.md does not mention (each binary's `documented_settings` test).
+#![allow(
+    clippy::expect_used,
+    reason = "test support: a failure here is the calling test's failure"
+)]
 
 use std::path::Path;
 

@@ -1,5 +1,10 @@
 //! The queue engine's conformance suite: every test runs on PostgreSQL, SQLite and MySQL /
 //! MariaDB.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -13,37 +18,8 @@ use longjobs_core::queue::{
 use longjobs_core::testing::TestDb;
 use longjobs_core::{Db, DbConn};
 
-/// Instantiates each listed test once per backend.
-macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::TestDb::postgres().await.expect("test PostgreSQL")).await
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::TestDb::sqlite().await.expect("test SQLite")).await
-                }
-            )*
-        }
-        mod mysql {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::TestDb::mysql().await.expect("test MySQL")).await
-                }
-            )*
-        }
-    };
-}
-
-conformance! {
+longjobs_core::on_every_database! {
+    threads = 4;
     concurrent_batches_each_get_back_their_own_jobs_in_request_order,
     every_job_is_claimed_exactly_once_by_concurrent_claimers,
     claims_follow_priority_then_run_at_then_id,
@@ -59,6 +35,7 @@ conformance! {
     a_heartbeat_renews_leases_and_carries_cancel_requests,
     finished_jobs_are_pruned_after_their_retention,
     a_stale_lease_holder_cannot_complete_a_rescued_job,
+    text_search_takes_like_metacharacters_literally,
 }
 
 const OWNER: &str = "test-worker";
@@ -776,4 +753,50 @@ async fn migrations_report_up_to_date_after_running() {
         t.db.migrate().await.unwrap().is_empty(),
         "a second run applied something"
     );
+}
+
+/// `%`, `_` and `\` in a text search are plain characters on every backend (MySQL and
+/// MariaDB also read `\` as an escape in LIKE patterns unless told otherwise).
+async fn text_search_takes_like_metacharacters_literally(t: TestDb) {
+    let made = enqueue_all(
+        &t.db,
+        vec![
+            noop("lit").payload(serde_json::json!({ "note": "50%_off" })),
+            // What `50%_off` matches when `%` and `_` are wildcards.
+            noop("lit").payload(serde_json::json!({ "note": "50xyoff" })),
+            // Stored as JSON text: `a\\b`, two backslashes.
+            noop("lit").payload(serde_json::json!({ "note": "a\\b" })),
+            noop("lit").payload(serde_json::json!({ "note": "ab" })),
+        ],
+    )
+    .await;
+    let id = |i: usize| made[i].job.id;
+    for (text, expected) in [
+        ("50%_off", vec![id(0)]),
+        ("%", vec![id(0)]),
+        ("_", vec![id(0)]),
+        ("\\", vec![id(2)]),
+        ("a\\\\b", vec![id(2)]),
+        ("a\\b", vec![]),
+    ] {
+        let filter = queue::JobFilter {
+            queue: Some("lit".into()),
+            text: Some(text.to_string()),
+            ..Default::default()
+        };
+        let (page, n) =
+            t.db.run(move |c| {
+                let page = queue::list_jobs(c, &filter, queue::SortKey::Id, false, None, 50)?;
+                let n = queue::count_jobs(c, &filter)?;
+                Ok((page, n))
+            })
+            .await
+            .unwrap();
+        assert_eq!(ids(&page.jobs), expected, "jobs containing {text:?}");
+        assert_eq!(
+            n,
+            expected.len() as i64,
+            "count of jobs containing {text:?}"
+        );
+    }
 }

@@ -1,5 +1,10 @@
 //! Notifications against real receivers on loopback (an SMTP server and a webhook) over
 //! real databases (PostgreSQL, SQLite, MariaDB/MySQL): digests, per-channel routing and stamping, alert conditions.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -21,7 +21,8 @@ use std::sync::Arc;
 #[derive(Parser, Debug)]
 #[command(name = "longjobs-server", version)]
 struct Cli {
-    /// Database URL: postgres://user@host/db or sqlite://path/to/file.db.
+    /// Database URL, the backend chosen by its scheme: postgres://user@host/db,
+    /// mysql://user@host/db (MariaDB 10.6+ / MySQL 8) or sqlite://path/to/file.db.
     #[arg(
         long,
         env = "LONGJOBS_DATABASE_URL",

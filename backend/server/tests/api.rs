@@ -1,5 +1,10 @@
 //! API behaviour over a real database (PostgreSQL and SQLite): each area's success and
 //! error paths, as a script or the console would call them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use longjobs_core::access::Role;
 use longjobs_core::clock;

@@ -1,5 +1,10 @@
 //! Every operation of the spec against missing, expired, forged, `alg: none`, wrong-audience
 //! and revoked credentials, and against each role.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::collections::HashMap;
 

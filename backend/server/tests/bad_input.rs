@@ -3,30 +3,23 @@
 //! huge page sizes, negative and huge ids, missing content types and wrong methods. Each is
 //! answered with a 4xx problem+json (or, for a filter, an honest empty answer), never a 5xx,
 //! and none of it changes the data.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use longjobs_core::access::Role;
 use longjobs_core::queue::{self, EnqueueRequest};
-use longjobs_core::testing::{TestDb, url_encode};
+use longjobs_core::testing::url_encode;
 use poem::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 mod common;
 use common::TestServer;
 
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod postgres { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestServer::new(super::TestDb::postgres().await.unwrap()).await).await }
-        )* }
-        mod sqlite { $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name(super::TestServer::new(super::TestDb::sqlite().await.unwrap()).await).await }
-        )* }
-    };
-}
-
-on_both_databases! {
+longjobs_core::on_every_database! {
+    threads = 2, setup = |t| super::TestServer::new(t).await;
     every_body_refuses_malformed_oversized_and_mistyped_input,
     every_filter_takes_sql_metacharacters_as_plain_text,
     page_sizes_and_numbers_out_of_range_are_refused,

@@ -1,5 +1,10 @@
 //! The server serves the built console at `/`, with client-side routes falling back to
 //! `index.html`, without shadowing the API, the docs or files outside the console.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use longjobs_core::testing::TestDb;
 use longjobs_server::HttpOptions;

@@ -2,6 +2,11 @@
 //! open connections die and new ones are refused — every operation that needs the database
 //! answers 503 problem+json at once (not 500, not a hang), the probes say so, and when the
 //! relay is back the same server answers again without a restart.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,11 @@
 //! What every answer carries for browsers: CORS closed unless origins are configured (and
 //! then only for them), and the security headers on the console, the API, its errors, the
 //! spec and Swagger UI.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use longjobs_core::access::Role;
 use longjobs_core::testing::TestDb;

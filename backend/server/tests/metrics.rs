@@ -1,5 +1,10 @@
 //! `GET /metrics` over a real database: closed without a token unless made public, and the
 //! gauges follow the jobs, queues and maintenance switches.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use longjobs_core::access::Role;
 use longjobs_core::queue::{self, EnqueueRequest};

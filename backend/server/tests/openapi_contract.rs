@@ -1,4 +1,9 @@
 //! The committed OpenAPI document is the one the code generates.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use longjobs_core::testing::TestDb;
 

@@ -1,6 +1,11 @@
 //! Passwords, login tokens, API token secrets and the JWT secret never reach the log (at
 //! any level) or a stored row: every auth path is exercised with the log captured, then the
 //! log, the API's own listings and the SQLite file itself are searched for each secret.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,10 @@
 //! Fault knobs over HTTP: error rates, 504 storms, checksum corruption, dropped connections,
 //! latency, determinism, and the admin API around them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod common;
 

@@ -1,4 +1,9 @@
 //! The file source over HTTP: deterministic bytes, HEAD, and refusals.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod common;
 

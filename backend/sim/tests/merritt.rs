@@ -1,4 +1,9 @@
 //! The simulated Merritt over HTTP: submissions, the delayed object, refusals and failures.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod common;
 

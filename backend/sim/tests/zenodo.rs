@@ -1,4 +1,9 @@
 //! The simulated Zenodo over HTTP: the deposit, publish and new-version walk, and every refusal.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod common;
 

@@ -1,6 +1,11 @@
 //! Structured logs: with JSON output, every line logged while a job runs carries the job's
 //! id, kind and queue — from the handler, from functions it calls and from tasks it spawns
 //! in its span. (Its own test binary: it installs the process's global subscriber.)
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,10 @@
 //! The maintenance workflow on the whole stack: drain under load, a live `drained`
 //! signal, restart from another server, and a dead worker that does not block the drain.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod stack;
 

@@ -1,5 +1,10 @@
 //! Prometheus metrics scraped over HTTP from the real server and a real worker while real
 //! Zenodo copies run against the simulator: the counters and gauges move with the work.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod stack;
 

@@ -1,5 +1,10 @@
 //! Notifications on the whole stack: copies fail against the simulator, the worker's
 //! notifier sends through a real SMTP server and a real webhook receiver on loopback.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod stack;
 

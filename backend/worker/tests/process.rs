@@ -1,4 +1,9 @@
 //! The worker as a real process on both databases: SIGTERM hands back, SIGKILL is rescued.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,4 +1,9 @@
 //! Replication scenarios on the whole stack: the real server, worker and simulators.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 mod stack;
 
@@ -245,6 +250,13 @@ async fn a_504_storm_ends_in_success_or_a_readable_error_never_a_stuck_copy(s: S
             .unwrap()
             .contains("answered 504")
     );
+    // The last attempt marks the copy in error while it still runs; the worker writes the
+    // job's own outcome just after.
+    let c = s
+        .wait_view(drowned, Duration::from_secs(10), "its job finished", |c| {
+            c["job"]["job"]["state"] != "running"
+        })
+        .await;
     assert_eq!(c["job"]["job"]["state"], "discarded");
 }
 

@@ -1,4 +1,9 @@
 //! The worker engine in-process: ordering, retries, cancellation and notifications.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -213,16 +213,27 @@ impl Stack {
         what: &str,
         pred: impl Fn(&Value) -> bool,
     ) -> Value {
+        self.wait_view(id, within, what, |c| pred(&c["copy"])).await
+    }
+
+    /// Polls the whole view of copy `id` (copy, job, log) until `pred` holds.
+    pub async fn wait_view(
+        &self,
+        id: i64,
+        within: Duration,
+        what: &str,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = Instant::now() + within;
         loop {
             let c = self.copy(id).await;
-            if pred(&c["copy"]) {
+            if pred(&c) {
                 return c;
             }
             if Instant::now() > deadline {
                 panic!(
-                    "copy {id} never became {what}: {}\nlog: {}",
-                    c["copy"], c["log"]
+                    "copy {id} never became {what}: {}\njob: {}\nlog: {}",
+                    c["copy"], c["job"], c["log"]
                 );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -1,26 +1,25 @@
-//! Worker configuration: queues and their concurrency, lease and maintenance timings.
+//! Worker configuration: queues and their concurrency, lease and maintenance timings — the
+//! settings an operator gives, one per flag, and how they are handed to each loop.
+//!
+//! Each loop has its own config struct and its named defaults in its own file (the
+//! producer's batch in `producer.rs`, the rescuer's interval in `maintenance/rescuer.rs`,
+//! …); [`WorkerConfig`] gathers them and splits back into them when the worker starts.
 
 use std::time::Duration;
 
 use longjobs_core::queue::Retention;
 
-/// Jobs claimed per query at most.
-pub const DEFAULT_BATCH: usize = 500;
-/// No jobs are claimed ahead of free slots unless asked.
-pub const DEFAULT_PREFETCH: usize = 0;
-/// How often an idle queue is polled when no notification arrives.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1_000);
-/// A claimed job's lease; renewed by every heartbeat.
-pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
-/// How often the worker renews its leases and reports itself alive.
-pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(5);
-/// How often expired leases are looked for; a dead worker's jobs return within
-/// lease + this interval (20 s by default).
-pub const DEFAULT_RESCUE_INTERVAL: Duration = Duration::from_secs(5);
-/// How often finished jobs past their retention are deleted.
-pub const DEFAULT_PRUNE_INTERVAL: Duration = Duration::from_secs(60);
-/// How long running jobs may go on after SIGTERM before they are handed back.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(30);
+pub use super::completer::CompleterConfig;
+pub use super::maintenance::heartbeat::{DEFAULT_HEARTBEAT, DEFAULT_LEASE, HeartbeatConfig};
+pub use super::maintenance::pruner::{DEFAULT_PRUNE_INTERVAL, PrunerConfig};
+pub use super::maintenance::rescuer::{DEFAULT_RESCUE_INTERVAL, RescuerConfig};
+pub use super::producer::{DEFAULT_BATCH, DEFAULT_POLL_INTERVAL, DEFAULT_PREFETCH, ProducerConfig};
+pub use super::stop::{DEFAULT_GRACE, StopConfig};
+
+/// A bare `--queue name` runs this many of its jobs at once.
+pub const DEFAULT_CONCURRENCY: usize = 10;
+/// Most jobs of one queue a worker runs at once.
+pub const MAX_CONCURRENCY: usize = 10_000;
 
 /// Everything a worker needs besides the database and the kinds it runs.
 #[derive(Debug, Clone)]
@@ -61,6 +60,49 @@ impl WorkerConfig {
     }
 }
 
+impl From<&WorkerConfig> for ProducerConfig {
+    fn from(c: &WorkerConfig) -> Self {
+        ProducerConfig {
+            batch: c.batch,
+            prefetch: c.prefetch,
+            poll_interval: c.poll_interval,
+            lease: c.lease,
+        }
+    }
+}
+
+impl From<&WorkerConfig> for HeartbeatConfig {
+    fn from(c: &WorkerConfig) -> Self {
+        HeartbeatConfig {
+            interval: c.heartbeat,
+            lease: c.lease,
+        }
+    }
+}
+
+impl From<&WorkerConfig> for RescuerConfig {
+    fn from(c: &WorkerConfig) -> Self {
+        RescuerConfig {
+            interval: c.rescue_interval,
+        }
+    }
+}
+
+impl From<&WorkerConfig> for PrunerConfig {
+    fn from(c: &WorkerConfig) -> Self {
+        PrunerConfig {
+            interval: c.prune_interval,
+            retention: c.retention,
+        }
+    }
+}
+
+impl From<&WorkerConfig> for StopConfig {
+    fn from(c: &WorkerConfig) -> Self {
+        StopConfig { grace: c.grace }
+    }
+}
+
 /// `host:pid:random` — readable in listings, unique across restarts.
 pub fn default_worker_id() -> String {
     let short = uuid::Uuid::new_v4().simple().to_string();
@@ -71,7 +113,7 @@ pub fn hostname() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
 }
 
-/// Parses `name=N` (or a bare `name`, concurrency 10).
+/// Parses `name=N` (or a bare `name`, concurrency [`DEFAULT_CONCURRENCY`]).
 pub fn parse_queue(s: &str) -> Result<(String, usize), String> {
     let (name, n) = match s.split_once('=') {
         Some((name, n)) => {
@@ -80,13 +122,15 @@ pub fn parse_queue(s: &str) -> Result<(String, usize), String> {
                 .map_err(|_| format!("concurrency in {s:?} is not a whole number"))?;
             (name, n)
         }
-        None => (s, 10),
+        None => (s, DEFAULT_CONCURRENCY),
     };
     if name.is_empty() {
         return Err(format!("queue name missing in {s:?} (expected name=N)"));
     }
-    if n == 0 || n > 10_000 {
-        return Err(format!("concurrency in {s:?} must be between 1 and 10000"));
+    if n == 0 || n > MAX_CONCURRENCY {
+        return Err(format!(
+            "concurrency in {s:?} must be between 1 and {MAX_CONCURRENCY}"
+        ));
     }
     Ok((name.to_string(), n))
 }

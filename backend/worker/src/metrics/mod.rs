@@ -1,12 +1,13 @@
-//! The worker's Prometheus metrics (what this process did: jobs run, failures, run times,
-//! pick-up latency, heartbeats, stop state) and the small HTTP listener that serves them
-//! at `/metrics`, with `/healthz` beside it.
+//! The worker's Prometheus metrics: what this process did (jobs run, failures, run times,
+//! pick-up latency, heartbeats, stop state). The runner reports through the methods in
+//! `events.rs`; [`serve`] exposes them at `/metrics`.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod events;
+mod serve;
 
-use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::{EndpointExt, Response, Route, Server, get, handler};
+pub use events::RunningGuard;
+pub use serve::{CONTENT_TYPE, serve};
+
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -14,40 +15,35 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::runner::Shutdown;
-
-/// The content type of the OpenMetrics text format Prometheus scrapes.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-pub struct QueueLabels {
-    pub queue: String,
+struct QueueLabels {
+    queue: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-pub struct JobLabels {
-    pub queue: String,
-    pub kind: String,
+struct JobLabels {
+    queue: String,
+    kind: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-pub struct FailureLabels {
-    pub queue: String,
-    pub kind: String,
+struct FailureLabels {
+    queue: String,
+    kind: String,
     /// `retry` (attempts left, or none: the queue decides) or `discard` (permanent).
-    pub outcome: String,
+    outcome: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-pub struct ResultLabels {
+struct ResultLabels {
     /// `ok` or `error`.
-    pub result: String,
+    result: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-pub struct WorkerLabels {
-    pub worker: String,
-    pub host: String,
+struct WorkerLabels {
+    worker: String,
+    host: String,
 }
 
 fn run_time_histogram() -> Histogram {
@@ -63,21 +59,21 @@ fn pickup_histogram() -> Histogram {
 /// Every metric a worker keeps; cheap to update from any task.
 pub struct WorkerMetrics {
     registry: Registry,
-    pub started: Family<JobLabels, Counter>,
-    pub completed: Family<JobLabels, Counter>,
-    pub failed: Family<FailureLabels, Counter>,
-    pub snoozed: Family<JobLabels, Counter>,
-    pub cancelled: Family<JobLabels, Counter>,
-    pub handed_back: Counter,
-    pub rescued: Family<QueueLabels, Counter>,
-    pub run_seconds: Family<JobLabels, Histogram, fn() -> Histogram>,
-    pub pickup_seconds: Family<QueueLabels, Histogram, fn() -> Histogram>,
-    pub running: Family<QueueLabels, Gauge>,
-    pub slots: Family<QueueLabels, Gauge>,
-    pub heartbeats: Family<ResultLabels, Counter>,
-    pub last_heartbeat: Gauge<f64, std::sync::atomic::AtomicU64>,
-    pub stopping: Gauge,
-    pub info: Family<WorkerLabels, Gauge>,
+    started: Family<JobLabels, Counter>,
+    completed: Family<JobLabels, Counter>,
+    failed: Family<FailureLabels, Counter>,
+    snoozed: Family<JobLabels, Counter>,
+    cancelled: Family<JobLabels, Counter>,
+    handed_back: Counter,
+    rescued: Family<QueueLabels, Counter>,
+    run_seconds: Family<JobLabels, Histogram, fn() -> Histogram>,
+    pickup_seconds: Family<QueueLabels, Histogram, fn() -> Histogram>,
+    running: Family<QueueLabels, Gauge>,
+    slots: Family<QueueLabels, Gauge>,
+    heartbeats: Family<ResultLabels, Counter>,
+    last_heartbeat: Gauge<f64, std::sync::atomic::AtomicU64>,
+    stopping: Gauge,
+    info: Family<WorkerLabels, Gauge>,
 }
 
 impl std::fmt::Debug for WorkerMetrics {
@@ -198,48 +194,4 @@ impl WorkerMetrics {
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
     }
-
-    pub fn set_stopping(&self, level: Shutdown) {
-        self.stopping.set(match level {
-            Shutdown::Running => 0,
-            Shutdown::Graceful => 1,
-            Shutdown::Now => 2,
-        });
-    }
-}
-
-#[handler]
-fn healthz() -> &'static str {
-    "ok"
-}
-
-/// Serves `/metrics` and `/healthz` on `addr` until the task is aborted; returns the
-/// address bound (so `127.0.0.1:0` works in tests).
-pub async fn serve(
-    addr: &str,
-    metrics: Arc<WorkerMetrics>,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)> {
-    let acceptor = TcpListener::bind(addr.to_string()).into_acceptor().await?;
-    let bound = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .ok_or_else(|| std::io::Error::other(format!("{addr} gave no TCP address")))?;
-    let route = Route::new()
-        .at(
-            "/metrics",
-            get(poem::endpoint::make_sync(
-                |req: poem::Request| -> Response {
-                    let metrics = req
-                        .data::<Arc<WorkerMetrics>>()
-                        .map(|m| m.render())
-                        .unwrap_or_default();
-                    Response::builder().content_type(CONTENT_TYPE).body(metrics)
-                },
-            )),
-        )
-        .at("/healthz", get(healthz))
-        .data(metrics);
-    let task = tokio::spawn(Server::new_with_acceptor(acceptor).run(route));
-    Ok((bound, task))
 }

@@ -1,0 +1,192 @@
+//! The worker's engine. It starts one loop per concern and stops them in order:
+//!
+//! - `producer`: one per queue, claims jobs whenever the queue has free slots;
+//! - `executor`: runs each claimed job as its own task;
+//! - `completer`: writes the outcomes in batches;
+//! - `maintenance`: heartbeat, rescuer, pruner, PostgreSQL listener, periodic tasks;
+//! - `stop`: what happens once a stop signal ([`Shutdown`]) arrives.
+//!
+//! Each loop takes its own config struct; [`config::WorkerConfig`] gathers them.
+
+mod completer;
+pub mod config;
+mod executor;
+mod maintenance;
+mod producer;
+mod shared;
+mod stop;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use longjobs_core::db::DbUrl;
+use longjobs_core::queue::{self, WorkerRow};
+use longjobs_core::{Db, clock};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use self::completer::CompleterConfig;
+use self::config::{HeartbeatConfig, PrunerConfig, RescuerConfig, StopConfig, WorkerConfig};
+pub use self::maintenance::periodic::PeriodicTask;
+use self::producer::ProducerConfig;
+use self::shared::Shared;
+pub use self::stop::HAND_BACK_NOTE;
+use crate::metrics::WorkerMetrics;
+use crate::registry::Registry;
+pub use crate::shutdown::Shutdown;
+
+/// What a worker did, reported when it stops.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub completed: u64,
+    pub failed: u64,
+    pub handed_back: usize,
+}
+
+/// A worker process's engine.
+pub struct Worker {
+    db: Db,
+    cfg: WorkerConfig,
+    registry: Registry,
+    periodic: Vec<(String, Duration, PeriodicTask)>,
+    metrics: Arc<WorkerMetrics>,
+}
+
+impl Worker {
+    pub fn new(db: Db, cfg: WorkerConfig, registry: Registry) -> Self {
+        Worker {
+            db,
+            cfg,
+            registry,
+            periodic: Vec::new(),
+            metrics: Arc::new(WorkerMetrics::new()),
+        }
+    }
+
+    /// This worker's metrics, to serve them (see [`crate::metrics::serve`]).
+    pub fn metrics(&self) -> Arc<WorkerMetrics> {
+        self.metrics.clone()
+    }
+
+    /// Adds a task run every `every` for the life of the worker; failures are logged.
+    pub fn with_periodic(mut self, name: &str, every: Duration, task: PeriodicTask) -> Self {
+        self.periodic.push((name.to_string(), every, task));
+        self
+    }
+
+    /// Runs until `stop` leaves [`Shutdown::Running`], then stops as it asks: no more
+    /// claims, running jobs finish within the grace period, the rest are handed back.
+    pub async fn run(self, mut stop: watch::Receiver<Shutdown>) -> anyhow::Result<Summary> {
+        let Worker {
+            db,
+            cfg,
+            registry,
+            periodic,
+            metrics,
+        } = self;
+        register(&db, &cfg).await?;
+        let (out_tx, out_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::new(
+            db.clone(),
+            registry,
+            &cfg.id,
+            &cfg.queues,
+            out_tx,
+            metrics.clone(),
+        ));
+        metrics.worker_started(&cfg.id, &config::hostname(), &cfg.queues);
+        tracing::info!(
+            worker.id = %shared.id,
+            database = %db.url(),
+            queues = ?cfg.queues,
+            kinds = ?shared.registry.names(),
+            "worker started"
+        );
+
+        let mut background = JoinSet::new();
+        background.spawn(completer::complete(
+            shared.clone(),
+            CompleterConfig::default(),
+            out_rx,
+        ));
+        background.spawn(maintenance::heartbeat::beat(
+            shared.clone(),
+            HeartbeatConfig::from(&cfg),
+        ));
+        background.spawn(maintenance::rescuer::rescue(
+            shared.clone(),
+            RescuerConfig::from(&cfg),
+        ));
+        background.spawn(maintenance::pruner::prune(
+            shared.clone(),
+            PrunerConfig::from(&cfg),
+        ));
+        if let DbUrl::Postgres(url) = db.url() {
+            background.spawn(maintenance::listener::listen(shared.clone(), url.clone()));
+        }
+        for (name, every, task) in periodic {
+            background.spawn(maintenance::periodic::run_every(
+                db.clone(),
+                name,
+                every,
+                task,
+            ));
+        }
+        let mut producers = JoinSet::new();
+        for (queue, concurrency) in &cfg.queues {
+            producers.spawn(producer::produce(
+                shared.clone(),
+                ProducerConfig::from(&cfg),
+                queue.clone(),
+                *concurrency,
+                stop.clone(),
+            ));
+        }
+
+        while *stop.borrow_and_update() == Shutdown::Running {
+            if stop.changed().await.is_err() {
+                break;
+            }
+        }
+        metrics.set_stopping(*stop.borrow());
+        tracing::info!(worker.id = %shared.id, running = shared.running().len(), "worker stopping: no more claims");
+        producers.join_all().await;
+        stop::wait_out_grace(&shared, &StopConfig::from(&cfg), &mut stop).await;
+        let handed_back = stop::hand_back_running(&shared).await?;
+        background.abort_all();
+        let id = shared.id.to_string();
+        db.run(move |c| queue::mark_stopped(c, &id, clock::now()))
+            .await?;
+        let summary = Summary {
+            completed: shared.completed.load(Ordering::Relaxed),
+            failed: shared.failed.load(Ordering::Relaxed),
+            handed_back,
+        };
+        tracing::info!(worker.id = %shared.id, ?summary, "worker stopped");
+        Ok(summary)
+    }
+}
+
+/// Lists this worker in the registry of workers: id, host, pid and queues.
+async fn register(db: &Db, cfg: &WorkerConfig) -> anyhow::Result<()> {
+    let now = clock::now();
+    let queues_json = serde_json::to_string(
+        &cfg.queues
+            .iter()
+            .cloned()
+            .collect::<HashMap<String, usize>>(),
+    )?;
+    let row = WorkerRow {
+        id: cfg.id.clone(),
+        host: config::hostname(),
+        pid: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
+        queues: queues_json,
+        started_at: now,
+        heartbeat_at: now,
+        stopped_at: None,
+    };
+    db.run(move |c| queue::register_worker(c, &row)).await?;
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! What the worker's loops share: the jobs running now, the channel their outcomes go
+//! down to the completer, and the bell that wakes each queue's producer.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use longjobs_core::Db;
+use longjobs_core::job::{Job, JobId};
+use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::task::AbortHandle;
+
+use crate::metrics::WorkerMetrics;
+use crate::registry::{JobError, Registry};
+
+/// What the completer is sent.
+pub(super) enum Outcome {
+    Finished(Arc<Job>, Result<(), JobError>),
+    Cancelled(Arc<Job>, String),
+    /// Write everything received so far, then answer.
+    Flush(oneshot::Sender<()>),
+}
+
+/// A job running in this worker, and how to stop its task.
+pub(super) struct Running {
+    pub job: Arc<Job>,
+    pub abort: AbortHandle,
+}
+
+pub(super) struct Shared {
+    pub db: Db,
+    pub registry: Registry,
+    /// This worker's id: the lease owner of every job it holds.
+    pub id: Arc<str>,
+    running: Mutex<HashMap<JobId, Running>>,
+    pub outcomes: mpsc::UnboundedSender<Outcome>,
+    /// One bell per queue: rung when it may have work or a free slot.
+    pub wake: HashMap<String, Arc<Notify>>,
+    pub completed: AtomicU64,
+    pub failed: AtomicU64,
+    pub metrics: Arc<WorkerMetrics>,
+}
+
+impl Shared {
+    pub fn new(
+        db: Db,
+        registry: Registry,
+        id: &str,
+        queues: &[(String, usize)],
+        outcomes: mpsc::UnboundedSender<Outcome>,
+        metrics: Arc<WorkerMetrics>,
+    ) -> Self {
+        Shared {
+            db,
+            registry,
+            id: Arc::from(id),
+            running: Mutex::new(HashMap::new()),
+            outcomes,
+            wake: queues
+                .iter()
+                .map(|(q, _)| (q.clone(), Arc::new(Notify::new())))
+                .collect(),
+            completed: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            metrics,
+        }
+    }
+
+    /// The jobs running now, by id. A job is in it from its spawn until it reports, is
+    /// cancelled or is taken back at shutdown: whoever removes it sends its outcome.
+    pub fn running(&self) -> MutexGuard<'_, HashMap<JobId, Running>> {
+        // A panic while holding this lock cannot leave the map half-changed.
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn wake_all(&self) {
+        for w in self.wake.values() {
+            w.notify_one();
+        }
+    }
+
+    /// Asks the completer to write what it holds and waits until it has.
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.outcomes.send(Outcome::Flush(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
