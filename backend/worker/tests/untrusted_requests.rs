@@ -65,11 +65,27 @@ fn requests_of(s: &Stack, route: &str) -> u64 {
     s.sim.snapshot().requests.get(route).copied().unwrap_or(0)
 }
 
+/// The copy once it is in error for good and its job has ended (the copy's state is
+/// written before the job is marked discarded).
 async fn failed_for_good(s: &Stack, id: i64) -> Value {
-    s.wait_copy(id, Duration::from_secs(30), "in error for good", |c| {
-        c["state"] == "error" && c["note"] == "final failure"
-    })
-    .await
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let c = s.copy(id).await;
+        if c["copy"]["state"] == "error"
+            && c["copy"]["note"] == "final failure"
+            && c["job"]["job"]["state"] == "discarded"
+        {
+            return c;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "copy {id} never failed for good: {}\njob: {}\nlog: {}",
+            c["copy"],
+            c["job"]["job"]["state"],
+            c["log"]
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn a_file_url_off_the_source_hosts_fails_the_copy_readably_and_fetches_nothing(mut s: Stack) {
