@@ -26,6 +26,7 @@ async fn start_server(t: &TestDb) -> String {
             b"cli-test-secret-cli-test-secret-xx".to_vec(),
             Duration::from_secs(600),
         )),
+        policy: Default::default(),
     };
     for (name, role) in [("otto", Role::Operator), ("vera", Role::Viewer)] {
         let hash = hash_password(PASSWORD).unwrap();

@@ -5,6 +5,7 @@ pub mod daily;
 pub mod events;
 pub mod maintenance;
 pub mod merritt;
+pub mod source;
 pub mod zenodo;
 
 use std::sync::Arc;

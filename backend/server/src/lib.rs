@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod console;
 pub mod error;
 pub mod metrics;
+pub mod policy;
 pub mod request_text;
 pub mod spec;
 pub mod state;

@@ -8,8 +8,10 @@ use longjobs_core::access::{Role, users};
 use longjobs_core::clock::parse_duration;
 use longjobs_core::logging::LogFormat;
 use longjobs_core::{Db, clock};
+use longjobs_replication::source::SourcePolicy;
 use longjobs_server::auth::{AuthConfig, hash_password};
 use longjobs_server::bootstrap::{FIRST_ADMIN, ensure_first_admin, random_password};
+use longjobs_server::policy::ApiPolicy;
 use longjobs_server::{AppState, HttpOptions, app, openapi_json};
 use poem::Server;
 use poem::listener::TcpListener;
@@ -90,6 +92,23 @@ struct ServeArgs {
     /// a viewer API token, is needed). Only where the port is private to the scraper.
     #[arg(long, env = "LONGJOBS_METRICS_PUBLIC")]
     metrics_public: bool,
+    /// Job kinds POST /api/jobs takes (comma-separated); Zenodo, Merritt and notification
+    /// kinds are never taken there: they have their own endpoints.
+    #[arg(
+        long,
+        env = "LONGJOBS_API_JOB_KINDS",
+        value_delimiter = ',',
+        default_value = "noop,record,sleep"
+    )]
+    api_job_kinds: Vec<String>,
+    /// Hosts file URLs may name, as the workers are told (comma-separated); when set,
+    /// copies and submissions naming other URLs are refused up front with 400.
+    #[arg(long, env = "LONGJOBS_SOURCE_HOSTS", value_delimiter = ',')]
+    source_hosts: Vec<String>,
+    /// Non-public networks a source may be in, as the workers are told (comma-separated
+    /// CIDRs); checked here for URLs whose host is an IP address.
+    #[arg(long, env = "LONGJOBS_SOURCE_PRIVATE_NETWORKS", value_delimiter = ',')]
+    source_private_networks: Vec<String>,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -208,9 +227,16 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     // Count jobs once now, so on a large table the first dashboards after a restart do not
     // wait for that scan.
     tokio::spawn(longjobs_server::api::counts::warm(db.clone()));
+    let sources = SourcePolicy::from_settings(&args.source_hosts, &args.source_private_networks)
+        .map_err(anyhow::Error::msg)?;
+    // An empty list here means "not told": the workers refuse everything then, and the
+    // server leaves the refusal to them instead of refusing every request.
+    let sources = (!sources.hosts.is_empty()).then_some(sources);
+    let policy = ApiPolicy::new(&args.api_job_kinds, sources).map_err(anyhow::Error::msg)?;
     let state = AppState {
         db,
         auth: Arc::new(AuthConfig::new(secret, args.token_ttl)),
+        policy: Arc::new(policy),
     };
     let console_dir = args
         .console_dir
@@ -275,6 +301,7 @@ async fn spec_without_database() -> anyhow::Result<String> {
             b"spec-only".to_vec(),
             Duration::from_secs(1),
         )),
+        policy: Default::default(),
     };
     let spec = openapi_json(state);
     let _ = std::fs::remove_dir_all(dir);

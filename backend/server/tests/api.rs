@@ -280,7 +280,8 @@ async fn job_actions_work_on_one_on_a_list_and_on_a_filter(s: TestServer) {
             "jobs.cancel",
             "jobs.retry",
             "jobs.discard",
-            "jobs.discard"
+            "jobs.discard",
+            "jobs.enqueue"
         ]
     );
     assert_eq!(audit["entries"][0]["outcome"], "4 changed, 0 refused");

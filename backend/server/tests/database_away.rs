@@ -107,6 +107,7 @@ async fn without_the_database_the_api_answers_503_problems_and_recovers_by_itsel
     let state = AppState {
         db: db.clone(),
         auth: Arc::new(AuthConfig::new(SECRET.to_vec(), Duration::from_secs(600))),
+        policy: Default::default(),
     };
     let client = TestClient::new(app(state, &HttpOptions::default()).map_to_response());
     let token = issue(SECRET, "otto", "operator", Duration::from_secs(600))

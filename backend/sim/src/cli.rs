@@ -47,6 +47,10 @@ pub struct Args {
     /// Add latency to every request of a route.
     #[arg(long = "latency", value_name = "ROUTE=MS")]
     pub latencies: Vec<String>,
+    /// Pause the body of every answer of a route for MS milliseconds, after BYTES bytes
+    /// (default 0: right after the headers).
+    #[arg(long = "stall", value_name = "ROUTE=MS[@BYTES]")]
+    pub stalls: Vec<String>,
     /// Answer the next N requests of a route with 504.
     #[arg(long = "storm", value_name = "ROUTE=N")]
     pub storms: Vec<String>,
@@ -116,6 +120,15 @@ impl Args {
             let (faults, value) = route_faults(&mut plan, "latency", spec)?;
             faults.latency_ms = number("latency", spec, value)?;
         }
+        for spec in &self.stalls {
+            let (faults, value) = route_faults(&mut plan, "stall", spec)?;
+            let (ms, after) = match value.split_once('@') {
+                Some((ms, after)) => (ms, number("stall", spec, after)?),
+                None => (value, 0),
+            };
+            faults.stall_ms = number("stall", spec, ms)?;
+            faults.stall_after_bytes = after;
+        }
         for spec in &self.storms {
             let (faults, value) = route_faults(&mut plan, "storm", spec)?;
             faults.storm_next = number("storm", spec, value)?;
@@ -172,6 +185,8 @@ mod tests {
             "zenodo.publish=2",
             "--latency",
             "zenodo.upload=50",
+            "--stall",
+            "files.get=3000@1024",
             "--merritt-delay",
             "250ms",
         ]);
@@ -182,6 +197,8 @@ mod tests {
             (0.3, 503, 50)
         );
         assert_eq!(config.faults.routes["zenodo.publish"].storm_next, 2);
+        let files = &config.faults.routes["files.get"];
+        assert_eq!((files.stall_ms, files.stall_after_bytes), (3000, 1024));
         assert_eq!(config.merritt_delay, Duration::from_millis(250));
     }
 

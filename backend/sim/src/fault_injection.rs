@@ -2,8 +2,10 @@
 
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use poem::http::StatusCode;
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
@@ -55,7 +57,15 @@ impl<E: Endpoint> Endpoint for FaultInjectionEndpoint<E> {
             tokio::time::sleep(decision.latency).await;
         }
         let Some(fault) = decision.fault else {
-            return self.inner.call(req).await.map(IntoResponse::into_response);
+            let resp = self
+                .inner
+                .call(req)
+                .await
+                .map(IntoResponse::into_response)?;
+            return Ok(match decision.stall {
+                Some((after, pause)) => stalled(resp, after, pause),
+                None => resp,
+            });
         };
         if decision.commit_first {
             // The request is carried out; its answer, good or bad, is what the fault hides.
@@ -76,6 +86,53 @@ impl<E: Endpoint> Endpoint for FaultInjectionEndpoint<E> {
         }
         Ok(fault_response(fault))
     }
+}
+
+/// `resp` with its body paused for `pause` once `after` bytes of it are sent.
+fn stalled(resp: Response, after: u64, pause: Duration) -> Response {
+    let (parts, body) = resp.into_parts();
+    let mut sent = 0u64;
+    let mut paused = false;
+    let chunks = body.into_bytes_stream().flat_map(move |chunk| {
+        let mut pieces: Vec<Piece> = Vec::new();
+        match chunk {
+            Err(e) => pieces.push(Piece::Bytes(Err(e))),
+            Ok(mut bytes) => {
+                if !paused && sent + bytes.len() as u64 >= after {
+                    let head = usize::try_from(after - sent).unwrap_or(usize::MAX);
+                    let tail = bytes.split_off(head.min(bytes.len()));
+                    if !bytes.is_empty() {
+                        pieces.push(Piece::Bytes(Ok(bytes)));
+                    }
+                    pieces.push(Piece::Pause);
+                    paused = true;
+                    bytes = tail;
+                }
+                sent += bytes.len() as u64;
+                if !bytes.is_empty() {
+                    pieces.push(Piece::Bytes(Ok(bytes)));
+                }
+            }
+        }
+        futures_util::stream::iter(pieces)
+    });
+    let chunks = chunks.then(move |piece| async move {
+        match piece {
+            Piece::Bytes(b) => Some(b),
+            Piece::Pause => {
+                tokio::time::sleep(pause).await;
+                None
+            }
+        }
+    });
+    let chunks = chunks.filter_map(futures_util::future::ready);
+    Response::from_parts(parts, Body::from_bytes_stream(chunks))
+}
+
+/// A piece of a stalled body: bytes, or the pause.
+enum Piece {
+    Bytes(Result<Bytes, io::Error>),
+    Pause,
 }
 
 fn fault_response(fault: Fault) -> Response {

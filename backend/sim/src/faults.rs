@@ -7,6 +7,9 @@
 //! 3. `storm_next` (exact counter), then `storm_for_ms` (wall-clock window): answer 504;
 //! 4. `error_rate` (seeded RNG): answer `status`.
 //!
+//! `stall_ms` (always, on answers that are not faults) pauses the answer's body for that long
+//! after its first `stall_after_bytes` bytes: a source that stops sending mid-file.
+//!
 //! Each route draws from its own RNG seeded from the plan's seed and the route name, so a
 //! route's faults depend only on its own requests, not on traffic elsewhere.
 
@@ -70,6 +73,12 @@ pub struct RouteFaults {
     /// gateway timing out after the backend finished); when false, it is never carried out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub commit_then_fail: bool,
+    /// Milliseconds the answer's body pauses (after `stall_after_bytes` bytes), every request.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub stall_ms: u64,
+    /// Bytes of the body sent before the pause (0: right after the headers).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub stall_after_bytes: u64,
 }
 
 impl Default for RouteFaults {
@@ -83,6 +92,8 @@ impl Default for RouteFaults {
             drop_next: 0,
             drop_rate: 0.0,
             commit_then_fail: false,
+            stall_ms: 0,
+            stall_after_bytes: 0,
         }
     }
 }
@@ -169,6 +180,8 @@ pub struct Decision {
     pub fault: Option<Fault>,
     /// Carry the request out before injecting the fault.
     pub commit_first: bool,
+    /// Pause the answer's body this long after this many bytes.
+    pub stall: Option<(u64, Duration)>,
 }
 
 /// The fault plan in force plus what it has consumed: counters, storm windows, RNGs.
@@ -268,6 +281,12 @@ impl Faults {
             latency: Duration::from_millis(faults.latency_ms),
             fault,
             commit_first: faults.commit_then_fail,
+            stall: (faults.stall_ms > 0).then(|| {
+                (
+                    faults.stall_after_bytes,
+                    Duration::from_millis(faults.stall_ms),
+                )
+            }),
         }
     }
 

@@ -79,3 +79,40 @@ async fn a_missing_or_bad_size_is_refused() {
         .unwrap();
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_stall_pauses_the_body_after_the_given_bytes_and_then_sends_the_rest() {
+    let h = Harness::start().await;
+    h.set_faults(serde_json::json!({
+        "routes": { "files.get": { "stall_ms": 600, "stall_after_bytes": 1000 } }
+    }))
+    .await;
+    let size = 5_000;
+    let started = std::time::Instant::now();
+    let mut response = h
+        .http
+        .get(h.sim.file_url("slow.bin", size, 3))
+        .send()
+        .await
+        .unwrap();
+    let mut first = Vec::new();
+    while first.len() < 1000 {
+        first.extend_from_slice(&response.chunk().await.unwrap().unwrap());
+    }
+    assert_eq!(first.len(), 1000, "the body stops at the stall point");
+    let before_rest = started.elapsed();
+    let mut rest = Vec::new();
+    while let Some(c) = response.chunk().await.unwrap() {
+        rest.extend_from_slice(&c);
+    }
+    assert!(
+        started.elapsed() - before_rest >= std::time::Duration::from_millis(500),
+        "the rest came without a pause"
+    );
+    first.extend(rest);
+    assert_eq!(
+        md5_hex(&first),
+        expected_md5(size, 3),
+        "no byte lost or added"
+    );
+}

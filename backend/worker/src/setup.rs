@@ -8,6 +8,7 @@ use longjobs_core::Db;
 use longjobs_core::clock::parse_duration;
 use longjobs_notify::{Notifier, NotifyConfig};
 use longjobs_replication::merritt::{MerrittConfig, MerrittContext};
+use longjobs_replication::source::{SourceFetcher, SourcePolicy};
 use longjobs_replication::zenodo::{ZenodoConfig, ZenodoContext};
 use longjobs_replication::{DEFAULT_DAILY_RETRY_LIMIT, daily, zenodo};
 
@@ -63,6 +64,19 @@ pub struct ReplicationSettings {
     /// The daily retry resends copies in error with fewer retries than this.
     #[arg(long, env = "LONGJOBS_DAILY_RETRY_LIMIT", default_value_t = DEFAULT_DAILY_RETRY_LIMIT)]
     pub daily_retry_limit: i32,
+    /// Hosts file URLs may name (comma-separated: host, *.domain, host:port); none by
+    /// default, so every copy and submission is refused until it is set.
+    #[arg(long, env = "LONGJOBS_SOURCE_HOSTS", value_delimiter = ',')]
+    pub source_hosts: Vec<String>,
+    /// Non-public networks a source host may resolve to all the same (comma-separated
+    /// CIDRs, e.g. 127.0.0.1/32 for a local simulator); loopback, private, link-local and
+    /// other non-public addresses are refused otherwise.
+    #[arg(long, env = "LONGJOBS_SOURCE_PRIVATE_NETWORKS", value_delimiter = ',')]
+    pub source_private_networks: Vec<String>,
+    /// A file transfer fails (and retries) when no byte moves for this long: a source that
+    /// stops sending, or Zenodo taking no bytes and giving no answer.
+    #[arg(long, env = "LONGJOBS_TRANSFER_IDLE_TIMEOUT", value_parser = parse_duration, default_value = "60s")]
+    pub transfer_idle_timeout: Duration,
 }
 
 /// The worker `longjobs-worker` runs; `notify` says where notifications go (none when no
@@ -77,12 +91,24 @@ pub fn full_worker(
         .connect_timeout(Duration::from_secs(30))
         .user_agent(concat!("longjobs/", env!("CARGO_PKG_VERSION")))
         .build()?;
+    let sources = SourcePolicy::from_settings(&s.source_hosts, &s.source_private_networks)
+        .map_err(anyhow::Error::msg)?;
+    if sources.hosts.is_empty() {
+        tracing::warn!(
+            "LONGJOBS_SOURCE_HOSTS is empty: every Zenodo copy and Merritt submission will be refused"
+        );
+    }
+    anyhow::ensure!(
+        !s.transfer_idle_timeout.is_zero(),
+        "LONGJOBS_TRANSFER_IDLE_TIMEOUT must be longer than 0s"
+    );
     let zen = Arc::new(ZenodoContext {
         db: db.clone(),
         http: http.clone(),
         config: ZenodoConfig {
             base_url: s.zenodo_url.clone(),
             token: s.zenodo_token.clone(),
+            sources: SourceFetcher::new(sources.clone(), s.transfer_idle_timeout)?,
         },
     });
     let mer = Arc::new(MerrittContext {
@@ -93,6 +119,7 @@ pub fn full_worker(
             collection: s.merritt_collection.clone(),
             user: s.merritt_user.clone(),
             password: s.merritt_password.clone(),
+            sources,
         },
         check_interval: s.merritt_check_interval,
         check_timeout: s.merritt_check_timeout,

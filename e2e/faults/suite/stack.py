@@ -161,6 +161,9 @@ class Stack:
                 "--merritt-url", f"{self.sim_url}/merritt",
                 "--merritt-check-interval", "300ms",
                 "--remote-retry-base", "200ms",
+                # The simulator's file source is on loopback: allowed by name.
+                "--source-hosts", self.sim_url.removeprefix("http://"),
+                "--source-private-networks", "127.0.0.1/32",
             ]
         argv += extra or []
         env = self.env(LONGJOBS_EXECUTION_LOG=str(self.executions), LONGJOBS_ZENODO_TOKEN=self.secrets["Zenodo access token"])

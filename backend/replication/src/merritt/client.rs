@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::model::SubmissionRequest;
+use crate::source::SourcePolicy;
 use crate::zenodo::client::error_chain;
 
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(120);
@@ -17,6 +18,9 @@ pub struct MerrittConfig {
     pub collection: String,
     pub user: Option<String>,
     pub password: Option<String>,
+    /// File URLs Merritt is given must pass it as the worker's own fetches do: Merritt
+    /// fetches them from its network, on a request's word.
+    pub sources: SourcePolicy,
 }
 
 /// A failed call: `transient` when retrying may help.
@@ -42,7 +46,18 @@ impl MerrittClient {
 
     /// Deposits; returns the batch id Merritt gives.
     pub async fn submit(&self, doi: &str, req: &SubmissionRequest) -> Result<String, MerrittError> {
-        let manifest = reqwest::multipart::Part::text(req.manifest())
+        let refused = |message: String| MerrittError {
+            transient: false,
+            message,
+        };
+        for (i, f) in req.files.iter().enumerate() {
+            self.cfg
+                .sources
+                .check_str(&f.url)
+                .map_err(|e| refused(format!("files[{i}].url: {e}")))?;
+        }
+        let manifest = req.manifest().map_err(|e| refused(e.to_string()))?;
+        let manifest = reqwest::multipart::Part::text(manifest)
             .file_name("manifest.checkm")
             .mime_str("text/plain")
             .map_err(|e| MerrittError {

@@ -4,6 +4,7 @@ pub mod client;
 pub mod model;
 pub mod store;
 pub mod submit;
+pub mod validate;
 
 pub use client::{MerrittClient, MerrittConfig};
 pub use model::{MerrittFile, StateEntry, Submission, SubmissionRequest, SubmissionState};

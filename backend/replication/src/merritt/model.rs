@@ -81,18 +81,93 @@ pub struct SubmissionRequest {
 }
 
 impl SubmissionRequest {
-    /// The manifest in Merritt's checkm format.
-    pub fn manifest(&self) -> String {
+    /// The manifest in Merritt's checkm format. A cell that would be read as structure (a
+    /// line break starts a new file line, `|` a new column) is refused, not escaped: the
+    /// submission fails readably instead of depositing other files than asked.
+    pub fn manifest(&self) -> Result<String, ManifestError> {
         let mut m = String::from(
             "#%checkm_0.7\n#%profile | http://uc3.cdlib.org/registry/ingest/manifest/mrt-ingest-manifest\n#%prefix | mrt: | http://merritt.cdlib.org/terms#\n#%prefix | nfo: | http://www.semanticdesktop.org/ontologies/2007/03/22/nfo#\n#%fields | nfo:fileUrl | nfo:hashAlgorithm | nfo:hashValue | nfo:fileSize | nfo:fileLastModified | nfo:fileName | mrt:mimeType\n",
         );
-        for f in &self.files {
+        for (index, f) in self.files.iter().enumerate() {
+            for (field, value) in [("url", &f.url), ("md5", &f.md5), ("name", &f.name)] {
+                if let Some(problem) = cell_problem(value) {
+                    return Err(ManifestError {
+                        index,
+                        field,
+                        problem,
+                    });
+                }
+            }
             m.push_str(&format!(
                 "{} | md5 | {} | {} | | {} | application/octet-stream\n",
                 f.url, f.md5, f.size, f.name
             ));
         }
         m.push_str("#%eof\n");
-        m
+        Ok(m)
+    }
+}
+
+/// A file the manifest cannot carry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("files[{index}].{field} cannot go into the Merritt manifest: it {problem}")]
+pub struct ManifestError {
+    pub index: usize,
+    pub field: &'static str,
+    pub problem: &'static str,
+}
+
+/// Why `value` cannot be a cell of a checkm manifest, or `None` when it can.
+pub fn cell_problem(value: &str) -> Option<&'static str> {
+    if value.contains(['\r', '\n', '\u{2028}', '\u{2029}']) {
+        Some("must not contain line breaks")
+    } else if value.contains('|') {
+        Some("must not contain '|' (the manifest's column separator)")
+    } else if value.chars().any(char::is_control) {
+        Some("must not contain control characters")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(names: &[&str]) -> SubmissionRequest {
+        SubmissionRequest {
+            files: names
+                .iter()
+                .map(|n| MerrittFile {
+                    url: format!("https://files.example.org/{n}"),
+                    size: 3,
+                    md5: "0123456789abcdef0123456789abcdef".into(),
+                    name: n.to_string(),
+                })
+                .collect(),
+            profile: "p".into(),
+            submitter: "s".into(),
+        }
+    }
+
+    #[test]
+    fn two_files_make_two_file_lines() {
+        let m = request(&["a.csv", "b.csv"]).manifest().unwrap();
+        let lines = m.lines().filter(|l| !l.starts_with('#')).count();
+        assert_eq!(lines, 2, "{m}");
+    }
+
+    #[test]
+    fn a_cell_that_would_be_read_as_structure_is_refused_by_the_writer() {
+        let injected = "a.csv | application/octet-stream\nhttps://evil.example/x | md5 | 0123456789abcdef0123456789abcdef | 1 | | x";
+        for name in [injected, "a\rb", "a|b", "a\u{2028}b", "nul\0"] {
+            let mut req = request(&["ok.csv", "x"]);
+            req.files[1].name = name.to_string();
+            let err = req.manifest().unwrap_err();
+            assert_eq!((err.index, err.field), (1, "name"), "{name:?}");
+        }
+        let mut req = request(&["ok.csv"]);
+        req.files[0].url = "https://files.example.org/a\nb".into();
+        assert_eq!(req.manifest().unwrap_err().field, "url");
     }
 }

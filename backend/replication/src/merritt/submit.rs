@@ -59,6 +59,15 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
         .await
         .map_err(JobError::retry)?
         .ok_or_else(|| JobError::discard(format!("there is no submission #{id}")))?;
+    // One submission, one job: a job the submission does not name must not deposit it again.
+    if sub.job_id != Some(job.job.id.0) {
+        let owner = sub
+            .job_id
+            .map_or_else(|| "no job".to_string(), |j| format!("job #{j}"));
+        return Err(JobError::discard(format!(
+            "submission #{id} belongs to {owner}, not to this job; only a submission's own job deposits it"
+        )));
+    }
     if matches!(
         sub.state,
         SubmissionState::Completed | SubmissionState::ProvisionalComplete

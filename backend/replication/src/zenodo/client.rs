@@ -1,29 +1,31 @@
 //! The Zenodo deposit API client (reqwest). Every call is logged to the copy's request log
 //! with the access token redacted; errors say whether retrying can help.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use longjobs_core::Db;
-use md5::{Digest, Md5};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::file_name::bucket_file_url;
+use super::model::ManifestFile;
 use super::store;
+use crate::source::{FetchError, SourceFetcher, Transfer};
 
 /// How long one call may take before it counts as a network failure.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 /// Longest response body quoted in the log.
 const LOGGED_BODY: usize = 1_000;
 
-/// Where Zenodo is and how to authenticate.
+/// Where Zenodo is, how to authenticate, and where files may be fetched from.
 #[derive(Debug, Clone)]
 pub struct ZenodoConfig {
     /// e.g. `https://zenodo.org` (the API is under `/api`).
     pub base_url: String,
     pub token: String,
+    /// The client for file sources, bound to the source policy and the idle timeout.
+    pub sources: SourceFetcher,
 }
 
 /// A failed call: `transient` when retrying may help (network, 5xx, 429, bad JSON).
@@ -285,66 +287,87 @@ impl ZenodoClient {
 
     /// Deletes a file from the bucket; a missing file is fine.
     pub async fn delete_file(&self, bucket: &str, name: &str) -> Result<(), ZenodoError> {
-        match self
-            .call(Method::DELETE, &format!("{bucket}/{name}"), None)
-            .await
-        {
+        let url = bucket_file_url(bucket, name).map_err(ZenodoError::permanent)?;
+        match self.call(Method::DELETE, url.as_str(), None).await {
             Ok(_) => Ok(()),
             Err(e) if e.message.contains("answered 404") => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    /// Streams `source` into the bucket with its declared length; returns the MD5 the bucket
-    /// reports and the MD5 of the bytes that went through.
-    pub async fn upload(
-        &self,
-        bucket: &str,
-        name: &str,
-        source: &str,
-        size: i64,
-    ) -> Result<(String, String), ZenodoError> {
-        let src = self
-            .http
-            .get(source)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| {
-                ZenodoError::transient(format!("fetching {source}: {}", error_chain(&e)))
+    /// Streams a file from its source into the bucket and returns the MD5 the bucket
+    /// reports. The source is read under the source policy and checked on the way (length
+    /// first, then every byte against the manifest's size and MD5: a file whose bytes
+    /// differ never arrives whole). A transfer where no byte moves, in either direction,
+    /// for the idle timeout fails as transient.
+    pub async fn upload(&self, bucket: &str, file: &ManifestFile) -> Result<String, ZenodoError> {
+        let url = bucket_file_url(bucket, &file.name).map_err(ZenodoError::permanent)?;
+        let size = u64::try_from(file.size)
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| {
+                ZenodoError::permanent(format!(
+                    "{}: the manifest's size {} is not a positive number",
+                    file.name, file.size
+                ))
             })?;
-        let hasher = Arc::new(Mutex::new(Md5::new()));
-        let h = hasher.clone();
-        let stream = src.bytes_stream().map(move |chunk| {
-            if let Ok(bytes) = &chunk
-                && let Ok(mut h) = h.lock()
-            {
-                h.update(bytes);
-            }
-            chunk
-        });
-        let url = format!("{bucket}/{name}");
-        self.log("REQUEST", format!("PUT {url} ({size} bytes from {source})"))
-            .await;
-        let resp = self
+        let sources = &self.cfg.sources;
+        let idle = sources.idle_timeout();
+        let source = match sources.open(&file.url, size, &file.md5).await {
+            Ok(source) => source,
+            Err(e) => return Err(self.source_failed(&file.name, e).await),
+        };
+        self.log(
+            "REQUEST",
+            format!("PUT {url} ({size} bytes from {})", file.url),
+        )
+        .await;
+        let transfer = source.transfer.clone();
+        transfer.touch();
+        let put = self
             .http
-            .put(&url)
+            .put(url.clone())
             .query(&[("access_token", &self.cfg.token)])
             .header(reqwest::header::CONTENT_LENGTH, size)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(reqwest::Body::wrap_stream(stream))
-            .send()
-            .await;
-        let resp = match resp {
-            Ok(r) => r,
-            Err(e) => {
+            .body(reqwest::Body::wrap_stream(source.body))
+            .send();
+        let resp = match while_moving(put, &transfer, idle).await {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
+                if let Some(f) = transfer.failure() {
+                    return Err(self.source_failed(&file.name, f).await);
+                }
                 let msg = format!("PUT {url}: network error: {}", error_chain(&e));
+                self.log("ERROR", msg.clone()).await;
+                return Err(ZenodoError::transient(msg));
+            }
+            None => {
+                if let Some(f) = transfer.failure() {
+                    return Err(self.source_failed(&file.name, f).await);
+                }
+                let msg = format!(
+                    "PUT {url}: Zenodo took no bytes and sent no answer for {} s",
+                    idle.as_secs_f64()
+                );
                 self.log("ERROR", msg.clone()).await;
                 return Err(ZenodoError::transient(msg));
             }
         };
         let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
+        let text = match tokio::time::timeout(idle, resp.text()).await {
+            Ok(Ok(text)) => text,
+            Ok(Err(e)) => {
+                let msg = format!("PUT {url}: reading the answer failed: {}", error_chain(&e));
+                self.log("ERROR", msg.clone()).await;
+                return Err(ZenodoError::transient(msg));
+            }
+            Err(_) => {
+                let msg = format!("PUT {url}: the answer stopped for {} s", idle.as_secs_f64());
+                self.log("ERROR", msg.clone()).await;
+                return Err(ZenodoError::transient(msg));
+            }
+        };
         self.log("RESPONSE", format!("{} {}", status.as_u16(), cut(&text)))
             .await;
         if !status.is_success() {
@@ -357,16 +380,42 @@ impl ZenodoClient {
         }
         let v: Value = serde_json::from_str(&text)
             .map_err(|e| ZenodoError::transient(format!("upload answer is not JSON: {e}")))?;
-        let remote = v["checksum"]
+        Ok(v["checksum"]
             .as_str()
             .unwrap_or_default()
             .trim_start_matches("md5:")
-            .to_string();
-        let local = hasher
-            .lock()
-            .map(|h| hex::encode(h.clone().finalize()))
-            .unwrap_or_default();
-        Ok((remote, local))
+            .to_string())
+    }
+
+    /// Logs why a file's source could not be read and turns it into the copy's error.
+    async fn source_failed(&self, name: &str, e: FetchError) -> ZenodoError {
+        let message = format!("{name}: {e}");
+        self.log("ERROR", message.clone()).await;
+        ZenodoError {
+            transient: e.transient(),
+            message,
+        }
+    }
+}
+
+/// Runs `fut` while bytes keep moving: `None` once `transfer` has seen none for longer
+/// than `idle` (the source side's own timeout, at `idle`, usually speaks first).
+async fn while_moving<F: std::future::Future>(
+    fut: F,
+    transfer: &Transfer,
+    idle: Duration,
+) -> Option<F::Output> {
+    let tick = (idle / 4).max(Duration::from_millis(10));
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            out = &mut fut => return Some(out),
+            _ = tokio::time::sleep(tick) => {
+                if transfer.idle_for() > idle + tick {
+                    return None;
+                }
+            }
+        }
     }
 }
 

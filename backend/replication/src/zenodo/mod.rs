@@ -1,6 +1,7 @@
 //! Zenodo copies: model, limits, storage, the deposit API client and the copy job.
 
 pub mod client;
+pub mod file_name;
 pub mod model;
 pub mod replicate;
 pub mod store;

@@ -54,6 +54,16 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
         .await
         .map_err(JobError::retry)?
         .ok_or_else(|| JobError::discard(format!("there is no copy #{copy_id}")))?;
+    // One copy, one job: a job the copy does not name (enqueued by another route, or an
+    // old job retried) must not send it a second time, in parallel, as another concept.
+    if copy.job_id != Some(job.job.id.0) {
+        let owner = copy
+            .job_id
+            .map_or_else(|| "no job".to_string(), |j| format!("job #{j}"));
+        return Err(JobError::discard(format!(
+            "copy #{copy_id} belongs to {owner}, not to this job; only a copy's own job sends it"
+        )));
+    }
     if copy.state == CopyState::Finished {
         return Ok(());
     }
@@ -194,16 +204,8 @@ async fn replicate(
         }) {
             continue;
         }
-        let (remote, local) = client.upload(&bucket, &f.name, &f.url, f.size).await?;
-        if !local.eq_ignore_ascii_case(&f.md5) {
-            return Err(ZenodoError {
-                transient: true,
-                message: format!(
-                    "{}: the source sent bytes with md5 {local}, the manifest says {}",
-                    f.name, f.md5
-                ),
-            });
-        }
+        // The upload checks the source's bytes against the manifest on the way.
+        let remote = client.upload(&bucket, f).await?;
         if !remote.eq_ignore_ascii_case(&f.md5) {
             return Err(ZenodoError {
                 transient: true,

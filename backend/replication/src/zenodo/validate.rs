@@ -53,8 +53,8 @@ pub fn validate(copy_type: CopyType, req: &CopyRequest) -> Result<(), Vec<String
     let mut names = std::collections::HashSet::new();
     let mut total: i64 = 0;
     for (i, f) in req.files.iter().enumerate() {
-        if f.name.is_empty() || f.name.contains('/') {
-            problems.push(format!("files[{i}].name must be a plain file name"));
+        if let Some(p) = super::file_name::problem(&f.name) {
+            problems.push(format!("files[{i}].name {p}"));
         }
         if !names.insert(f.name.as_str()) {
             problems.push(format!("files[{i}].name {:?} appears twice", f.name));
@@ -68,7 +68,7 @@ pub fn validate(copy_type: CopyType, req: &CopyRequest) -> Result<(), Vec<String
         if f.md5.len() != 32 || !f.md5.chars().all(|c| c.is_ascii_hexdigit()) {
             problems.push(format!("files[{i}].md5 must be 32 hex digits"));
         }
-        if !(f.url.starts_with("http://") || f.url.starts_with("https://")) {
+        if !crate::source::is_http_url(&f.url) {
             problems.push(format!("files[{i}].url must be an http(s) URL"));
         }
         total = total.saturating_add(f.size.max(0));

@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use longjobs_core::access::Role;
+use longjobs_core::access::audit::{self, NewAuditEntry};
+use longjobs_core::db::transaction;
 use longjobs_core::queue::{self, Action, EnqueueRequest, JobFilter, MAX_PAGE_SIZE};
 use longjobs_core::{JobId, clock};
 use longjobs_openapi::{self as wire, Text};
@@ -224,13 +226,44 @@ impl JobsApi {
             };
             req.validate()
                 .map_err(|e| ApiError::bad_request(format!("jobs[{i}].{e}")))?;
+            if let Some(why) = self.state.policy.refuse_kind(&req.kind) {
+                return Err(ApiError::bad_request(format!("jobs[{i}].kind {why}")));
+            }
+            if let Some(why) = self
+                .state
+                .policy
+                .refuse_keys(req.unique_key.as_deref(), req.ordering_key.as_deref())
+            {
+                return Err(ApiError::bad_request(format!("jobs[{i}].{why}")));
+            }
             requests.push(req);
         }
         let count = requests.len();
+        let actor = auth.0.name.clone();
+        // The jobs and their audit entries commit together: no job without its record.
         let done = self
             .state
             .db
-            .run(move |c| queue::enqueue_many(c, &requests))
+            .run(move |c| {
+                transaction(c, |c| {
+                    let done = queue::enqueue_many(c, &requests)?;
+                    let now = clock::now();
+                    for e in enqueue_audit(&done) {
+                        audit::record(
+                            c,
+                            &NewAuditEntry {
+                                actor: &actor,
+                                action: "jobs.enqueue",
+                                target: &e.target,
+                                outcome: &e.outcome,
+                                detail: Some(&e.detail),
+                            },
+                            now,
+                        )?;
+                    }
+                    Ok::<_, diesel::result::Error>(done)
+                })
+            })
             .await?;
         let inserted = done.iter().filter(|e| e.inserted).count();
         tracing::info!(by = %auth.0.name, jobs = count, inserted, "enqueued jobs");
@@ -456,6 +489,82 @@ impl JobsApi {
     }
 }
 
+/// One audit entry of an enqueue: the jobs of one kind and queue.
+struct EnqueueAudit {
+    target: String,
+    outcome: String,
+    detail: String,
+}
+
+/// Longest list of job ids written into one audit entry.
+const MAX_AUDIT_TARGET: usize = 2_000;
+
+/// The audit entries of an enqueue, one per kind and queue, naming every job (ids as ranges).
+fn enqueue_audit(done: &[queue::Enqueued]) -> Vec<EnqueueAudit> {
+    let mut groups: std::collections::BTreeMap<(&str, &str), (Vec<i64>, usize)> =
+        Default::default();
+    for e in done {
+        let g = groups
+            .entry((e.job.kind.as_str(), e.job.queue.as_str()))
+            .or_default();
+        g.0.push(e.job.id.0);
+        if e.inserted {
+            g.1 += 1;
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((kind, queue), (mut ids, created))| {
+            ids.sort_unstable();
+            ids.dedup();
+            let existing = ids.len().saturating_sub(created);
+            let outcome = match (created, existing) {
+                (_, 0) => "created".to_string(),
+                (0, _) => "existing".to_string(),
+                (c, e) => format!("{c} created, {e} existing"),
+            };
+            let mut target = if ids.len() == 1 {
+                format!("job {}", ids[0])
+            } else {
+                format!("jobs {}", id_ranges(&ids))
+            };
+            if target.len() > MAX_AUDIT_TARGET {
+                let cut = target
+                    .char_indices()
+                    .take_while(|(i, _)| *i < MAX_AUDIT_TARGET)
+                    .last()
+                    .map_or(0, |(i, _)| i);
+                target.truncate(cut);
+                target.push_str(&format!("… ({} jobs)", ids.len()));
+            }
+            EnqueueAudit {
+                target,
+                outcome,
+                detail: format!("kind {kind}, queue {queue}"),
+            }
+        })
+        .collect()
+}
+
+/// `1-3, 7, 9-10` from sorted ids.
+fn id_ranges(ids: &[i64]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i;
+        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
+            j += 1;
+        }
+        parts.push(if i == j {
+            ids[i].to_string()
+        } else {
+            format!("{}-{}", ids[i], ids[j])
+        });
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
 fn valid_id(id: i64) -> ApiResult<JobId> {
     if id <= 0 {
         return Err(ApiError::bad_request(format!(
@@ -478,5 +587,16 @@ fn action_name(a: wire::JobAction) -> &'static str {
         wire::JobAction::Retry => "retry",
         wire::JobAction::Cancel => "cancel",
         wire::JobAction::Discard => "discard",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_ranges;
+
+    #[test]
+    fn consecutive_ids_are_written_as_ranges() {
+        assert_eq!(id_ranges(&[1, 2, 3, 7, 9, 10]), "1-3, 7, 9-10");
+        assert_eq!(id_ranges(&[5]), "5");
     }
 }

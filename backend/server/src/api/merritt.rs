@@ -6,7 +6,7 @@ use longjobs_core::clock;
 use longjobs_core::maintenance::{self, HOLD_MERRITT};
 use longjobs_openapi as wire;
 use longjobs_replication::merritt::{
-    MerrittFile, Submission, SubmissionRequest, SubmissionState, store,
+    self, MerrittFile, Submission, SubmissionRequest, SubmissionState, store,
 };
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
@@ -148,7 +148,9 @@ pub async fn merritt_status(state: &AppState) -> ApiResult<wire::MerrittStatus> 
 impl MerrittApi {
     /// Submit to Merritt.
     ///
-    /// Recorded and handed to a worker (never run inside the web server).
+    /// Recorded and handed to a worker (never run inside the web server). File URLs must be
+    /// http(s) (and on the allowed source hosts when the server is told them); names and URLs
+    /// must not hold line breaks or `|`, which the manifest would read as structure.
     #[oai(
         path = "/api/merritt/submissions",
         method = "post",
@@ -166,23 +168,6 @@ impl MerrittApi {
                 "resource_id must be a positive whole number",
             ));
         }
-        for (i, f) in b.files.iter().enumerate() {
-            if !(f.url.starts_with("http://") || f.url.starts_with("https://")) {
-                return Err(ApiError::bad_request(format!(
-                    "files[{i}].url must be an http(s) URL"
-                )));
-            }
-            if f.md5.len() != 32 || !f.md5.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(ApiError::bad_request(format!(
-                    "files[{i}].md5 must be 32 hex digits"
-                )));
-            }
-            if f.size < 0 {
-                return Err(ApiError::bad_request(format!(
-                    "files[{i}].size must not be negative"
-                )));
-            }
-        }
         let req = SubmissionRequest {
             files: b
                 .files
@@ -197,6 +182,8 @@ impl MerrittApi {
             profile: b.profile.0,
             submitter: b.submitter.0,
         };
+        merritt::validate::validate(&req).map_err(|p| ApiError::bad_request(p.join("; ")))?;
+        super::zenodo::check_sources(&self.state, req.files.iter().map(|f| f.url.as_str()))?;
         let (resource_id, identifier, host) = (b.resource_id, b.identifier.0, this_host());
         let (sub, history) = self
             .state

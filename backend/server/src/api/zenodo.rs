@@ -88,6 +88,28 @@ fn copy_out(c: &zenodo::ZenodoCopy, waiting_on: Option<i64>) -> wire::ZenodoCopy
     }
 }
 
+/// File URLs against the source policy, when the server knows it: a URL the workers would
+/// refuse is a 400 now rather than a copy or submission in error later.
+pub fn check_sources<'a>(state: &AppState, urls: impl Iterator<Item = &'a str>) -> ApiResult<()> {
+    let Some(policy) = &state.policy.sources else {
+        return Ok(());
+    };
+    let problems: Vec<String> = urls
+        .enumerate()
+        .filter_map(|(i, url)| {
+            policy
+                .check_str(url)
+                .err()
+                .map(|e| format!("files[{i}].url: {e}"))
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(problems.join("; ")))
+    }
+}
+
 fn refused(e: store::StoreError) -> ApiError {
     match e {
         store::StoreError::Refused(store::Refusal::NotFound(id)) => {
@@ -103,8 +125,9 @@ impl ZenodoApi {
     /// Request a Zenodo copy.
     ///
     /// Validated against Zenodo's limits first (no empty file, at most 100 files and 50 GB,
-    /// required metadata), so a bad request is a 400, not a failed job. Copies of one
-    /// identifier and copy-type group run strictly in id order.
+    /// required metadata, plain file names), and file URLs against the allowed source hosts
+    /// when the server is told them, so a bad request is a 400, not a failed job. Copies of
+    /// one identifier and copy-type group run strictly in id order.
     #[oai(
         path = "/api/zenodo/copies",
         method = "post",
@@ -129,6 +152,7 @@ impl ZenodoApi {
         };
         zenodo::validate::validate(copy_type, &request)
             .map_err(|p| ApiError::bad_request(p.join("; ")))?;
+        check_sources(&self.state, request.files.iter().map(|f| f.url.as_str()))?;
         if b.resource_id <= 0 {
             return Err(ApiError::bad_request(
                 "resource_id must be a positive whole number",

@@ -9,6 +9,7 @@ use longjobs_core::access::{Role, users};
 use longjobs_core::clock;
 use longjobs_core::testing::TestDb;
 use longjobs_server::auth::{AuthConfig, hash_password, issue};
+use longjobs_server::policy::ApiPolicy;
 use longjobs_server::{AppState, HttpOptions, app};
 use poem::http::{Method, StatusCode};
 use poem::test::TestClient;
@@ -30,9 +31,15 @@ impl TestServer {
     }
 
     pub async fn with_options(t: TestDb, opts: HttpOptions) -> Self {
+        Self::with_policy(t, opts, ApiPolicy::default()).await
+    }
+
+    /// A server with these acceptance rules (job kinds, source hosts).
+    pub async fn with_policy(t: TestDb, opts: HttpOptions, policy: ApiPolicy) -> Self {
         let state = AppState {
             db: t.db.clone(),
             auth: Arc::new(AuthConfig::new(SECRET.to_vec(), Duration::from_secs(3600))),
+            policy: Arc::new(policy),
         };
         let ep = app(state.clone(), &opts).map_to_response().boxed();
         TestServer {

@@ -49,6 +49,11 @@ pub fn settings(sim: &SimHandle) -> ReplicationSettings {
         merritt_check_timeout: Duration::from_secs(30),
         remote_retry_base: Duration::from_millis(150),
         daily_retry_limit: 4,
+        // The simulator's file source is on loopback: allowed here by name, as an operator
+        // would allow a private storage network.
+        source_hosts: vec![sim.addr().to_string()],
+        source_private_networks: vec!["127.0.0.1/32".into()],
+        transfer_idle_timeout: Duration::from_secs(60),
     }
 }
 
@@ -63,6 +68,7 @@ impl Stack {
                 b"stack-test-secret-stack-test-secret".to_vec(),
                 Duration::from_secs(3600),
             )),
+            policy: Default::default(),
         };
         let hash = hash_password(PASSWORD).unwrap();
         t.db.run(move |c| users::create(c, "ops", &hash, Role::Operator, clock::now()))
@@ -101,6 +107,7 @@ impl Stack {
                 b"another-secret-another-secret-xxxx".to_vec(),
                 Duration::from_secs(3600),
             )),
+            policy: Default::default(),
         };
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
@@ -119,14 +126,19 @@ impl Stack {
     }
 
     pub fn start_worker(&mut self) {
+        let settings = settings(&self.sim);
+        self.start_worker_with(&settings);
+    }
+
+    /// Starts a worker with these replication settings instead of [`settings`].
+    pub fn start_worker_with(&mut self, replication: &ReplicationSettings) {
         let mut cfg = WorkerConfig::new(vec![("zenodo".into(), 3), ("merritt".into(), 2)]);
         cfg.poll_interval = Duration::from_millis(50);
         cfg.heartbeat = Duration::from_millis(200);
         cfg.lease = Duration::from_secs(5);
         cfg.rescue_interval = Duration::from_millis(200);
         cfg.grace = Duration::from_secs(5);
-        let worker =
-            full_worker(self.t.db.clone(), cfg, &settings(&self.sim), &self.notify).unwrap();
+        let worker = full_worker(self.t.db.clone(), cfg, replication, &self.notify).unwrap();
         self.worker_metrics = Some(worker.metrics());
         let (tx, rx) = watch::channel(Shutdown::Running);
         self.worker = Some((tx, tokio::spawn(worker.run(rx))));
