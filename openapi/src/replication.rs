@@ -324,3 +324,37 @@ pub struct ResendChain {
     #[cfg_attr(feature = "server", oai(validator(min_length = 1, max_length = 200)))]
     pub identifier: Text,
 }
+
+/// An event for the host application: a copy finished or failed for good, a submission
+/// completed or failed for good. `body` is exactly what the event webhook receives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct HostEvent {
+    /// Increasing; pass the last one seen as `after` to read on.
+    pub id: i64,
+    /// `copy.finished`, `copy.error`, `submission.completed` or `submission.error`.
+    pub event: String,
+    /// The copy's or submission's id.
+    pub subject_id: i64,
+    pub identifier: String,
+    pub created_at: DateTime<Utc>,
+    /// When the event webhook took it (`null`: not yet, or no webhook configured).
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Delivery attempts so far.
+    pub delivery_attempts: i32,
+    /// Why the last attempt failed, while it is not delivered.
+    pub last_delivery_error: Option<String>,
+    /// The webhook's JSON body: `id`, `event`, `created_at` and the subject's fields
+    /// (copy: `copy_id`, `deposition_id`, `doi`, `concept_doi`, …; submission: `ark`, …).
+    pub body: serde_json::Value,
+}
+
+/// Events in id order after a cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct HostEventPage {
+    pub events: Vec<HostEvent>,
+    /// Pass as `after` for the next page: the last event's id, or the cursor given when
+    /// nothing newer exists yet (poll again with it later).
+    pub next_after: Option<i64>,
+}

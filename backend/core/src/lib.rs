@@ -5,6 +5,7 @@ pub mod access;
 pub mod clock;
 pub mod db;
 pub mod handler;
+pub mod host_events;
 pub mod job;
 pub mod logging;
 pub mod maintenance;

@@ -103,6 +103,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     merritt_submissions,
     merritt_submission_states,
     maintenance_flags,
+    host_events,
 );
 
 diesel::table! {
@@ -192,6 +193,25 @@ diesel::table! {
         created_at -> Timestamp,
         email_sent_at -> Nullable<Timestamp>,
         webhook_sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Events for the host application (copy finished or failed, submission completed or
+    /// failed), read with a cursor and delivered in id order to a signed webhook.
+    host_events (id) {
+        id -> BigInt,
+        kind -> Text,
+        /// The copy's or submission's id.
+        subject_id -> BigInt,
+        identifier -> Text,
+        /// The JSON body delivered (and listed) for this event.
+        payload -> Text,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
     }
 }
 

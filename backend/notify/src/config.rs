@@ -89,6 +89,14 @@ pub struct NotifySettings {
         default_value = "all"
     )]
     pub notify_webhook_events: Vec<String>,
+    /// URL of the host application that receives one signed JSON POST per copy or
+    /// submission that ended (finished, completed or failed for good); off when unset.
+    #[arg(long, env = "LONGJOBS_EVENTS_WEBHOOK_URL")]
+    pub events_webhook_url: Option<String>,
+    /// Secret the host shares to verify `Longjobs-Signature` (HMAC-SHA256), at least 32
+    /// characters; needed with LONGJOBS_EVENTS_WEBHOOK_URL.
+    #[arg(long, env = "LONGJOBS_EVENTS_WEBHOOK_SECRET", hide_env_values = true)]
+    pub events_webhook_secret: Option<String>,
     /// Collect events this long (from the oldest waiting) into one digest.
     #[arg(long, env = "LONGJOBS_NOTIFY_WINDOW", value_parser = parse_duration, default_value = DEFAULT_WINDOW)]
     pub notify_window: Duration,
@@ -129,6 +137,25 @@ pub struct WebhookConfig {
     pub events: HashSet<EventKind>,
 }
 
+/// Where the host application's event webhook goes (`crate::hooks`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HostHookConfig {
+    pub url: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for HostHookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostHookConfig")
+            .field("url", &self.url)
+            .field("secret", &"<hidden>")
+            .finish()
+    }
+}
+
+/// Shortest secret accepted for signing host events.
+pub const MIN_HOOK_SECRET_CHARS: usize = 32;
+
 /// Alert limits; `None` turns that alert off.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertLimits {
@@ -142,6 +169,7 @@ pub struct AlertLimits {
 pub struct NotifyConfig {
     pub email: Option<EmailConfig>,
     pub webhook: Option<WebhookConfig>,
+    pub host_hook: Option<HostHookConfig>,
     pub window: Duration,
     pub check_interval: Duration,
     pub queue: String,
@@ -227,6 +255,38 @@ impl NotifyConfig {
             }
             None => None,
         };
+        let host_hook = match (
+            non_empty(&s.events_webhook_url),
+            s.events_webhook_secret.as_deref(),
+        ) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(ConfigError(
+                    "LONGJOBS_EVENTS_WEBHOOK_SECRET is set but LONGJOBS_EVENTS_WEBHOOK_URL is not"
+                        .into(),
+                ));
+            }
+            (Some(url), secret) => {
+                let parsed = reqwest::Url::parse(url).map_err(|e| {
+                    ConfigError(format!("LONGJOBS_EVENTS_WEBHOOK_URL {url:?}: {e}"))
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(ConfigError(format!(
+                        "LONGJOBS_EVENTS_WEBHOOK_URL {url:?} must be http or https"
+                    )));
+                }
+                let secret = secret.unwrap_or("");
+                if secret.trim().chars().count() < MIN_HOOK_SECRET_CHARS {
+                    return Err(ConfigError(format!(
+                        "LONGJOBS_EVENTS_WEBHOOK_SECRET must be at least {MIN_HOOK_SECRET_CHARS} characters (not blank): the host verifies every event with it"
+                    )));
+                }
+                Some(HostHookConfig {
+                    url: url.to_string(),
+                    secret: secret.to_string(),
+                })
+            }
+        };
         if s.notify_check_interval.is_zero() {
             return Err(ConfigError(
                 "LONGJOBS_NOTIFY_CHECK_INTERVAL must be more than 0".into(),
@@ -236,6 +296,7 @@ impl NotifyConfig {
         Ok(NotifyConfig {
             email,
             webhook,
+            host_hook,
             window: s.notify_window,
             check_interval: s.notify_check_interval,
             queue: s.notify_queue.clone(),

@@ -11,6 +11,7 @@ pub mod conditions;
 pub mod config;
 pub mod digest;
 pub mod email;
+pub mod hooks;
 pub mod send;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use longjobs_core::handler::{JobContext, JobError, Registry};
+use longjobs_core::host_events;
 use longjobs_core::outbox;
 use longjobs_core::queue::{self, EnqueueRequest, RetryPolicy};
 use longjobs_core::{Db, clock};
@@ -51,6 +53,8 @@ pub struct Tick {
     pub scheduled: bool,
     /// Events deleted after their retention.
     pub pruned: usize,
+    /// Whether a new `events.deliver` job was enqueued for the host's webhook.
+    pub hooks_scheduled: bool,
 }
 
 impl Notifier {
@@ -67,6 +71,23 @@ impl Notifier {
         let mut tick = Tick::default();
         let before = clock::now() - clock::delta(config::EVENT_RETENTION);
         tick.pruned = self.db.run(move |c| outbox::prune(c, before)).await?;
+        tick.pruned += self.db.run(move |c| host_events::prune(c, before)).await?;
+        if self.config.host_hook.is_some()
+            && self
+                .db
+                .run(|c| host_events::delivery_due(c, clock::now()))
+                .await?
+        {
+            let request =
+                EnqueueRequest::new(self.config.queue.clone(), hooks::KIND_EVENTS_DELIVER)
+                    .unique_key(hooks::DELIVER_UNIQUE_KEY)
+                    .priority(100);
+            tick.hooks_scheduled = self
+                .db
+                .run(move |c| queue::enqueue(c, &request))
+                .await?
+                .inserted;
+        }
         if !self.config.enabled() {
             return Ok(tick);
         }
@@ -90,6 +111,15 @@ impl Notifier {
         Ok(tick)
     }
 
+    /// Delivers the host's due events (the `events.deliver` job's work); nothing when no
+    /// event webhook is configured.
+    pub async fn deliver_events(&self) -> anyhow::Result<hooks::Delivered> {
+        match &self.config.host_hook {
+            Some(cfg) => hooks::deliver_pending(&self.db, cfg, &self.http).await,
+            None => Ok(hooks::Delivered::default()),
+        }
+    }
+
     /// Sends what waits now (the `notify.send` job's work).
     pub async fn send_pending(&self) -> anyhow::Result<Sent> {
         send_pending(&self.db, &self.config, &self.http).await
@@ -98,8 +128,28 @@ impl Notifier {
 
 type Handler = Box<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
 
-/// Registers `notify.send`: a failed delivery is retried with backoff (the events wait).
+/// Registers `notify.send` (a failed delivery is retried with backoff; the events wait) and
+/// `events.deliver` (an event the host does not take waits with its own backoff, recorded
+/// on the event, and the next tick after it sends it again).
 pub fn register(registry: Registry, notifier: Arc<Notifier>) -> Registry {
+    let deliverer = notifier.clone();
+    let deliver: Handler = Box::new(move |_job| {
+        let n = deliverer.clone();
+        Box::pin(async move {
+            n.deliver_events().await.map_err(JobError::from)?;
+            Ok(())
+        })
+    });
+    let registry = registry.register_with(
+        hooks::KIND_EVENTS_DELIVER,
+        deliver,
+        RetryPolicy {
+            base: Duration::from_secs(30),
+            max: Duration::from_secs(30 * 60),
+            jitter: 0.1,
+        },
+        SEND_TIMEOUT,
+    );
     let handler: Handler = Box::new(move |_job| {
         let n = notifier.clone();
         Box::pin(async move {

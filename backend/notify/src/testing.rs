@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::web::Json;
 use poem::{EndpointExt, Request, Route, Server, handler, post};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -222,6 +221,12 @@ fn address(arg: &str) -> String {
 pub struct Call {
     pub authorization: Option<String>,
     pub body: Value,
+    /// The body as sent (what a signature covers).
+    pub raw: String,
+    /// `Longjobs-Event`, `Longjobs-Event-Id` and `Longjobs-Signature`, when sent.
+    pub event: Option<String>,
+    pub event_id: Option<String>,
+    pub signature: Option<String>,
 }
 
 #[derive(Default)]
@@ -240,7 +245,10 @@ pub struct WebhookSink {
 }
 
 #[handler]
-async fn hook(req: &Request, Json(body): Json<Value>) -> StatusCode {
+async fn hook(req: &Request, raw: String) -> StatusCode {
+    let Ok(body) = serde_json::from_str::<Value>(&raw) else {
+        return StatusCode::BAD_REQUEST;
+    };
     let Some(state) = req.data::<Arc<HookState>>() else {
         return StatusCode::INTERNAL_SERVER_ERROR;
     };
@@ -255,6 +263,10 @@ async fn hook(req: &Request, Json(body): Json<Value>) -> StatusCode {
         .push(Call {
             authorization: req.header("authorization").map(str::to_string),
             body,
+            raw,
+            event: req.header("longjobs-event").map(str::to_string),
+            event_id: req.header("longjobs-event-id").map(str::to_string),
+            signature: req.header("longjobs-signature").map(str::to_string),
         });
     state.arrived.notify_waiters();
     StatusCode::NO_CONTENT

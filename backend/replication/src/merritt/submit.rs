@@ -190,16 +190,19 @@ async fn check(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
     match client.find(&sub.identifier).await {
         Ok(Some(ark)) => {
             db.run(move |c| {
-                store::set_ark(c, id, &ark)?;
-                store::record(
-                    c,
-                    id,
-                    SubmissionState::Completed,
-                    &host,
-                    Some(&format!("visible in Merritt as {ark}")),
-                    None,
-                    None,
-                )
+                longjobs_core::db::transaction(c, |c| {
+                    store::set_ark(c, id, &ark)?;
+                    store::record(
+                        c,
+                        id,
+                        SubmissionState::Completed,
+                        &host,
+                        Some(&format!("visible in Merritt as {ark}")),
+                        None,
+                        None,
+                    )?;
+                    crate::events::submission_completed(c, id)
+                })
             })
             .await
             .map_err(JobError::retry)?;

@@ -118,9 +118,14 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
     match replicate(db, &client, &copy).await {
         Ok(note) => {
             client.log("INFO", format!("finished: {note}")).await;
-            db.run(move |c| store::set_state(c, copy_id, CopyState::Finished, Some(&note), None))
-                .await
-                .map_err(JobError::retry)?;
+            db.run(move |c| {
+                longjobs_core::db::transaction(c, |c| {
+                    store::set_state(c, copy_id, CopyState::Finished, Some(&note), None)?;
+                    crate::events::copy_finished(c, copy_id)
+                })
+            })
+            .await
+            .map_err(JobError::retry)?;
             Ok(())
         }
         Err(e) => {

@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 pub mod convert;
 pub mod counts;
+mod events;
 mod health;
 mod jobs;
 mod maintenance;
@@ -48,6 +49,8 @@ pub enum Tag {
     Merritt,
     /// Drain, status and restart around maintenance.
     Maintenance,
+    /// Events for the host application: copies and submissions that ended.
+    Events,
 }
 
 pub type Apis = (
@@ -63,6 +66,7 @@ pub type Apis = (
     zenodo::ZenodoApi,
     merritt::MerrittApi,
     maintenance::MaintenanceApi,
+    events::EventsApi,
 );
 
 /// The whole API with its OpenAPI document.
@@ -82,6 +86,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             zenodo::ZenodoApi { state: s() },
             merritt::MerrittApi { state: s() },
             maintenance::MaintenanceApi { state: s() },
+            events::EventsApi { state: s() },
         ),
         "longjobs",
         env!("CARGO_PKG_VERSION"),
