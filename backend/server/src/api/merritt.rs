@@ -248,6 +248,40 @@ impl MerrittApi {
         ))
     }
 
+    /// One Merritt submission with its history.
+    ///
+    /// What a host application follows after requesting a submission: its state, the ARK
+    /// once Merritt shows it, the last error, and every state it went through.
+    #[oai(
+        path = "/api/merritt/submissions/:id",
+        method = "get",
+        operation_id = "getSubmission"
+    )]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        /// The submission's id.
+        #[oai(validator(minimum(value = "1")))]
+        id: poem_openapi::param::Path<i64>,
+    ) -> ApiResult<Json<wire::Submission>> {
+        auth.0.require(Role::Viewer)?;
+        let id = id.0;
+        let found = self
+            .state
+            .db
+            .run(move |c| match store::get(c, id)? {
+                Some(s) => {
+                    let h = store::history(c, s.id)?;
+                    Ok(Some((s, h)))
+                }
+                None => Ok(None),
+            })
+            .await?;
+        let (s, h) =
+            found.ok_or_else(|| ApiError::not_found(format!("there is no submission #{id}")))?;
+        Ok(Json(sub_out(&s, h)))
+    }
+
     /// The Merritt queue's status.
     ///
     /// Hold state, counts per state, completed in 24 h, queue length and alerts (a hold
