@@ -64,6 +64,10 @@ struct RunArgs {
     /// for short jobs; leave 0 for long jobs so that idle workers can take them).
     #[arg(long, env = "LONGJOBS_PREFETCH", default_value_t = config::DEFAULT_PREFETCH)]
     prefetch: usize,
+    /// Also claim ahead the jobs a queue's slots free up during two claim round trips, as
+    /// measured (many for jobs of milliseconds, none for jobs of seconds or more).
+    #[arg(long, env = "LONGJOBS_ADAPTIVE_PREFETCH", default_value_t = config::DEFAULT_ADAPTIVE_PREFETCH, action = clap::ArgAction::Set)]
+    adaptive_prefetch: bool,
     /// Poll for new jobs this often when no notification arrives.
     #[arg(long, env = "LONGJOBS_POLL_INTERVAL", value_parser = parse_duration, default_value = "1s")]
     poll_interval: Duration,
@@ -136,6 +140,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut cfg = WorkerConfig::new(args.queues);
     cfg.batch = args.batch.max(1);
     cfg.prefetch = args.prefetch;
+    cfg.adaptive_prefetch = args.adaptive_prefetch;
     cfg.poll_interval = args.poll_interval;
     cfg.lease = args.lease;
     cfg.heartbeat = args.heartbeat;

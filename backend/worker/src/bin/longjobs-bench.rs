@@ -48,6 +48,13 @@ struct Args {
     /// Jobs claimed beyond the free slots (the worker's `--prefetch`).
     #[arg(long, default_value_t = 0)]
     prefetch: usize,
+    /// Also claim ahead what the slots free up during two claims (the worker's
+    /// `--adaptive-prefetch`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    adaptive_prefetch: bool,
+    /// Burn-down jobs sleep this long each (an I/O-bound workload); 0: no-op jobs.
+    #[arg(long, default_value_t = 0)]
+    sleep_ms: u64,
     /// Runs; each prints a line.
     #[arg(long, default_value_t = 1)]
     runs: usize,
@@ -172,7 +179,15 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
     let n = args.jobs;
     let started = Instant::now();
     let reqs: Vec<EnqueueRequest> = (0..n)
-        .map(|_| EnqueueRequest::new("bench", "noop"))
+        .map(|_| {
+            if args.sleep_ms == 0 {
+                EnqueueRequest::new("bench", "noop")
+            } else {
+                let mut r = EnqueueRequest::new("bench", "sleep");
+                r.payload = serde_json::json!({ "ms": args.sleep_ms });
+                r
+            }
+        })
         .collect();
     for chunk in reqs.chunks(10_000) {
         let chunk = chunk.to_vec();
@@ -183,6 +198,7 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
     let mut cfg = WorkerConfig::new(vec![("bench".to_string(), args.concurrency)]);
     cfg.batch = args.batch;
     cfg.prefetch = args.prefetch;
+    cfg.adaptive_prefetch = args.adaptive_prefetch;
     cfg.poll_interval = Duration::from_millis(100);
     let (stop, stop_rx) = watch::channel(Shutdown::Running);
     let drain_start = Instant::now();
@@ -198,11 +214,13 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
     stop.send(Shutdown::Graceful)?;
     worker.await??;
     println!(
-        "longjobs backend={} jobs={n} concurrency={} batch={} prefetch={} enqueue_s={enqueue_s:.3} drain_s={drain_s:.3} jobs_per_s={:.0}",
+        "longjobs backend={} jobs={n} sleep_ms={} concurrency={} batch={} prefetch={} adaptive_prefetch={} enqueue_s={enqueue_s:.3} drain_s={drain_s:.3} jobs_per_s={:.0}",
         db.backend(),
+        args.sleep_ms,
         args.concurrency,
         args.batch,
         args.prefetch,
+        args.adaptive_prefetch,
         n as f64 / drain_s
     );
     Ok(())

@@ -13,7 +13,10 @@ pub use super::completer::CompleterConfig;
 pub use super::maintenance::heartbeat::{DEFAULT_HEARTBEAT, DEFAULT_LEASE, HeartbeatConfig};
 pub use super::maintenance::pruner::{DEFAULT_PRUNE_INTERVAL, PrunerConfig};
 pub use super::maintenance::rescuer::{DEFAULT_RESCUE_INTERVAL, RescuerConfig};
-pub use super::producer::{DEFAULT_BATCH, DEFAULT_POLL_INTERVAL, DEFAULT_PREFETCH, ProducerConfig};
+pub use super::producer::{
+    DEFAULT_ADAPTIVE_PREFETCH, DEFAULT_BATCH, DEFAULT_POLL_INTERVAL, DEFAULT_PREFETCH, HELD_AHEAD_MAX,
+    ProducerConfig,
+};
 pub use super::stop::{DEFAULT_GRACE, StopConfig};
 
 /// A bare `--queue name` runs this many of its jobs at once.
@@ -32,6 +35,9 @@ pub struct WorkerConfig {
     /// Jobs claimed per queue beyond its free slots and started as slots free up: fewer
     /// claims for short jobs; keep 0 for long ones so idle workers can take them.
     pub prefetch: usize,
+    /// Also claim ahead what the slots free up during two claim round trips, measured
+    /// (none for long jobs).
+    pub adaptive_prefetch: bool,
     pub poll_interval: Duration,
     pub lease: Duration,
     pub heartbeat: Duration,
@@ -49,6 +55,7 @@ impl WorkerConfig {
             queues,
             batch: DEFAULT_BATCH,
             prefetch: DEFAULT_PREFETCH,
+            adaptive_prefetch: DEFAULT_ADAPTIVE_PREFETCH,
             poll_interval: DEFAULT_POLL_INTERVAL,
             lease: DEFAULT_LEASE,
             heartbeat: DEFAULT_HEARTBEAT,
@@ -65,6 +72,7 @@ impl From<&WorkerConfig> for ProducerConfig {
         ProducerConfig {
             batch: c.batch,
             prefetch: c.prefetch,
+            adaptive_prefetch: c.adaptive_prefetch,
             poll_interval: c.poll_interval,
             lease: c.lease,
         }

@@ -54,8 +54,11 @@ pub(super) fn spawn_job(
                 ))),
                 Some(kind) => run_handler(&kind, ctx).await,
             };
-            s.metrics
-                .job_finished(&task_job, started.elapsed(), &result);
+            let took = started.elapsed();
+            s.metrics.job_finished(&task_job, took, &result);
+            if let Some(pace) = s.pace.get(&task_job.queue) {
+                pace.job_ran(took);
+            }
             // A cancel or a shutdown may have taken the job meanwhile; then it reports.
             if s.running().remove(&id).is_some() {
                 let _ = s.outcomes.send(Outcome::Finished(task_job, result));

@@ -10,6 +10,7 @@ use longjobs_core::job::{Job, JobId};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
+use super::producer::Pace;
 use crate::metrics::WorkerMetrics;
 use crate::registry::{JobError, Registry};
 
@@ -36,6 +37,8 @@ pub(super) struct Shared {
     pub outcomes: mpsc::UnboundedSender<Outcome>,
     /// One bell per queue: rung when it may have work or a free slot.
     pub wake: HashMap<String, Arc<Notify>>,
+    /// Per queue: how long its jobs run here (sizes the producer's claim-ahead).
+    pub pace: HashMap<String, Arc<Pace>>,
     pub completed: AtomicU64,
     pub failed: AtomicU64,
     pub metrics: Arc<WorkerMetrics>,
@@ -59,6 +62,10 @@ impl Shared {
             wake: queues
                 .iter()
                 .map(|(q, _)| (q.clone(), Arc::new(Notify::new())))
+                .collect(),
+            pace: queues
+                .iter()
+                .map(|(q, _)| (q.clone(), Arc::new(Pace::default())))
                 .collect(),
             completed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
