@@ -47,7 +47,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create a user (prints the password when none is given).
@@ -160,7 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli
         .command
-        .unwrap_or(Command::Serve(ServeArgs::default_from_env()))
+        .unwrap_or_else(|| Command::Serve(Box::new(ServeArgs::default_from_env())))
     {
         Command::Migrate => {
             println!("database {} is up to date", db.url());
@@ -186,7 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Serve(args) => serve(db, args).await,
+        Command::Serve(args) => serve(db, *args).await,
         Command::Openapi => unreachable!("handled above"),
     }
 }

@@ -698,7 +698,13 @@ async fn bad_input_is_a_clear_4xx_problem(s: TestServer) {
             400,
             "integer",
         ),
-        (Method::POST, "/api/jobs/0/retry", None, 400, "parameter `id`"),
+        (
+            Method::POST,
+            "/api/jobs/0/retry",
+            None,
+            400,
+            "parameter `id`",
+        ),
         (Method::GET, "/api/no-such-thing", None, 404, "not found"),
         (Method::DELETE, "/api/jobs", None, 405, ""),
     ];
