@@ -84,6 +84,7 @@ def main():
             took = time.time() - started
             after = status(proc.pid, "VmRSS")
             peak = status(proc.pid, "VmHWM")
+            anon, file = status(proc.pid, "RssAnon"), status(proc.pid, "RssFile")
             with concurrent.futures.ThreadPoolExecutor(240) as pool:
                 burst = list(pool.map(lambda _: login(port), range(240)))
             after_burst = status(proc.pid, "VmRSS")
@@ -95,7 +96,8 @@ def main():
     print(f"server: {server}")
     print(f"{LOGINS} logins, {PARALLEL} at a time: {ok} answered 200 in {took:.1f} s "
           f"({LOGINS / took:.0f}/s)")
-    print(f"RSS before {before:.1f} MB, after {after:.1f} MB, peak {peak:.1f} MB")
+    print(f"RSS before {before:.1f} MB, after {after:.1f} MB (anonymous {anon:.1f}, file {file:.1f}), "
+          f"peak {peak:.1f} MB")
     print(f"then 240 at once: {sum(1 for c in burst if c == 200)} answered 200, "
           f"{sum(1 for c in burst if c == 503)} 503; RSS after {after_burst:.1f} MB, peak {peak_burst:.1f} MB")
 
