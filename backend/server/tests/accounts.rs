@@ -246,6 +246,8 @@ async fn an_api_token_is_capped_by_its_creators_role_and_revoked_when_they_go(s:
 
 async fn the_last_admin_cannot_be_demoted_disabled_or_deleted(s: TestServer) {
     let ada = s.user("ada", Role::Admin).await;
+    // Ada may not demote herself anyway (409); the store refuses the last admin's demotion,
+    // disable and deletion whoever asks.
     let got = s
         .call(
             Method::PATCH,
@@ -254,48 +256,64 @@ async fn the_last_admin_cannot_be_demoted_disabled_or_deleted(s: TestServer) {
             Some(json!({ "role": "viewer" })),
         )
         .await;
-    assert_problem(&got, 409, "last enabled admin");
-    let got = s
-        .call(
-            Method::PATCH,
-            "/api/users/ada",
-            Some(&ada),
-            Some(json!({ "disabled": true })),
-        )
-        .await;
-    assert_problem(&got, 409, "last enabled admin");
-    assert_eq!(me(&s, &ada).await.1["role"], "admin");
-    // A disabled admin does not count: bob is an admin, but disabled.
-    s.user("bob", Role::Admin).await;
+    assert_problem(&got, 409, "yourself");
+    let last = |role: Option<Role>, disabled: Option<bool>| {
+        let db = s.t.db.clone();
+        async move {
+            db.run(move |c| users::update(c, "ada", role, None, disabled, clock::now()))
+                .await
+                .unwrap()
+        }
+    };
     assert_eq!(
-        patch(&s, &ada, "bob", json!({ "disabled": true })).await.0,
-        200
+        last(Some(Role::Viewer), None).await,
+        users::Change::LastAdmin
     );
-    assert_eq!(
-        patch(&s, &ada, "ada", json!({ "role": "operator" }))
-            .await
-            .0,
-        409
-    );
-    // Deletion (which the API cannot reach for the last admin: only another admin may
-    // delete, and no one may delete themself) is refused by the store itself too.
+    assert_eq!(last(None, Some(true)).await, users::Change::LastAdmin);
     let got =
         s.t.db
             .run(|c| users::delete(c, "ada", clock::now()))
             .await
             .unwrap();
     assert_eq!(got, users::Change::LastAdmin);
-    // With a second enabled admin, demoting the first is fine.
+    assert_eq!(me(&s, &ada).await.1["role"], "admin");
+    // A disabled admin does not count: with bob disabled, ada is still the last one.
+    s.user("bob", Role::Admin).await;
+    assert_eq!(
+        patch(&s, &ada, "bob", json!({ "disabled": true })).await.0,
+        200
+    );
+    assert_eq!(
+        last(Some(Role::Operator), None).await,
+        users::Change::LastAdmin
+    );
+    // Through the API, by another admin: bob, enabled again, demotes ada (fine: bob
+    // stays), then ada — an operator now — cannot touch bob; and bob cannot demote
+    // himself, the last admin.
     assert_eq!(
         patch(&s, &ada, "bob", json!({ "disabled": false })).await.0,
         200
     );
+    let bob = s.token_for("bob").await;
     assert_eq!(
-        patch(&s, &ada, "ada", json!({ "role": "operator" }))
+        patch(&s, &bob, "ada", json!({ "role": "operator" }))
             .await
             .0,
         200
     );
+    assert_eq!(
+        patch(&s, &ada, "bob", json!({ "role": "viewer" })).await.0,
+        403
+    );
+    let got = s
+        .call(
+            Method::PATCH,
+            "/api/users/bob",
+            Some(&bob),
+            Some(json!({ "disabled": true })),
+        )
+        .await;
+    assert_problem(&got, 409, "yourself");
 }
 
 async fn two_admins_demoting_each_other_at_once_leave_one_admin(s: TestServer) {
@@ -352,7 +370,14 @@ async fn deleting_oneself_through_ones_own_api_token_is_refused(s: TestServer) {
         .call(Method::DELETE, "/api/users/ada", Some(&secret), None)
         .await;
     assert_problem(&got, 409, "cannot delete yourself");
+    for change in [json!({ "role": "viewer" }), json!({ "disabled": true })] {
+        let got = s
+            .call(Method::PATCH, "/api/users/ada", Some(&secret), Some(change))
+            .await;
+        assert_problem(&got, 409, "yourself");
+    }
     assert_eq!(me(&s, &ada).await.0, 200);
+    assert_eq!(me(&s, &secret).await.1["role"], "admin");
     // A token is not signed out: it is revoked.
     let got = s
         .call(Method::POST, "/api/auth/logout", Some(&secret), None)

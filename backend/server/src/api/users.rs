@@ -115,7 +115,8 @@ impl UsersApi {
     ///
     /// Sets a new role, password or disabled flag; absent fields stay as they are. A new
     /// password or disabling ends the user's login tokens; disabling revokes the API
-    /// tokens they made. The last enabled admin cannot be demoted or disabled (409).
+    /// tokens they made. The last enabled admin cannot be demoted or disabled, and no one
+    /// demotes or disables themself (409).
     #[oai(
         path = "/api/users/:username",
         method = "patch",
@@ -133,6 +134,14 @@ impl UsersApi {
             password,
             disabled,
         } = body.0;
+        if username.0 == auth.0.user
+            && (disabled == Some(true) || role.is_some_and(|r| role_in(r) != Role::Admin))
+        {
+            return Err(ApiError::conflict(
+                "you cannot demote or disable yourself (nor through an API token you made); \
+                 another admin can",
+            ));
+        }
         let hashed = match password {
             Some(p) => Some(hash(&self.state, p.0).await?),
             None => None,
