@@ -104,7 +104,7 @@ class Server:
         self.port = free_port()
         env = {**os.environ, "RUST_LOG": "warn", "LONGJOBS_DATABASE_URL": url,
                "LONGJOBS_LISTEN": f"127.0.0.1:{self.port}", "LONGJOBS_ADMIN_PASSWORD": PASSWORD,
-               "LONGJOBS_JWT_SECRET": "bench-secret-bench-secret-bench-secret"}
+               "LONGJOBS_JWT_SECRET": "bench-secret-0123456789-bench-secret"}
         self.proc = subprocess.Popen([RELEASE / "longjobs-server", "serve"], env=env,
                                      stdout=subprocess.DEVNULL, stderr=sys.stderr)
         for _ in range(300):

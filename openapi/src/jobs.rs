@@ -170,10 +170,16 @@ pub struct BulkAction {
     #[cfg_attr(feature = "server", oai(default, validator(max_items = 10000)))]
     #[serde(default)]
     pub ids: Vec<i64>,
-    /// Act on every job matching this filter.
+    /// Act on every job matching this filter. A filter that narrows nothing (no field
+    /// but `max_id`) is refused unless `all` is true.
     #[cfg_attr(feature = "server", oai(default))]
     #[serde(default)]
     pub filter: Option<JobFilter>,
+    /// Confirms acting on every job (up to `filter.max_id` when given): needed when the
+    /// filter is absent or narrows nothing.
+    #[cfg_attr(feature = "server", oai(default))]
+    #[serde(default)]
+    pub all: bool,
     /// Only count what would be acted on.
     #[cfg_attr(feature = "server", oai(default))]
     #[serde(default)]

@@ -56,6 +56,8 @@ enum Command {
         #[arg(long, conflicts_with = "password")]
         password_stdin: bool,
     },
+    /// Sign out: ends every login token of the user on the server and forgets the saved one.
+    Logout,
     /// Jobs: list, show, enqueue, retry, cancel, discard.
     #[command(subcommand)]
     Jobs(JobsCmd),
@@ -224,6 +226,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     path.display()
                 )
                 .to_lowercase()
+            })
+        }
+        Command::Logout => {
+            let path = token_file();
+            let ended = api.post::<(), _>("/api/auth/logout", &json!({})).await;
+            // The saved token goes either way: a token the server refused is no use.
+            let _ = std::fs::remove_file(&path);
+            ended?;
+            out.show(&json!({ "signed_out": true }), || {
+                format!(
+                    "signed out: every login token of this user ended; {} removed\n",
+                    path.display()
+                )
             })
         }
         Command::Jobs(cmd) => jobs(&api, &out, cmd).await,

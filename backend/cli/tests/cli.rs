@@ -270,3 +270,26 @@ async fn status_drain_and_restart_work_like_the_old_script() {
     );
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_ends_the_login_on_the_server_and_forgets_the_saved_token() {
+    let t = TestDb::sqlite().await.unwrap();
+    let server = start_server(&t).await;
+    let home = std::env::temp_dir().join(format!("longjobs-cli-logout-{}", std::process::id()));
+    let cli = Cli {
+        server,
+        home: home.clone(),
+    };
+    let (ok, _, err) = cli.run(&["login", "--username", "otto", "--password", PASSWORD]);
+    assert!(ok, "{err}");
+    let saved = home.join("longjobs").join("token");
+    let token = std::fs::read_to_string(&saved).unwrap();
+    let (ok, out, err) = cli.run(&["logout"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("signed out"), "{out}");
+    assert!(!saved.exists(), "the saved token is still there");
+    // The token itself ended on the server, not just on this machine.
+    let (ok, _, err) = cli.run(&["--token", token.trim(), "jobs", "list"]);
+    assert!(!ok && err.contains("sign in again"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
+}

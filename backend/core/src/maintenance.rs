@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, transaction};
 use crate::schema::maintenance_flags;
 use crate::{with_conn, with_conn_or_mysql};
 
@@ -38,28 +38,37 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Flag>> {
 }
 
 /// Turns a flag on; a flag already on keeps its original time and actor. Returns it.
+///
+/// One transaction: the upsert takes the row's lock (its update changes nothing), so the
+/// read that follows sees the row even when a `clear` races it — the clear waits for this
+/// transaction or comes after it, never between the write and the read.
 pub fn set(conn: &mut DbConn, name: &str, by: &str, now: NaiveDateTime) -> QueryResult<Flag> {
     let row = (
         maintenance_flags::name.eq(name),
         maintenance_flags::set_at.eq(now),
         maintenance_flags::set_by.eq(by),
     );
-    with_conn_or_mysql!(
-        conn,
-        |c| diesel::insert_into(maintenance_flags::table)
-            .values(row)
-            .on_conflict(maintenance_flags::name)
-            .do_nothing()
-            .execute(c),
-        // MySQL: the primary key is the only unique index, so IGNORE skips just the duplicate.
-        mysql: |c| diesel::insert_or_ignore_into(maintenance_flags::table)
-            .values(row)
-            .execute(c)
-    )?;
-    with_conn!(conn, |c| maintenance_flags::table
-        .find(name)
-        .select(Flag::as_select())
-        .first(c))
+    // The same upsert; MySQL names no conflict target (ON DUPLICATE KEY UPDATE).
+    macro_rules! upsert {
+        ($target:expr) => {
+            diesel::insert_into(maintenance_flags::table)
+                .values(row)
+                .on_conflict($target)
+                .do_update()
+                .set(maintenance_flags::name.eq(name))
+        };
+    }
+    transaction(conn, |conn| {
+        with_conn_or_mysql!(
+            conn,
+            |c| upsert!(maintenance_flags::name).execute(c),
+            mysql: |c| upsert!(diesel::dsl::DuplicatedKeys).execute(c)
+        )?;
+        with_conn!(conn, |c| maintenance_flags::table
+            .find(name)
+            .select(Flag::as_select())
+            .first(c))
+    })
 }
 
 /// Turns a flag off; returns whether it was on.

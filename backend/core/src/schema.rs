@@ -62,6 +62,9 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Bumped by a password change, disable and sign-out: login tokens carrying an
+        /// older version stop working.
+        token_version -> BigInt,
     }
 }
 
@@ -76,6 +79,9 @@ diesel::table! {
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
+        /// The id of the user who made the token (null: a token made before ids were
+        /// recorded whose creator could not be found — it works for nobody).
+        created_by_id -> Nullable<BigInt>,
     }
 }
 

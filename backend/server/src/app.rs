@@ -29,6 +29,8 @@ pub struct HttpOptions {
     pub console_dir: Option<std::path::PathBuf>,
     /// Serve `/metrics` without a token (else it needs a bearer token of any role).
     pub metrics_public: bool,
+    /// Cut a request body when no byte of it arrives for this long (none: never).
+    pub body_idle_timeout: Option<std::time::Duration>,
 }
 
 /// The whole application as one endpoint.
@@ -64,14 +66,16 @@ pub fn app(state: AppState, opts: &HttpOptions) -> impl Endpoint + 'static {
             .allow_credentials(false)
     });
     let console = opts.console_dir.clone().map(Arc::new);
+    let body_idle = opts.body_idle_timeout;
     route
         .around(move |next, req| {
             let console = console.clone();
             async move { console_fallback(next, req, console).await }
         })
-        .around(limit_body)
+        .around(move |next, req| limit_body(next, req, body_idle))
         .around(crate::request_text::refuse_undecodable)
         .catch_all_error(to_problem)
+        .around(no_store_for_auth)
         .around(move |next, req| {
             let allowed = allowed.clone();
             async move { crate::allow::add_allow(next, req, allowed).await }
@@ -128,8 +132,13 @@ fn swagger_endpoint(config: Arc<utoipa_swagger_ui::Config<'static>>) -> impl End
 }
 
 /// 413 for a declared body over [`MAX_BODY_BYTES`]; an undeclared (chunked) body is cut
-/// there, so it fails to parse rather than fill memory.
-async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<Response> {
+/// there, so it fails to parse rather than fill memory. With `idle`, a body that stalls
+/// that long fails to read.
+async fn limit_body<E: Endpoint>(
+    next: Arc<E>,
+    mut req: Request,
+    idle: Option<std::time::Duration>,
+) -> poem::Result<Response> {
     let declared = req
         .header(header::CONTENT_LENGTH)
         .and_then(|v| v.trim().parse::<u64>().ok());
@@ -140,13 +149,40 @@ async fn limit_body<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result
                 StatusCode::PAYLOAD_TOO_LARGE,
             ));
         }
-        Some(_) => {}
+        Some(_) => {
+            if let Some(idle) = idle {
+                let body = req.take_body().into_async_read();
+                req.set_body(Body::from_async_read(crate::idle::IdleRead::new(
+                    body, idle,
+                )));
+            }
+        }
         None => {
             let body = req.take_body().into_async_read();
-            req.set_body(Body::from_async_read(body.take(MAX_BODY_BYTES as u64 + 1)));
+            let body = body.take(MAX_BODY_BYTES as u64 + 1);
+            match idle {
+                Some(idle) => req.set_body(Body::from_async_read(crate::idle::IdleRead::new(
+                    body, idle,
+                ))),
+                None => req.set_body(Body::from_async_read(body)),
+            }
         }
     }
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// Answers under `/api/auth/` (a login's token, who the caller is) are never stored by a
+/// browser or a proxy.
+async fn no_store_for_auth<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Response> {
+    let auth = req.uri().path().starts_with("/api/auth/");
+    let mut resp = next.call(req).await.map(IntoResponse::into_response)?;
+    if auth {
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(resp)
 }
 
 /// Serves the console for GET and HEAD requests no API route answered (see

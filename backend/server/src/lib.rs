@@ -7,9 +7,11 @@ pub mod auth;
 pub mod bootstrap;
 pub mod console;
 pub mod error;
+pub mod idle;
 pub mod metrics;
 pub mod policy;
 pub mod request_text;
+pub mod serve;
 pub mod spec;
 pub mod state;
 

@@ -9,12 +9,11 @@ use longjobs_core::clock::parse_duration;
 use longjobs_core::logging::LogFormat;
 use longjobs_core::{Db, clock};
 use longjobs_replication::source::SourcePolicy;
-use longjobs_server::auth::{AuthConfig, hash_password};
+use longjobs_server::auth::{AuthConfig, hash_password, parse_trusted_proxies, rules};
 use longjobs_server::bootstrap::{FIRST_ADMIN, ensure_first_admin, random_password};
 use longjobs_server::policy::ApiPolicy;
+use longjobs_server::serve::{ServeOptions, serve as serve_http};
 use longjobs_server::{AppState, HttpOptions, app, openapi_json};
-use poem::Server;
-use poem::listener::TcpListener;
 use std::sync::Arc;
 
 /// The longjobs API server.
@@ -48,7 +47,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create a user (prints the password when none is given).
@@ -109,6 +108,20 @@ struct ServeArgs {
     /// CIDRs); checked here for URLs whose host is an IP address.
     #[arg(long, env = "LONGJOBS_SOURCE_PRIVATE_NETWORKS", value_delimiter = ',')]
     source_private_networks: Vec<String>,
+    /// Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the
+    /// client for the login limits; none by default (the peer's address counts).
+    #[arg(long, env = "LONGJOBS_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<String>,
+    /// Time a client has to send a request's head, and to start its next request on a
+    /// kept-alive connection; the connection is closed after it.
+    #[arg(long, env = "LONGJOBS_HEADER_READ_TIMEOUT", value_parser = parse_duration, default_value = "10s")]
+    header_read_timeout: Duration,
+    /// A request body with no byte arriving for this long fails (400).
+    #[arg(long, env = "LONGJOBS_BODY_IDLE_TIMEOUT", value_parser = parse_duration, default_value = "60s")]
+    body_idle_timeout: Duration,
+    /// Connections served at once; one more is answered 503 and closed.
+    #[arg(long, env = "LONGJOBS_MAX_CONNECTIONS", default_value_t = longjobs_server::serve::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -147,7 +160,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     match cli
         .command
-        .unwrap_or(Command::Serve(ServeArgs::default_from_env()))
+        .unwrap_or_else(|| Command::Serve(Box::new(ServeArgs::default_from_env())))
     {
         Command::Migrate => {
             println!("database {} is up to date", db.url());
@@ -160,10 +173,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let generated = password.is_none();
             let password = password.unwrap_or_else(random_password);
-            anyhow::ensure!(
-                password.len() >= 12,
-                "the password must have at least 12 characters"
-            );
+            rules::check_username(&username).map_err(anyhow::Error::msg)?;
+            rules::check_password(&password).map_err(anyhow::Error::msg)?;
             let hash = hash_password(&password).map_err(anyhow::Error::msg)?;
             let name = username.clone();
             db.run(move |c| users::create(c, &name, &hash, role, clock::now()))
@@ -175,7 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Serve(args) => serve(db, args).await,
+        Command::Serve(args) => serve(db, *args).await,
         Command::Openapi => unreachable!("handled above"),
     }
 }
@@ -193,9 +204,14 @@ impl ServeArgs {
 }
 
 async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(p) = &args.admin_password {
+        rules::check_password(p).map_err(|e| anyhow::anyhow!("LONGJOBS_ADMIN_PASSWORD: {e}"))?;
+    }
     let secret = match (args.jwt_secret, args.production) {
-        (Some(s), _) if s.len() >= 32 => s.into_bytes(),
-        (Some(_), _) => anyhow::bail!("LONGJOBS_JWT_SECRET must have at least 32 characters"),
+        (Some(s), _) => {
+            rules::check_jwt_secret(&s).map_err(anyhow::Error::msg)?;
+            s.into_bytes()
+        }
         (None, true) => anyhow::bail!(
             "production mode needs LONGJOBS_JWT_SECRET (at least 32 random characters)"
         ),
@@ -233,9 +249,12 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     // server leaves the refusal to them instead of refusing every request.
     let sources = (!sources.hosts.is_empty()).then_some(sources);
     let policy = ApiPolicy::new(&args.api_job_kinds, sources).map_err(anyhow::Error::msg)?;
+    let mut auth = AuthConfig::new(secret, args.token_ttl);
+    auth.trusted_proxies =
+        parse_trusted_proxies(&args.trusted_proxies).map_err(anyhow::Error::msg)?;
     let state = AppState {
         db,
-        auth: Arc::new(AuthConfig::new(secret, args.token_ttl)),
+        auth: Arc::new(auth),
         policy: Arc::new(policy),
     };
     let console_dir = args
@@ -250,34 +269,36 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         cors_origins: args.cors_origins,
         console_dir,
         metrics_public: args.metrics_public,
+        body_idle_timeout: Some(args.body_idle_timeout),
     };
-    let listener = TcpListener::bind(args.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
     println!(
         "longjobs-server listening on http://{}  (API /api, Swagger UI /docs)",
         args.listen
     );
-    Server::new(listener)
-        .run_with_graceful_shutdown(
-            app(state, &opts),
-            async {
-                use tokio::signal::unix::{SignalKind, signal};
-                match signal(SignalKind::terminate()) {
-                    Ok(mut term) => {
-                        tokio::select! {
-                            _ = term.recv() => {}
-                            _ = tokio::signal::ctrl_c() => {}
-                        }
-                    }
-                    Err(_) => {
-                        let _ = tokio::signal::ctrl_c().await;
-                    }
+    let limits = ServeOptions {
+        header_read_timeout: args.header_read_timeout,
+        max_connections: args.max_connections,
+        shutdown_grace: Duration::from_secs(10),
+    };
+    serve_http(listener, app(state, &opts), limits, async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
                 }
-                tracing::info!("stopping: finishing requests in flight");
-            },
-            Some(Duration::from_secs(10)),
-        )
-        .await
-        .context("serving HTTP")
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    })
+    .await
+    .context("serving HTTP")
 }
 
 /// The generated first-admin password as a block of its own on stderr (where the log goes,

@@ -522,7 +522,7 @@ async fn workers_stats_and_time_series_report_real_counts(s: TestServer) {
             None,
         )
         .await;
-    assert_problem(&bad, 400, "minutes must be between");
+    assert_problem(&bad, 400, "parameter `minutes`");
 }
 
 async fn users_and_api_tokens_are_managed_by_admins(s: TestServer) {
@@ -678,7 +678,7 @@ async fn bad_input_is_a_clear_4xx_problem(s: TestServer) {
             "/api/jobs?limit=501",
             None,
             400,
-            "limit must be between 1 and 500",
+            "parameter `limit`: verification failed. maximum(500",
         ),
         (Method::GET, "/api/jobs?limit=-1", None, 400, "limit"),
         (Method::GET, "/api/jobs?cursor=zzz", None, 400, "cursor"),
@@ -689,7 +689,7 @@ async fn bad_input_is_a_clear_4xx_problem(s: TestServer) {
             400,
             "created_after",
         ),
-        (Method::GET, "/api/jobs/-5", None, 400, "positive"),
+        (Method::GET, "/api/jobs/-5", None, 400, "parameter `id`"),
         (Method::GET, "/api/jobs/abc", None, 400, "integer"),
         (
             Method::GET,
@@ -698,7 +698,13 @@ async fn bad_input_is_a_clear_4xx_problem(s: TestServer) {
             400,
             "integer",
         ),
-        (Method::POST, "/api/jobs/0/retry", None, 400, "positive"),
+        (
+            Method::POST,
+            "/api/jobs/0/retry",
+            None,
+            400,
+            "parameter `id`",
+        ),
         (Method::GET, "/api/no-such-thing", None, 404, "not found"),
         (Method::DELETE, "/api/jobs", None, 405, ""),
     ];

@@ -7,6 +7,7 @@
     clippy::expect_used,
     reason = "tests and their helpers unwrap: the panic is the failure report"
 )]
+#![recursion_limit = "256"]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -92,9 +93,10 @@ fn split_authority(url: &str) -> (String, String, String) {
 async fn without_the_database_the_api_answers_503_problems_and_recovers_by_itself() {
     let t = TestDb::postgres().await.expect("test PostgreSQL");
     let hash = hash_password("a long enough password").unwrap();
-    t.db.run(move |c| users::create(c, "otto", &hash, Role::Operator, clock::now()))
-        .await
-        .unwrap();
+    let otto =
+        t.db.run(move |c| users::create(c, "otto", &hash, Role::Operator, clock::now()))
+            .await
+            .unwrap();
     let (head, hostport, tail) = split_authority(&t.url);
     let upstream = tokio::net::lookup_host(&hostport)
         .await
@@ -110,7 +112,7 @@ async fn without_the_database_the_api_answers_503_problems_and_recovers_by_itsel
         policy: Default::default(),
     };
     let client = TestClient::new(app(state, &HttpOptions::default()).map_to_response());
-    let token = issue(SECRET, "otto", "operator", Duration::from_secs(600))
+    let token = issue(SECRET, otto.id, "otto", 0, Duration::from_secs(600))
         .unwrap()
         .0;
     let call = |method: Method, path: &'static str, body: Option<Value>, authed: bool| {

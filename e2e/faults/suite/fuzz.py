@@ -58,13 +58,14 @@ def run(ctx: Context) -> dict:
         s.api.ok("POST", "/api/jobs", {"jobs": [{"queue": "default", "kind": "noop"} for _ in range(5)]}, expect=(201,))
         # The operator fuzzes everything it may call; then an admin fuzzes what only an
         # admin may (users and tokens), which the operator only ever sees refused.
-        # The admin signs in with an API token: deleting or disabling users (itself
-        # included) leaves it working; revoking tokens, which would not, is left to the
-        # Rust tests.
+        # The admin signs in with an API token: it cannot delete, demote or disable its own
+        # creator (409), so it keeps working; revoking tokens, which would end it, is left
+        # to the Rust tests. The operator's pass leaves out sign-out, which would end its
+        # own login token (the Rust tests cover it).
         admin_token = s.admin.ok("POST", "/api/tokens", {"name": "fuzz-admin", "role": "admin"}, expect=(201,))["secret"]
         s.secrets["admin API token"] = admin_token
         passes = [
-            ("operator", s.api.token, ["--exclude-operation-id", "login"], 30 if ctx.quick else 600),
+            ("operator", s.api.token, ["--exclude-operation-id", "login", "--exclude-operation-id", "logout"], 30 if ctx.quick else 600),
             ("admin", admin_token, ["--include-tag", "Users", "--include-tag", "Tokens", "--exclude-operation-id", "revokeToken"], 15 if ctx.quick else 120),
         ]
         started = time.time()

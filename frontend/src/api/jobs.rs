@@ -62,6 +62,7 @@ pub async fn act_on_ids(action: JobAction, ids: Vec<i64>) -> Result<BulkActionRe
         action,
         ids,
         filter: None,
+        all: false,
         dry_run: false,
     };
     client::post("/api/jobs/actions", &body).await
@@ -78,6 +79,9 @@ pub async fn act_on_filter(
         action,
         ids: Vec::new(),
         filter: Some(filter),
+        // The console shows the count (the dry run) and asks before acting, also when
+        // no filter is set: that confirmation is the explicit "all".
+        all: true,
         dry_run,
     };
     client::post("/api/jobs/actions", &body).await

@@ -1,10 +1,14 @@
 //! API tokens for scripts: created by an admin, shown once, stored as a hash, revocable.
+//!
+//! A token belongs to the user who made it (by id): it works only while that user exists
+//! and is enabled, and never with more than that user's current role.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::Role;
+use super::users::{self, User};
 use crate::db::DbConn;
 use crate::schema::api_tokens;
 use crate::with_conn;
@@ -21,6 +25,7 @@ pub struct ApiToken {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    pub created_by_id: Option<i64>,
 }
 
 pub fn create(
@@ -29,6 +34,7 @@ pub fn create(
     token_hash: &str,
     role: Role,
     created_by: &str,
+    created_by_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<ApiToken> {
     with_conn!(conn, |c| {
@@ -38,6 +44,7 @@ pub fn create(
                 api_tokens::token_hash.eq(token_hash),
                 api_tokens::role.eq(role),
                 api_tokens::created_by.eq(created_by),
+                api_tokens::created_by_id.eq(created_by_id),
                 api_tokens::created_at.eq(now),
             ))
             .execute(c)?;
@@ -48,26 +55,33 @@ pub fn create(
     })
 }
 
-/// The unrevoked token with this hash, marking it used.
-pub fn find_active(
+/// The unrevoked token with this hash and its creator, marking it used — `None` when
+/// there is no such token, it is revoked, or its creator is gone or disabled.
+pub fn find_usable(
     conn: &mut DbConn,
     token_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<ApiToken>> {
-    with_conn!(conn, |c| {
-        let found = api_tokens::table
-            .filter(api_tokens::token_hash.eq(token_hash))
-            .filter(api_tokens::revoked_at.is_null())
-            .select(ApiToken::as_select())
-            .first(c)
-            .optional()?;
-        if let Some(t) = &found {
-            diesel::update(api_tokens::table.find(t.id))
-                .set(api_tokens::last_used_at.eq(now))
-                .execute(c)?;
-        }
-        Ok(found)
-    })
+) -> QueryResult<Option<(ApiToken, User)>> {
+    let found = with_conn!(conn, |c| api_tokens::table
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(ApiToken::as_select())
+        .first(c)
+        .optional())?;
+    let Some(token) = found else {
+        return Ok(None);
+    };
+    let creator = match token.created_by_id {
+        Some(id) => users::find_by_id(conn, id)?,
+        None => None,
+    };
+    let Some(creator) = creator.filter(|u| !u.disabled) else {
+        return Ok(None);
+    };
+    with_conn!(conn, |c| diesel::update(api_tokens::table.find(token.id))
+        .set(api_tokens::last_used_at.eq(now))
+        .execute(c))?;
+    Ok(Some((token, creator)))
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<ApiToken>> {

@@ -9,6 +9,31 @@ use super::url::{Backend, DbUrl};
 /// How long a SQLite writer waits for the file lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 
+/// Creates a new SQLite file's directory (0700) and the file itself (0600) before SQLite
+/// opens it: the file holds password hashes, and SQLite gives its `-wal` and `-shm` files
+/// the main file's mode. An existing file or directory keeps its mode.
+fn prepare_sqlite_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// A database connection of whichever backend the URL chose.
 ///
 /// Code that is the same on every backend uses [`with_conn!`](crate::with_conn), which
@@ -50,9 +75,7 @@ impl DbConn {
                 .map(DbConn::Postgres)
                 .map_err(|e| wrap(e.into())),
             DbUrl::Sqlite(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| wrap(e.into()))?;
-                }
+                prepare_sqlite_file(path).map_err(|e| wrap(e.into()))?;
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path).map_err(|e| wrap(e.into()))?;
                 // WAL lets readers run beside the one writer; the busy timeout makes writers

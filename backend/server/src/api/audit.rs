@@ -71,6 +71,7 @@ impl AuditApi {
         /// Entries older than this id (the previous page's `next_before`).
         before: Query<Option<i64>>,
         /// Page size, 1 to 500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
     ) -> ApiResult<Json<AuditPage>> {
         auth.0.require(Role::Viewer)?;

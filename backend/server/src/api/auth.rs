@@ -1,14 +1,15 @@
-//! `POST /api/auth/login` and `GET /api/auth/me`.
+//! `POST /api/auth/login`, `POST /api/auth/logout` and `GET /api/auth/me`.
 
 use longjobs_core::access::users;
+use longjobs_core::clock;
 use longjobs_openapi::{LoginRequest, LoginResponse, Me};
 use poem::web::RemoteAddr;
-use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
 
 use super::Tag;
 use super::convert::role_out;
-use crate::auth::{BearerAuth, issue, verify_password};
+use crate::auth::{BearerAuth, client_address, issue, verify_password};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -20,8 +21,9 @@ pub struct AuthApi {
 pub fn issue_login(state: &AppState, user: &users::User) -> ApiResult<LoginResponse> {
     let (token, expires_at) = issue(
         &state.auth.jwt_secret,
+        user.id,
         &user.username,
-        user.role.as_str(),
+        user.token_version,
         state.auth.token_ttl,
     )
     .map_err(|e| ApiError::internal(format!("cannot sign a token: {e}")))?;
@@ -34,28 +36,38 @@ pub fn issue_login(state: &AppState, user: &users::User) -> ApiResult<LoginRespo
     })
 }
 
+#[derive(ApiResponse)]
+pub enum SignedOut {
+    /// Every login token of the caller has stopped working.
+    #[oai(status = 204)]
+    SignedOut,
+}
+
 #[OpenApi(tag = "Tag::Auth")]
 impl AuthApi {
     /// Sign in.
     ///
     /// Exchanges a username and password for a login token (a JWT valid for a limited
-    /// time). Repeated failures for one username or one client answer 429 for a while.
+    /// time). Failures back off: after a few for one username, or more for one client
+    /// address, further attempts answer 429 for a while that doubles with each failure
+    /// (at most 30 s per username, 5 minutes per address). The answer is never cached.
     #[oai(path = "/api/auth/login", method = "post", operation_id = "login")]
     async fn login(
         &self,
+        req: &poem::Request,
         remote: &RemoteAddr,
         body: Json<LoginRequest>,
     ) -> ApiResult<Json<LoginResponse>> {
         let LoginRequest { username, password } = body.0;
         let (username, password) = (username.0, password.0);
-        // The client's IP (not its port: every connection has a new one).
-        let client = match remote.as_socket_addr() {
-            Some(a) => format!("ip:{}", a.ip()),
-            None => format!("addr:{remote}"),
-        };
-        let name_key = format!("user:{username}");
-        let keys = [name_key.as_str(), client.as_str()];
-        if let Err(wait) = self.state.auth.limiter.check(&keys) {
+        // The client's IP (not its port: every connection has a new one), or the address
+        // a trusted proxy forwarded for.
+        let client = client_address(
+            remote.as_socket_addr().map(|a| a.ip()),
+            req.header("x-forwarded-for"),
+            &self.state.auth.trusted_proxies,
+        );
+        if let Err(wait) = self.state.auth.limiter.check(&username, &client) {
             return Err(ApiError::too_many(format!(
                 "too many failed sign-ins; try again in {wait} s"
             )));
@@ -63,32 +75,50 @@ impl AuthApi {
         let lookup = username.clone();
         let user = self.state.db.run(move |c| users::find(c, &lookup)).await?;
         // Verify against a dummy hash when the user is missing, so timing tells nothing.
-        let ok = match &user {
-            Some(u) if !u.disabled => {
-                let (pw, hash) = (password.clone(), u.password_hash.clone());
-                tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-                    .await
-                    .unwrap_or(false)
-            }
-            _ => {
-                let pw = password.clone();
-                let _ =
-                    tokio::task::spawn_blocking(move || verify_password(&pw, &DUMMY_HASH)).await;
-                false
-            }
+        let hash = match &user {
+            Some(u) if !u.disabled => u.password_hash.clone(),
+            _ => DUMMY_HASH.clone(),
         };
+        let pw = password.clone();
+        let matched = self
+            .state
+            .auth
+            .hashing
+            .run(move || verify_password(&pw, &hash))
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))?;
         match user {
-            Some(u) if ok => {
-                self.state.auth.limiter.succeeded(&keys);
+            Some(u) if matched && !u.disabled => {
+                self.state.auth.limiter.succeeded(&username);
                 tracing::info!(user = %u.username, "signed in");
                 Ok(Json(issue_login(&self.state, &u)?))
             }
             _ => {
-                self.state.auth.limiter.failed(&keys);
-                tracing::warn!(user = %username, client = %remote, "failed sign-in");
+                self.state.auth.limiter.failed(&username, &client);
+                tracing::warn!(user = %username, client = %client, "failed sign-in");
                 Err(ApiError::unauthorized("invalid username or password"))
             }
         }
+    }
+
+    /// Sign out.
+    ///
+    /// Ends every login token of the caller (on every device): they answer 401 from now
+    /// on. An API token is ended by revoking it instead (`POST /api/tokens/{id}/revoke`).
+    #[oai(path = "/api/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, auth: BearerAuth) -> ApiResult<SignedOut> {
+        if auth.0.token_id.is_some() {
+            return Err(ApiError::bad_request(
+                "this is an API token: an admin revokes it with POST /api/tokens/{id}/revoke",
+            ));
+        }
+        let id = auth.0.user_id;
+        self.state
+            .db
+            .run(move |c| users::end_logins(c, id, clock::now()))
+            .await?;
+        tracing::info!(user = %auth.0.name, "signed out");
+        Ok(SignedOut::SignedOut)
     }
 
     /// Who am I?

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use longjobs_core::access::Role;
 use longjobs_core::job::{ErrorKind, Job};
 use longjobs_core::queue::{ActionOutcome, Cursor, JobFilter, SortKey};
-use longjobs_core::{JobId, JobState};
+use longjobs_core::{Backend, JobId, JobState};
 use longjobs_openapi as wire;
 
 use crate::error::ApiError;
@@ -105,21 +105,99 @@ pub fn job_detail(j: &Job) -> wire::JobDetail {
     }
 }
 
-pub fn filter_in(f: wire::JobFilter) -> JobFilter {
-    JobFilter {
+/// Longest `q` / `filter.text` accepted, in characters (a longer LIKE pattern is refused
+/// by SQLite as "too complex", and no payload search needs it).
+pub const MAX_TEXT_FILTER_CHARS: usize = 500;
+
+/// Refuses a time outside years 0001–9999: what every database stores (PostgreSQL refuses
+/// years before 4713 BC, MySQL's DATETIME ends at 9999) and RFC 3339 can write.
+pub fn check_time(name: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    use chrono::Datelike;
+    if (1..=9999).contains(&t.year()) {
+        Ok(t)
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{name} must be a time in the years 0001 to 9999, got {}",
+            t.to_rfc3339()
+        )))
+    }
+}
+
+/// The times a MySQL / MariaDB connection can bind: diesel sends them as `TIMESTAMP`
+/// values, whose range is 1970-01-01T00:00:01Z to 2038-01-19T03:14:07Z (the columns are
+/// `DATETIME(6)`, but a value outside that range arrives as NULL).
+fn mysql_range() -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        DateTime::from_timestamp(1, 0).unwrap_or_default(),
+        DateTime::from_timestamp(i64::from(i32::MAX), 0).unwrap_or_default(),
+    )
+}
+
+/// A time to store (a job's `run_at`): years 0001–9999, and on MySQL / MariaDB the range it
+/// can bind.
+pub fn check_stored_time(
+    backend: Backend,
+    name: &str,
+    t: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let t = check_time(name, t)?;
+    let (lo, hi) = mysql_range();
+    if backend == Backend::Mysql && (t < lo || t > hi) {
+        return Err(ApiError::bad_request(format!(
+            "{name} must be a time from {} to {} on MySQL / MariaDB, got {}",
+            lo.to_rfc3339(),
+            hi.to_rfc3339(),
+            t.to_rfc3339()
+        )));
+    }
+    Ok(t)
+}
+
+/// A filter's time: years 0001–9999; on MySQL / MariaDB moved into the range it can bind,
+/// which every stored time is in, so the filter matches the same jobs.
+fn check_opt_time(
+    backend: Backend,
+    name: &str,
+    t: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(t) = t else { return Ok(None) };
+    let t = check_time(name, t)?;
+    if backend == Backend::Mysql {
+        let (lo, hi) = mysql_range();
+        return Ok(Some(t.clamp(lo, hi)));
+    }
+    Ok(Some(t))
+}
+
+/// A listing's or bulk action's filter, its times and text checked.
+pub fn filter_in(f: wire::JobFilter, backend: Backend) -> Result<JobFilter, ApiError> {
+    if let Some(t) = &f.text {
+        let n = t.0.chars().count();
+        if n > MAX_TEXT_FILTER_CHARS {
+            return Err(ApiError::bad_request(format!(
+                "the text to search for (q) is {n} characters; at most \
+                 {MAX_TEXT_FILTER_CHARS} are accepted"
+            )));
+        }
+    }
+    let created_after = check_opt_time(backend, "created_after", f.created_after)?;
+    let created_before = check_opt_time(backend, "created_before", f.created_before)?;
+    let finished_after = check_opt_time(backend, "finished_after", f.finished_after)?;
+    let finished_before = check_opt_time(backend, "finished_before", f.finished_before)?;
+    Ok(JobFilter {
         queue: f.queue.map(String::from),
         kind: f.kind.map(String::from),
         states: f.states.into_iter().map(state_in).collect(),
         ordering_key: f.ordering_key.map(String::from),
         unique_key: f.unique_key.map(String::from),
         text: f.text.map(String::from).filter(|t| !t.is_empty()),
-        created_after: f.created_after.map(naive),
-        created_before: f.created_before.map(naive),
-        finished_after: f.finished_after.map(naive),
-        finished_before: f.finished_before.map(naive),
+        created_after: created_after.map(naive),
+        created_before: created_before.map(naive),
+        finished_after: finished_after.map(naive),
+        finished_before: finished_before.map(naive),
         ids: Vec::new(),
         max_id: f.max_id.map(JobId),
-    }
+    })
 }
 
 pub fn sort_in(s: wire::JobSort) -> SortKey {

@@ -14,7 +14,8 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::Tag;
 use super::audit::record;
 use super::convert::{
-    cursor_in, cursor_out, filter_in, job_detail, job_summary, naive, outcome_out, sort_in,
+    check_stored_time, cursor_in, cursor_out, filter_in, job_detail, job_summary, naive,
+    outcome_out, sort_in,
 };
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -79,6 +80,7 @@ impl JobsApi {
         /// Where the page starts: a previous page's `next_cursor`.
         cursor: Query<Option<String>>,
         /// Page size, 1 to 500 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
     ) -> ApiResult<Json<wire::JobPage>> {
         auth.0.require(Role::Viewer)?;
@@ -88,19 +90,22 @@ impl JobsApi {
                 "limit must be between 1 and {MAX_PAGE_SIZE}, got {limit}"
             )));
         }
-        let filter = filter_in(wire::JobFilter {
-            queue: queue.0.map(Text),
-            kind: kind.0.map(Text),
-            states: state.0,
-            ordering_key: ordering_key.0.map(Text),
-            unique_key: unique_key.0.map(Text),
-            text: q.0.map(Text),
-            created_after: created_after.0,
-            created_before: created_before.0,
-            finished_after: finished_after.0,
-            finished_before: finished_before.0,
-            max_id: None,
-        });
+        let filter = filter_in(
+            wire::JobFilter {
+                queue: queue.0.map(Text),
+                kind: kind.0.map(Text),
+                states: state.0,
+                ordering_key: ordering_key.0.map(Text),
+                unique_key: unique_key.0.map(Text),
+                text: q.0.map(Text),
+                created_after: created_after.0,
+                created_before: created_before.0,
+                finished_after: finished_after.0,
+                finished_before: finished_before.0,
+                max_id: None,
+            },
+            self.state.db.backend(),
+        )?;
         let sort = sort_in(sort.0.unwrap_or_default());
         let descending = order.0.unwrap_or_default() == wire::SortOrder::Desc;
         let cursor = cursor.0.as_deref().map(cursor_in).transpose()?;
@@ -161,19 +166,22 @@ impl JobsApi {
         finished_before: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<Json<wire::JobCount>> {
         auth.0.require(Role::Viewer)?;
-        let filter = filter_in(wire::JobFilter {
-            queue: queue.0.map(Text),
-            kind: kind.0.map(Text),
-            states: state.0,
-            ordering_key: ordering_key.0.map(Text),
-            unique_key: unique_key.0.map(Text),
-            text: q.0.map(Text),
-            created_after: created_after.0,
-            created_before: created_before.0,
-            finished_after: finished_after.0,
-            finished_before: finished_before.0,
-            max_id: None,
-        });
+        let filter = filter_in(
+            wire::JobFilter {
+                queue: queue.0.map(Text),
+                kind: kind.0.map(Text),
+                states: state.0,
+                ordering_key: ordering_key.0.map(Text),
+                unique_key: unique_key.0.map(Text),
+                text: q.0.map(Text),
+                created_after: created_after.0,
+                created_before: created_before.0,
+                finished_after: finished_after.0,
+                finished_before: finished_before.0,
+                max_id: None,
+            },
+            self.state.db.backend(),
+        )?;
         let (count, max_id) = self
             .state
             .db
@@ -189,7 +197,11 @@ impl JobsApi {
     ///
     /// The job with its payload, lease and error history.
     #[oai(path = "/api/jobs/:id", method = "get", operation_id = "getJob")]
-    async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<wire::JobDetail>> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
+    ) -> ApiResult<Json<wire::JobDetail>> {
         auth.0.require(Role::Viewer)?;
         let job_id = valid_id(id.0)?;
         let job = self
@@ -214,13 +226,19 @@ impl JobsApi {
         auth.0.require(Role::Operator)?;
         let mut requests = Vec::with_capacity(body.0.jobs.len());
         for (i, j) in body.0.jobs.into_iter().enumerate() {
+            let run_at = j
+                .run_at
+                .map(|t| {
+                    check_stored_time(self.state.db.backend(), &format!("jobs[{i}].run_at"), t)
+                })
+                .transpose()?;
             let req = EnqueueRequest {
                 queue: j.queue.0,
                 kind: j.kind.0,
                 payload: j.payload.unwrap_or_else(|| serde_json::json!({})),
                 priority: j.priority.unwrap_or(0),
                 max_attempts: j.max_attempts,
-                run_at: j.run_at.map(naive),
+                run_at: run_at.map(naive),
                 unique_key: j.unique_key.map(String::from),
                 ordering_key: j.ordering_key.map(String::from),
             };
@@ -291,7 +309,11 @@ impl JobsApi {
         method = "post",
         operation_id = "retryJob"
     )]
-    async fn retry(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<wire::ActionOutcome>> {
+    async fn retry(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
+    ) -> ApiResult<Json<wire::ActionOutcome>> {
         self.one(auth, id.0, Action::Retry).await
     }
 
@@ -306,7 +328,7 @@ impl JobsApi {
     async fn cancel(
         &self,
         auth: BearerAuth,
-        id: Path<i64>,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
     ) -> ApiResult<Json<wire::ActionOutcome>> {
         self.one(auth, id.0, Action::Cancel).await
     }
@@ -322,7 +344,7 @@ impl JobsApi {
     async fn discard(
         &self,
         auth: BearerAuth,
-        id: Path<i64>,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
     ) -> ApiResult<Json<wire::ActionOutcome>> {
         self.one(auth, id.0, Action::Discard).await
     }
@@ -348,12 +370,17 @@ impl JobsApi {
             action,
             ids,
             filter,
+            all,
             dry_run,
         } = body.0;
         let filter: JobFilter = match (ids.is_empty(), filter) {
             (false, Some(_)) => {
                 return Err(ApiError::bad_request("give either ids or filter, not both"));
             }
+            (false, None) if all => {
+                return Err(ApiError::bad_request("give either ids or all, not both"));
+            }
+            (true, None) if all => JobFilter::default(),
             (true, None) => return Err(ApiError::bad_request("give ids or a filter")),
             (false, None) => JobFilter {
                 ids: ids.iter().map(|&i| valid_id(i)).collect::<Result<_, _>>()?,
@@ -367,7 +394,13 @@ impl JobsApi {
                         "filter.max_id must be a positive whole number, got {max}"
                     )));
                 }
-                filter_in(f)
+                if !all && !narrows(&f) {
+                    return Err(ApiError::bad_request(
+                        "the filter is empty and would act on every job: narrow it, or send \
+                         \"all\": true to act on every job",
+                    ));
+                }
+                filter_in(f, self.state.db.backend())?
             }
         };
         let f = filter.clone();
@@ -563,6 +596,22 @@ fn id_ranges(ids: &[i64]) -> String {
         i = j + 1;
     }
     parts.join(", ")
+}
+
+/// Whether a bulk filter narrows the jobs at all (`max_id` alone does not: it only keeps
+/// out jobs enqueued after a dry run).
+fn narrows(f: &wire::JobFilter) -> bool {
+    let text = |t: &Option<Text>| t.is_some();
+    text(&f.queue)
+        || text(&f.kind)
+        || !f.states.is_empty()
+        || text(&f.ordering_key)
+        || text(&f.unique_key)
+        || f.text.as_ref().is_some_and(|t| !t.0.is_empty())
+        || f.created_after.is_some()
+        || f.created_before.is_some()
+        || f.finished_after.is_some()
+        || f.finished_before.is_some()
 }
 
 fn valid_id(id: i64) -> ApiResult<JobId> {

@@ -220,6 +220,7 @@ impl MerrittApi {
         /// Only these states.
         state: Query<Vec<wire::SubmissionState>>,
         /// 1 to 500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
     ) -> ApiResult<Json<Vec<wire::Submission>>> {
         auth.0.require(Role::Viewer)?;

@@ -65,6 +65,7 @@ impl StatsApi {
         &self,
         auth: BearerAuth,
         /// How many minutes back, 1 to 10080 (default 60).
+        #[oai(validator(minimum(value = "1"), maximum(value = "10080")))]
         minutes: Query<Option<i64>>,
     ) -> ApiResult<Json<wire::TimeSeries>> {
         auth.0.require(Role::Viewer)?;

@@ -52,7 +52,10 @@ impl TokensApi {
     /// Create an API token.
     ///
     /// For scripts: use the returned secret as `Authorization: Bearer <secret>`. Only a
-    /// hash is stored, so the secret cannot be shown again.
+    /// hash is stored, so the secret cannot be shown again. The token belongs to the user
+    /// who made it (for a token made with a token: that token's creator): it never acts
+    /// with more than that user's current role, and is revoked when that user is deleted
+    /// or disabled.
     #[oai(path = "/api/tokens", method = "post", operation_id = "createToken")]
     async fn create(&self, auth: BearerAuth, body: Json<wire::CreateToken>) -> ApiResult<Created> {
         auth.0.require(Role::Admin)?;
@@ -60,11 +63,11 @@ impl TokensApi {
         let name = name.0;
         let secret = new_api_token();
         let hash = hash_api_token(&secret);
-        let (n, by) = (name.clone(), auth.0.name.clone());
+        let (n, by, by_id) = (name.clone(), auth.0.name.clone(), auth.0.user_id);
         let token = self
             .state
             .db
-            .run(move |c| api_tokens::create(c, &n, &hash, role_in(role), &by, clock::now()))
+            .run(move |c| api_tokens::create(c, &n, &hash, role_in(role), &by, by_id, clock::now()))
             .await?;
         record(
             &self.state,
@@ -89,7 +92,11 @@ impl TokensApi {
         method = "post",
         operation_id = "revokeToken"
     )]
-    async fn revoke(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<wire::TokenInfo>> {
+    async fn revoke(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
+    ) -> ApiResult<Json<wire::TokenInfo>> {
         auth.0.require(Role::Admin)?;
         let token_id = id.0;
         let token = self

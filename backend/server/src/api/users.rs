@@ -44,23 +44,16 @@ pub fn user_out(u: &users::User) -> wire::UserInfo {
 
 /// Checks a username's characters (length is checked by the schema).
 pub fn check_username(name: &str) -> ApiResult<()> {
-    if name.is_empty()
-        || name.len() > 100
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
-    {
-        return Err(ApiError::bad_request(format!(
-            "username {name:?} must be 1 to 100 letters, digits, '.', '_', '-' or '@'"
-        )));
-    }
-    Ok(())
+    crate::auth::rules::check_username(name).map_err(ApiError::bad_request)
 }
 
-async fn hash(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
+async fn hash(state: &AppState, password: String) -> ApiResult<String> {
+    state
+        .auth
+        .hashing
+        .run(move || hash_password(&password))
         .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map_err(|e| ApiError::unavailable(e.to_string()))?
         .map_err(ApiError::internal)
 }
 
@@ -87,7 +80,7 @@ impl UsersApi {
         } = body.0;
         let (username, password) = (username.0, password.0);
         check_username(&username)?;
-        let hashed = hash(password).await?;
+        let hashed = hash(&self.state, password).await?;
         let name = username.clone();
         let res = self
             .state
@@ -120,7 +113,10 @@ impl UsersApi {
 
     /// Change a user.
     ///
-    /// Sets a new role, password or disabled flag; absent fields stay as they are.
+    /// Sets a new role, password or disabled flag; absent fields stay as they are. A new
+    /// password or disabling ends the user's login tokens; disabling revokes the API
+    /// tokens they made. The last enabled admin cannot be demoted or disabled, and no one
+    /// demotes or disables themself (409).
     #[oai(
         path = "/api/users/:username",
         method = "patch",
@@ -138,12 +134,20 @@ impl UsersApi {
             password,
             disabled,
         } = body.0;
+        if username.0 == auth.0.user
+            && (disabled == Some(true) || role.is_some_and(|r| role_in(r) != Role::Admin))
+        {
+            return Err(ApiError::conflict(
+                "you cannot demote or disable yourself (nor through an API token you made); \
+                 another admin can",
+            ));
+        }
         let hashed = match password {
-            Some(p) => Some(hash(p.0).await?),
+            Some(p) => Some(hash(&self.state, p.0).await?),
             None => None,
         };
         let name = username.0.clone();
-        let user = self
+        let change = self
             .state
             .db
             .run(move |c| {
@@ -156,8 +160,22 @@ impl UsersApi {
                     clock::now(),
                 )
             })
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("there is no user {:?}", username.0)))?;
+            .await?;
+        let user = match change {
+            users::Change::Done(u) => u,
+            users::Change::NotFound => {
+                return Err(ApiError::not_found(format!(
+                    "there is no user {:?}",
+                    username.0
+                )));
+            }
+            users::Change::LastAdmin => {
+                return Err(ApiError::conflict(format!(
+                    "{:?} is the last enabled admin: make another admin first",
+                    username.0
+                )));
+            }
+        };
         record(
             &self.state,
             &auth.0,
@@ -172,7 +190,9 @@ impl UsersApi {
 
     /// Delete a user.
     ///
-    /// An admin cannot delete themself.
+    /// An admin cannot delete themself (not even through an API token they made), nor the
+    /// last enabled admin (409). The user's login tokens stop working and the API tokens
+    /// they made are revoked.
     #[oai(
         path = "/api/users/:username",
         method = "delete",
@@ -180,16 +200,33 @@ impl UsersApi {
     )]
     async fn delete(&self, auth: BearerAuth, username: Path<String>) -> ApiResult<Deleted> {
         auth.0.require(Role::Admin)?;
-        if username.0 == auth.0.name {
-            return Err(ApiError::conflict("you cannot delete yourself"));
+        if username.0 == auth.0.user {
+            return Err(ApiError::conflict(if auth.0.token_id.is_some() {
+                "you cannot delete yourself (this API token is yours)"
+            } else {
+                "you cannot delete yourself"
+            }));
         }
         let name = username.0.clone();
-        let deleted = self.state.db.run(move |c| users::delete(c, &name)).await?;
-        if !deleted {
-            return Err(ApiError::not_found(format!(
-                "there is no user {:?}",
-                username.0
-            )));
+        let change = self
+            .state
+            .db
+            .run(move |c| users::delete(c, &name, clock::now()))
+            .await?;
+        match change {
+            users::Change::Done(_) => {}
+            users::Change::NotFound => {
+                return Err(ApiError::not_found(format!(
+                    "there is no user {:?}",
+                    username.0
+                )));
+            }
+            users::Change::LastAdmin => {
+                return Err(ApiError::conflict(format!(
+                    "{:?} is the last enabled admin: make another admin first",
+                    username.0
+                )));
+            }
         }
         record(
             &self.state,

@@ -219,6 +219,7 @@ impl ZenodoApi {
         /// Only copies older than this id (a previous page's `next_before`).
         before: Query<Option<i64>>,
         /// 1 to 500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
     ) -> ApiResult<Json<wire::CopyPage>> {
         auth.0.require(Role::Viewer)?;
@@ -273,7 +274,11 @@ impl ZenodoApi {
         method = "get",
         operation_id = "getCopy"
     )]
-    async fn get(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<wire::CopyDetail>> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
+    ) -> ApiResult<Json<wire::CopyDetail>> {
         auth.0.require(Role::Viewer)?;
         let copy_id = id.0;
         let found = self
@@ -332,7 +337,11 @@ impl ZenodoApi {
         method = "post",
         operation_id = "resendCopy"
     )]
-    async fn resend(&self, auth: BearerAuth, id: Path<i64>) -> ApiResult<Json<wire::Requeued>> {
+    async fn resend(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
+    ) -> ApiResult<Json<wire::Requeued>> {
         auth.0.require(Role::Operator)?;
         let (copy_id, actor) = (id.0, auth.0.name.clone());
         let res = self

@@ -1,4 +1,5 @@
-//! Login tokens: HS256 JWTs naming the user, with audience, issuer and expiry checked.
+//! Login tokens: HS256 JWTs naming the user's id and token version, with audience, issuer
+//! and expiry checked.
 
 use std::time::Duration;
 
@@ -10,28 +11,33 @@ use super::JWT_AUDIENCE;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Claims {
-    /// The username.
+    /// The user's id (immutable and never reused, unlike the name), as a string.
     pub sub: String,
-    /// The role at login (the current role is read from the database on each request).
-    pub role: String,
+    /// The username at login, for people reading the token (not trusted).
+    pub name: String,
+    /// The user's token version at login: the token works while it is still current.
+    pub ver: i64,
     pub aud: String,
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
 }
 
-/// Signs a token for `username` valid for `ttl`; returns it with its expiry.
+/// Signs a token for the user with this id, name and token version, valid for `ttl`;
+/// returns it with its expiry.
 pub fn issue(
     secret: &[u8],
+    user_id: i64,
     username: &str,
-    role: &str,
+    token_version: i64,
     ttl: Duration,
 ) -> Result<(String, DateTime<Utc>), jsonwebtoken::errors::Error> {
     let now = Utc::now();
     let exp = now + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::hours(12));
     let claims = Claims {
-        sub: username.to_string(),
-        role: role.to_string(),
+        sub: user_id.to_string(),
+        name: username.to_string(),
+        ver: token_version,
         aud: JWT_AUDIENCE.to_string(),
         iss: JWT_AUDIENCE.to_string(),
         iat: now.timestamp(),

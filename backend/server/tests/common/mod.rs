@@ -53,14 +53,26 @@ impl TestServer {
     pub async fn user(&self, name: &str, role: Role) -> String {
         let hash = hash_password(PASSWORD).unwrap();
         let n = name.to_string();
-        self.t
+        let u = self
+            .t
             .db
             .run(move |c| users::create(c, &n, &hash, role, clock::now()))
             .await
             .unwrap();
-        issue(SECRET, name, role.as_str(), Duration::from_secs(600))
+        login_token(&u)
+    }
+
+    /// A login token for the user named, as they are now (current id and token version).
+    pub async fn token_for(&self, name: &str) -> String {
+        let n = name.to_string();
+        let u = self
+            .t
+            .db
+            .run(move |c| users::find(c, &n))
+            .await
             .unwrap()
-            .0
+            .unwrap();
+        login_token(&u)
     }
 
     pub async fn call(
@@ -99,6 +111,19 @@ impl TestServer {
         let (s, v, _) = self.call(Method::POST, path, Some(token), Some(body)).await;
         (s, v)
     }
+}
+
+/// A login token for this user, signed with [`SECRET`].
+pub fn login_token(u: &users::User) -> String {
+    issue(
+        SECRET,
+        u.id,
+        &u.username,
+        u.token_version,
+        Duration::from_secs(600),
+    )
+    .unwrap()
+    .0
 }
 
 /// Asserts a problem+json answer with `status` whose detail contains `needle`.

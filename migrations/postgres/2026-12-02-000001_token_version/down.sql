@@ -1,0 +1,3 @@
+DROP INDEX api_tokens_created_by_id_idx;
+ALTER TABLE api_tokens DROP COLUMN created_by_id;
+ALTER TABLE users DROP COLUMN token_version;
