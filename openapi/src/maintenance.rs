@@ -77,6 +77,12 @@ fn yes() -> bool {
 #[cfg_attr(feature = "server", derive(poem_openapi::Object))]
 pub struct RestartResult {
     pub switches_cleared: Vec<String>,
+    /// Copies the drain had parked, back in the work queue (restart brings back what the
+    /// drain parked, no more: a copy that failed for good before the drain is not resent).
     pub copies_requeued: Vec<i64>,
     pub submissions_requeued: Vec<i64>,
+    /// What restart left for an operator to do, in words (empty when nothing).
+    #[cfg_attr(feature = "server", oai(default))]
+    #[serde(default)]
+    pub notes: Vec<String>,
 }

@@ -150,10 +150,34 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("longjobs: {e:#}");
-            std::process::ExitCode::FAILURE
+            if e.downcast_ref::<NotDrained>().is_some() {
+                // As `drain --help` says: a timeout is exit code 2, other failures 1.
+                std::process::ExitCode::from(2)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
         }
     }
 }
+
+/// `drain --wait` gave up: not drained within `--timeout` (exit code 2).
+#[derive(Debug)]
+struct NotDrained {
+    timeout: u64,
+    running: usize,
+}
+
+impl std::fmt::Display for NotDrained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "not drained after {} s: {} jobs still running",
+            self.timeout, self.running
+        )
+    }
+}
+
+impl std::error::Error for NotDrained {}
 
 /// The password piped in by a script: everything on standard input but the final newline.
 fn read_password_from_stdin() -> anyhow::Result<String> {
@@ -316,10 +340,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 if std::time::Instant::now() > deadline {
                     eprintln!();
-                    anyhow::bail!(
-                        "not drained after {timeout} s: {} jobs still running",
-                        st.running.len()
-                    );
+                    return Err(NotDrained {
+                        timeout,
+                        running: st.running.len(),
+                    }
+                    .into());
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                 st = api.get("/api/maintenance", &[]).await?;
@@ -332,12 +357,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restart => {
             let r: wire::RestartResult = api.post("/api/maintenance/restart", &json!({})).await?;
             out.show(&r, || {
-                format!(
+                let mut text = format!(
                     "restarted: switches cleared: {}; {} Zenodo copies and {} Merritt submissions back in the queue\n",
                     if r.switches_cleared.is_empty() { "none".to_string() } else { r.switches_cleared.join(", ") },
                     r.copies_requeued.len(),
                     r.submissions_requeued.len()
-                )
+                );
+                for note in &r.notes {
+                    text.push_str(&format!("note: {note}\n"));
+                }
+                text
             })
         }
         Command::Stats => {

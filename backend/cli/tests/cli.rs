@@ -293,3 +293,64 @@ async fn logout_ends_the_login_on_the_server_and_forgets_the_saved_token() {
     assert!(!ok && err.contains("sign in again"), "{err}");
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drain_that_times_out_exits_with_the_code_its_help_names() {
+    let t = TestDb::sqlite().await.unwrap();
+    let server = start_server(&t).await;
+    // A copy job running under a live lease: the drain cannot finish while it runs.
+    let claimed =
+        t.db.run(move |c| {
+            longjobs_core::queue::enqueue(
+                c,
+                &longjobs_core::queue::EnqueueRequest::new("zenodo", "zenodo.copy")
+                    .payload(serde_json::json!({ "copy_id": 1 })),
+            )?;
+            let now = clock::now();
+            longjobs_core::queue::claim(
+                c,
+                "zenodo",
+                1,
+                "busy-host:1:x",
+                now,
+                now + chrono::TimeDelta::hours(1),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let home = std::env::temp_dir().join(format!("longjobs-cli-t-{}", std::process::id()));
+    let cli = Cli {
+        server: server.clone(),
+        home: home.clone(),
+    };
+    assert!(
+        cli.run(&["login", "--username", "otto", "--password", PASSWORD])
+            .0
+    );
+    let (_, help, _) = cli.run(&["drain", "--help"]);
+    assert!(help.contains("(exit code 2)"), "{help}");
+    let out = Command::new(env!("CARGO_BIN_EXE_longjobs"))
+        .args(["drain", "--zenodo-only", "--wait", "--timeout", "2"])
+        .env("LONGJOBS_SERVER", &server)
+        .env("XDG_CONFIG_HOME", &home)
+        .env_remove("LONGJOBS_TOKEN")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not drained after 2 s: 1 jobs still running"),
+        "{err}"
+    );
+    // Any other failure stays 1.
+    let out = Command::new(env!("CARGO_BIN_EXE_longjobs"))
+        .args(["jobs", "show", "999999"])
+        .env("LONGJOBS_SERVER", &server)
+        .env("XDG_CONFIG_HOME", &home)
+        .env_remove("LONGJOBS_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(home);
+}

@@ -57,6 +57,10 @@ pub struct Args {
     /// Close the connection of the next N requests of a route without answering.
     #[arg(long = "drop", value_name = "ROUTE=N")]
     pub drops: Vec<String>,
+    /// Answer the next N requests of a route with 429 and `Retry-After: SECS` (Zenodo's
+    /// rate limit; no header when SECS is absent).
+    #[arg(long = "rate-limit", value_name = "ROUTE=N[:SECS]")]
+    pub rate_limits: Vec<String>,
     /// Give the next N Zenodo uploads a wrong md5.
     #[arg(long, default_value_t = 0)]
     pub corrupt_checksums: u32,
@@ -136,6 +140,15 @@ impl Args {
         for spec in &self.drops {
             let (faults, value) = route_faults(&mut plan, "drop", spec)?;
             faults.drop_next = number("drop", spec, value)?;
+        }
+        for spec in &self.rate_limits {
+            let (faults, value) = route_faults(&mut plan, "rate-limit", spec)?;
+            let (n, secs) = match value.split_once(':') {
+                Some((n, secs)) => (n, number("rate-limit", spec, secs)?),
+                None => (value, 0),
+            };
+            faults.rate_limit_next = number("rate-limit", spec, n)?;
+            faults.retry_after_s = secs;
         }
         plan.corrupt_checksums += self.corrupt_checksums;
         plan.merritt_fail_next += self.merritt_fail_next;

@@ -84,7 +84,7 @@ impl<E: Endpoint> Endpoint for FaultInjectionEndpoint<E> {
             // The connection fails on hyper's first write of this answer: nothing is sent.
             return Ok(Response::builder().finish());
         }
-        Ok(fault_response(fault))
+        Ok(fault_response(fault, decision.retry_after))
     }
 }
 
@@ -135,7 +135,7 @@ enum Piece {
     Pause,
 }
 
-fn fault_response(fault: Fault) -> Response {
+fn fault_response(fault: Fault, retry_after: Option<u64>) -> Response {
     match fault {
         Fault::Drop => failing_body(),
         Fault::Respond(STORM_STATUS) => Response::builder()
@@ -151,10 +151,14 @@ fn fault_response(fault: Fault) -> Response {
                 "status": status.as_u16(),
                 "message": format!("Simulated fault: {status}"),
             });
-            Response::builder()
+            let mut resp = Response::builder()
                 .status(status)
-                .content_type("application/json")
-                .body(body.to_string())
+                .content_type("application/json");
+            // Zenodo REST API, "Rate limiting": a 429 says when to come back.
+            if let Some(secs) = retry_after {
+                resp = resp.header("Retry-After", secs.to_string());
+            }
+            resp.body(body.to_string())
         }
     }
 }

@@ -26,6 +26,8 @@ use crate::routes;
 pub const DEFAULT_ERROR_STATUS: u16 = 500;
 /// Status of a "504 storm".
 pub const STORM_STATUS: u16 = 504;
+/// Status of a rate-limit fault (Too Many Requests).
+pub const RATE_LIMIT_STATUS: u16 = 429;
 
 fn default_error_status() -> u16 {
     DEFAULT_ERROR_STATUS
@@ -79,6 +81,15 @@ pub struct RouteFaults {
     /// Bytes of the body sent before the pause (0: right after the headers).
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub stall_after_bytes: u64,
+    /// The next N requests answer 429 Too Many Requests (exact), as Zenodo does past its
+    /// rate limits (Zenodo REST API documentation, "Rate limiting":
+    /// https://developers.zenodo.org/#rate-limiting).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub rate_limit_next: u32,
+    /// Seconds a 429 answer (from `rate_limit_next`, or `error_rate` with status 429) asks
+    /// the client to wait, in its `Retry-After` header; 0 sends no header.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub retry_after_s: u64,
 }
 
 impl Default for RouteFaults {
@@ -94,6 +105,8 @@ impl Default for RouteFaults {
             commit_then_fail: false,
             stall_ms: 0,
             stall_after_bytes: 0,
+            rate_limit_next: 0,
+            retry_after_s: 0,
         }
     }
 }
@@ -182,6 +195,8 @@ pub struct Decision {
     pub commit_first: bool,
     /// Pause the answer's body this long after this many bytes.
     pub stall: Option<(u64, Duration)>,
+    /// Seconds for the `Retry-After` header of a 429 fault.
+    pub retry_after: Option<u64>,
 }
 
 /// The fault plan in force plus what it has consumed: counters, storm windows, RNGs.
@@ -260,6 +275,9 @@ impl Faults {
             Some(Fault::Drop)
         } else if faults.drop_rate > 0.0 && rng.random::<f64>() < faults.drop_rate {
             Some(Fault::Drop)
+        } else if faults.rate_limit_next > 0 {
+            faults.rate_limit_next -= 1;
+            Some(Fault::Respond(RATE_LIMIT_STATUS))
         } else if faults.storm_next > 0 {
             faults.storm_next -= 1;
             Some(Fault::Respond(STORM_STATUS))
@@ -281,6 +299,9 @@ impl Faults {
             latency: Duration::from_millis(faults.latency_ms),
             fault,
             commit_first: faults.commit_then_fail,
+            retry_after: (fault == Some(Fault::Respond(RATE_LIMIT_STATUS))
+                && faults.retry_after_s > 0)
+                .then_some(faults.retry_after_s),
             stall: (faults.stall_ms > 0).then(|| {
                 (
                     faults.stall_after_bytes,

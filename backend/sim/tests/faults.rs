@@ -311,3 +311,36 @@ async fn faults_set_in_process_act_like_faults_set_over_http() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(h.sim.snapshot().faults_injected["files.get"], 1);
 }
+
+#[tokio::test]
+async fn a_rate_limit_answers_429_with_retry_after_then_lets_requests_through() {
+    let h = Harness::start().await;
+    let deposition = h.create().await;
+    h.set_faults(json!({"routes": {"zenodo.get": {"rate_limit_next": 2, "retry_after_s": 7}}}))
+        .await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let response = h
+            .http
+            .get(link(&deposition, "self"))
+            .query(&h.token())
+            .send()
+            .await
+            .unwrap();
+        seen.push((
+            response.status().as_u16(),
+            response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string()),
+        ));
+    }
+    assert_eq!(
+        seen,
+        [
+            (429, Some("7".to_string())),
+            (429, Some("7".to_string())),
+            (200, None)
+        ]
+    );
+}

@@ -21,6 +21,8 @@ longjobs_core::on_every_database! {
     threads = 4, setup = |t| super::Stack::start(t).await;
     a_drain_under_load_lets_running_work_finish_starts_none_and_restart_requeues_all,
     a_dead_workers_job_does_not_block_the_drained_signal,
+    a_drain_while_a_copy_waits_out_its_backoff_strands_nothing,
+    restart_brings_back_what_the_drain_parked_and_no_more,
 }
 
 async fn copies(s: &Stack) -> Vec<Value> {
@@ -245,4 +247,138 @@ async fn a_dead_workers_job_does_not_block_the_drained_signal(s: Stack) {
     assert!(st["merritt_held"].is_null());
     let status = s.get("/api/maintenance").await;
     assert_eq!(status["running"].as_array().unwrap().len(), 0);
+}
+
+async fn wait_job_state(s: &Stack, id: i64, state: &str) -> Value {
+    s.wait_view(id, Duration::from_secs(30), state, |c| {
+        c["job"]["job"]["state"] == state
+    })
+    .await
+}
+
+async fn wait_drained(s: &Stack) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = s.get("/api/maintenance").await;
+        if st["drained"] == true {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never drained: {st}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Issue 13's maintenance case: X1's job waits out a retry backoff, X2 waits behind it;
+/// `drain --zenodo-only --wait` then `restart`. X2 (whose job the drain cancelled) goes back
+/// in the queue though X1's job is live, and both finish: nothing stays deferred.
+async fn a_drain_while_a_copy_waits_out_its_backoff_strands_nothing(mut s: Stack) {
+    s.stop_worker().await;
+    let mut settings = stack::settings(&s.sim);
+    settings.remote_retry_base = Duration::from_secs(4);
+    s.start_worker_with(&settings);
+    let mut faults = FaultPlan::default();
+    faults.routes.insert(
+        "zenodo.create".into(),
+        RouteFaults {
+            error_rate: 1.0,
+            status: 503,
+            ..Default::default()
+        },
+    );
+    s.sim.set_faults(faults).unwrap();
+    let ident = "doi:10.5061/dryad.mx";
+    let x1 = s
+        .request_copy(ident, 1, "data", vec![s.file("a.csv", 300, 1)])
+        .await;
+    let x2 = s
+        .request_copy(ident, 2, "data", vec![s.file("a.csv", 300, 2)])
+        .await;
+    wait_job_state(&s, x1, "retryable").await;
+    s.sim.set_faults(FaultPlan::default()).unwrap();
+    let (st, v) = s
+        .post("/api/maintenance/drain", json!({ "merritt": false }))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    wait_drained(&s).await;
+    assert_eq!(s.copy(x2).await["copy"]["state"], "deferred");
+    let (st, restarted) = s.post("/api/maintenance/restart", json!({})).await;
+    assert_eq!(st, 200, "{restarted}");
+    assert_eq!(restarted["copies_requeued"], json!([x2]), "{restarted}");
+    assert_eq!(restarted["notes"], json!([]), "{restarted}");
+    for id in [x1, x2] {
+        s.wait_copy(id, Duration::from_secs(60), "finished", |c| {
+            c["state"] == "finished"
+        })
+        .await;
+    }
+    assert_eq!(count(&copies(&s).await, "deferred"), 0);
+}
+
+/// A copy that failed for good before the drain is not resent by restart (that is what
+/// resend is for): restart requeues only the copy the drain parked behind it and says what
+/// it waits on. Restarting held Merritt submissions while the hold is on is refused.
+async fn restart_brings_back_what_the_drain_parked_and_no_more(s: Stack) {
+    let mut faults = FaultPlan::default();
+    faults.routes.insert(
+        "zenodo.create".into(),
+        RouteFaults {
+            error_rate: 1.0,
+            status: 400,
+            ..Default::default()
+        },
+    );
+    s.sim.set_faults(faults).unwrap();
+    let ident = "doi:10.5061/dryad.mf";
+    let x1 = s
+        .request_copy(ident, 1, "data", vec![s.file("a.csv", 300, 1)])
+        .await;
+    let x2 = s
+        .request_copy(ident, 2, "data", vec![s.file("a.csv", 300, 2)])
+        .await;
+    wait_job_state(&s, x1, "discarded").await;
+    s.sim.set_faults(FaultPlan::default()).unwrap();
+    let (st, v) = s.post("/api/maintenance/drain", json!({})).await;
+    assert_eq!(st, 200, "{v}");
+    wait_drained(&s).await;
+    assert_eq!(s.copy(x2).await["copy"]["state"], "deferred");
+
+    let (st, v) = s.post("/api/merritt/submissions/restart", json!({})).await;
+    assert_eq!(st, 409, "restarting held submissions during a hold: {v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("held for maintenance"),
+        "{v}"
+    );
+
+    let (st, restarted) = s.post("/api/maintenance/restart", json!({})).await;
+    assert_eq!(st, 200, "{restarted}");
+    assert_eq!(restarted["copies_requeued"], json!([x2]), "{restarted}");
+    let notes = restarted["notes"].to_string();
+    assert!(
+        notes.contains(&format!("wait on copy #{x1}")) && notes.contains("resend"),
+        "{restarted}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let c1 = s.copy(x1).await;
+    assert_eq!(c1["copy"]["state"], "error", "{}", c1["copy"]);
+    assert_eq!(
+        c1["copy"]["retries"], 1,
+        "restart resent a copy that had failed for good"
+    );
+    let c2 = s.copy(x2).await;
+    assert_eq!(c2["copy"]["state"], "enqueued", "{}", c2["copy"]);
+    assert_eq!(c2["copy"]["waiting_on"], x1, "{}", c2["copy"]);
+    // Once resent, the chain finishes.
+    let (st, v) = s
+        .post(&format!("/api/zenodo/copies/{x1}/resend"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    for id in [x1, x2] {
+        s.wait_state(id, "finished").await;
+    }
+    // Without a hold, the Merritt restart answers as before.
+    let (st, v) = s.post("/api/merritt/submissions/restart", json!({})).await;
+    assert_eq!(st, 200, "{v}");
 }

@@ -22,6 +22,13 @@ longjobs_core::on_every_database! {
     a_checksum_mismatch_is_caught_and_retried,
     a_merritt_submission_completes_through_the_checker,
     copies_sort_by_any_column_across_pages,
+    an_unchanged_version_points_back_and_the_next_version_builds_on_it,
+    a_chain_broken_by_a_discarded_draft_is_repaired_by_the_next_attempt,
+    a_rate_limit_is_waited_out_as_zenodo_asks_without_spending_an_attempt,
+    a_version_equal_to_an_older_one_points_at_that_one,
+    a_metadata_only_change_edits_the_published_version_in_place,
+    nothing_to_submit_finishes_without_a_deposition,
+    a_deposit_merritt_may_have_accepted_is_never_posted_twice,
 }
 
 const DOI: &str = "doi:10.5061/dryad.t1";
@@ -92,6 +99,322 @@ async fn three_versions_of_a_dataset_replicate_in_order(s: Stack) {
         "{}",
         c4["copy"]
     );
+}
+
+/// Issue 13's sequence: v1 `a.csv`, v2 the same files, v3 `a.csv` changed. v2 is v1 on
+/// Zenodo (same deposition and DOI, with a note), v3 a new version of it; no draft is left.
+async fn an_unchanged_version_points_back_and_the_next_version_builds_on_it(s: Stack) {
+    let a = s.file("a.csv", 2_000, 1);
+    let ids = [
+        s.request_copy(DOI, 1, "data", vec![a.clone()]).await,
+        s.request_copy(DOI, 2, "data", vec![a]).await,
+        s.request_copy(DOI, 3, "data", vec![s.file("a.csv", 2_100, 2)])
+            .await,
+    ];
+    let mut c = Vec::new();
+    for id in ids {
+        c.push(s.wait_state(id, "finished").await["copy"].clone());
+    }
+    let v1_dep = c[0]["deposition_id"].as_i64().unwrap();
+    assert_eq!(
+        c[1]["deposition_id"], v1_dep,
+        "v2 is v1 on Zenodo: {}",
+        c[1]
+    );
+    assert_eq!(c[1]["software_doi"], c[0]["software_doi"], "{}", c[1]);
+    assert!(
+        c[0]["software_doi"]
+            .as_str()
+            .unwrap()
+            .ends_with(&v1_dep.to_string())
+    );
+    let note = c[1]["note"].as_str().unwrap();
+    assert!(
+        note.contains("unchanged since the previous version")
+            && note.contains(&format!("deposition {v1_dep}")),
+        "{note}"
+    );
+    let v3_dep = c[2]["deposition_id"].as_i64().unwrap();
+    assert_ne!(v3_dep, v1_dep);
+    assert!(
+        c[2]["note"].as_str().unwrap().contains("published"),
+        "{}",
+        c[2]
+    );
+    let snap = s.sim.snapshot();
+    let concept = snap
+        .depositions
+        .iter()
+        .find(|d| d.id == v1_dep as u64)
+        .unwrap()
+        .conceptrecid;
+    let versions: Vec<_> = snap
+        .depositions
+        .iter()
+        .filter(|d| d.conceptrecid == concept)
+        .collect();
+    assert_eq!(
+        versions.len(),
+        2,
+        "two versions, no draft left: {versions:?}"
+    );
+    assert!(versions.iter().all(|d| d.submitted));
+    let v3 = versions.iter().find(|d| d.id == v3_dep as u64).unwrap();
+    assert_eq!(v3.new_version_of, Some(v1_dep as u64));
+}
+
+/// A chain broken before the fix (a finished copy naming the draft its version discarded)
+/// does not stay stuck on Zenodo's 404: the next attempt looks further back, builds on the
+/// last published deposition and points the broken copy at it.
+async fn a_chain_broken_by_a_discarded_draft_is_repaired_by_the_next_attempt(s: Stack) {
+    let a = s.file("a.csv", 2_000, 1);
+    let v1 = s.request_copy(DOI, 1, "data", vec![a.clone()]).await;
+    let v2 = s.request_copy(DOI, 2, "data", vec![a]).await;
+    let v1_dep = s.wait_state(v1, "finished").await["copy"]["deposition_id"]
+        .as_i64()
+        .unwrap();
+    s.wait_state(v2, "finished").await;
+    // As the old code left it: v2 names the draft it deleted.
+    let gone = v1_dep + 1_000;
+    s.t.db
+        .run(move |c| {
+            use diesel::prelude::*;
+            use longjobs_core::schema::zenodo_copies;
+            longjobs_core::with_conn!(c, |c| diesel::update(zenodo_copies::table.find(v2))
+                .set((
+                    zenodo_copies::deposition_id.eq(Some(gone)),
+                    zenodo_copies::note.eq("unchanged since the previous version, draft discarded"),
+                ))
+                .execute(c))
+        })
+        .await
+        .unwrap();
+    let v3 = s
+        .request_copy(DOI, 3, "data", vec![s.file("a.csv", 2_100, 2)])
+        .await;
+    let c3 = s.wait_state(v3, "finished").await;
+    assert!(
+        c3["log"]
+            .to_string()
+            .contains(&format!("names deposition {gone}, which no longer exists")),
+        "{}",
+        c3["log"]
+    );
+    let c2 = s.copy(v2).await["copy"].clone();
+    assert_eq!(c2["deposition_id"], v1_dep, "{c2}");
+    assert!(c2["note"].as_str().unwrap().starts_with("repaired"), "{c2}");
+    let v3_dep = c3["copy"]["deposition_id"].as_i64().unwrap();
+    let snap = s.sim.snapshot();
+    let d3 = snap
+        .depositions
+        .iter()
+        .find(|d| d.id == v3_dep as u64)
+        .unwrap();
+    assert!(d3.submitted);
+    assert_eq!(d3.new_version_of, Some(v1_dep as u64));
+}
+
+/// Zenodo answers 429 with `Retry-After: 2`: the copy waits at least that long, reads as
+/// waiting (not in error), its job's attempt is not spent, and then it finishes.
+async fn a_rate_limit_is_waited_out_as_zenodo_asks_without_spending_an_attempt(s: Stack) {
+    s.sim
+        .set_faults(plan(
+            "zenodo.create",
+            RouteFaults {
+                rate_limit_next: 1,
+                retry_after_s: 2,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let id = s
+        .request_copy(DOI, 1, "data", vec![s.file("a.csv", 500, 1)])
+        .await;
+    let waiting = s
+        .wait_copy(
+            id,
+            Duration::from_secs(10),
+            "waiting on the rate limit",
+            |c| {
+                c["note"]
+                    .as_str()
+                    .is_some_and(|n| n.contains("rate limited"))
+            },
+        )
+        .await;
+    assert_eq!(waiting["copy"]["state"], "enqueued", "{}", waiting["copy"]);
+    let c = s.wait_state(id, "finished").await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "finished before Retry-After passed: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        c["job"]["job"]["attempt"], 1,
+        "the 429 spent an attempt: {}",
+        c["job"]
+    );
+    assert!(
+        c["log"].to_string().contains("answered 429"),
+        "{}",
+        c["log"]
+    );
+}
+
+/// v1 `a.csv`, v2 `b.csv`, v3 `a.csv` again: Zenodo refuses v3 (files must differ from
+/// every earlier version), so v3 is v1 on Zenodo; v4 builds on it and publishes.
+async fn a_version_equal_to_an_older_one_points_at_that_one(s: Stack) {
+    let a = s.file("a.csv", 2_000, 1);
+    let ids = [
+        s.request_copy(DOI, 1, "data", vec![a.clone()]).await,
+        s.request_copy(DOI, 2, "data", vec![s.file("b.csv", 1_000, 2)])
+            .await,
+        s.request_copy(DOI, 3, "data", vec![a]).await,
+        s.request_copy(DOI, 4, "data", vec![s.file("c.csv", 900, 3)])
+            .await,
+    ];
+    let mut c = Vec::new();
+    for id in ids {
+        c.push(s.wait_state(id, "finished").await["copy"].clone());
+    }
+    assert_eq!(c[2]["deposition_id"], c[0]["deposition_id"], "{}", c[2]);
+    assert!(
+        c[2]["note"]
+            .as_str()
+            .unwrap()
+            .contains("unchanged since the previous version"),
+        "{}",
+        c[2]
+    );
+    let snap = s.sim.snapshot();
+    assert!(
+        snap.depositions.iter().all(|d| d.submitted),
+        "a draft was left behind"
+    );
+    let v4 = snap
+        .depositions
+        .iter()
+        .find(|d| Some(d.id as i64) == c[3]["deposition_id"].as_i64())
+        .unwrap();
+    assert_eq!(v4.files.len(), 1);
+    assert_eq!(v4.files[0].key, "c.csv");
+}
+
+/// v2 has v1's files and a new title: the published v1 is edited in place (edit, PUT
+/// metadata, publish) — no new version, no upload.
+async fn a_metadata_only_change_edits_the_published_version_in_place(s: Stack) {
+    let a = s.file("a.csv", 2_000, 1);
+    let v1 = s.request_copy(DOI, 1, "data", vec![a.clone()]).await;
+    let d1 = s.wait_state(v1, "finished").await["copy"]["deposition_id"]
+        .as_i64()
+        .unwrap();
+    let mut metadata = stack::metadata();
+    metadata["title"] = json!("Data from: a study of long jobs (corrected title)");
+    let (st, v) = s
+        .post(
+            "/api/zenodo/copies",
+            json!({ "identifier": DOI, "resource_id": 2, "copy_type": "data", "metadata": metadata, "files": [a] }),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let c = s.wait_state(v["id"].as_i64().unwrap(), "finished").await;
+    assert_eq!(c["copy"]["deposition_id"], d1, "{}", c["copy"]);
+    assert!(
+        c["copy"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("metadata-only change"),
+        "{}",
+        c["copy"]
+    );
+    let snap = s.sim.snapshot();
+    assert_eq!(snap.depositions.len(), 1, "no new version");
+    let d = &snap.depositions[0];
+    assert!(d.submitted && d.published.is_some());
+    assert_eq!(
+        d.published.as_ref().unwrap().metadata["title"],
+        json!("Data from: a study of long jobs (corrected title)")
+    );
+    assert_eq!(snap.requests["zenodo.upload"], 1, "file traffic");
+    assert_eq!(snap.requests["zenodo.newversion"], 0);
+    assert_eq!(snap.requests["zenodo.edit"], 1);
+}
+
+/// A copy with no files and nothing before it: finished, no deposition created.
+async fn nothing_to_submit_finishes_without_a_deposition(s: Stack) {
+    let id = s.request_copy(DOI, 1, "software_publish", vec![]).await;
+    let c = s.wait_state(id, "finished").await;
+    assert!(c["copy"]["deposition_id"].is_null(), "{}", c["copy"]);
+    assert!(
+        c["copy"]["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("nothing to submit"),
+        "{}",
+        c["copy"]
+    );
+    let snap = s.sim.snapshot();
+    assert!(snap.depositions.is_empty());
+    assert_eq!(snap.requests["zenodo.create"], 0);
+}
+
+/// Merritt carries the deposit out but the answer is lost (a gateway's 504): the retry does
+/// not post the version again; it asks Merritt, and the checker completes it. One ingest.
+async fn a_deposit_merritt_may_have_accepted_is_never_posted_twice(s: Stack) {
+    s.sim
+        .set_faults(plan(
+            "merritt.update",
+            RouteFaults {
+                storm_next: 1,
+                commit_then_fail: true,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let f = s.file("data.csv", 1_234, 5);
+    let (st, sub) = s
+        .post(
+            "/api/merritt/submissions",
+            json!({ "resource_id": 7, "identifier": "doi:10.5061/dryad.m8", "profile": "dryad_ingest", "submitter": "ops",
+                    "files": [{ "url": f["url"], "size": f["size"], "md5": f["md5"], "name": "data.csv" }] }),
+        )
+        .await;
+    assert_eq!(st, 201, "{sub}");
+    let id = sub["id"].as_i64().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let done = loop {
+        let subs = s.get("/api/merritt/submissions").await;
+        let me = subs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()
+            .clone();
+        if me["state"] == "completed" {
+            break me;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "submission never completed: {me}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let history = done["history"].to_string();
+    assert!(
+        history.contains("Merritt may have accepted it"),
+        "{history}"
+    );
+    assert!(history.contains("not sent again"), "{history}");
+    let snap = s.sim.snapshot();
+    assert_eq!(
+        snap.merritt_submissions.len(),
+        1,
+        "Merritt got the version twice"
+    );
+    assert_eq!(snap.requests["merritt.update"], 1);
+    assert_eq!(snap.merritt_objects[0].version_number, 1);
 }
 
 async fn a_failed_first_copy_holds_the_next_two_visibly_until_a_resend(s: Stack) {
@@ -274,6 +597,10 @@ async fn a_checksum_mismatch_is_caught_and_retried(s: Stack) {
     assert_eq!(c["copy"]["retries"], 2);
     let log = c["log"].to_string();
     assert!(log.contains("checksum mismatch"), "{log}");
+    assert!(
+        log.contains("deleted from the draft after its checksum failed"),
+        "{log}"
+    );
 }
 
 async fn a_merritt_submission_completes_through_the_checker(s: Stack) {
@@ -367,6 +694,44 @@ async fn requests_zenodo_would_refuse_are_a_clear_400_not_a_failed_job() {
         detail.contains("metadata.upload_type") && detail.contains("metadata.creators"),
         "{detail}"
     );
+    // Issue 13: a supp copy of a publication without its publication_type was accepted
+    // (201) and failed as a job on Zenodo's 400. So were these.
+    for (extra, field) in [
+        (
+            json!({ "upload_type": "publication" }),
+            "metadata.publication_type",
+        ),
+        (json!({ "upload_type": "image" }), "metadata.image_type"),
+        (
+            json!({ "access_right": "embargoed", "embargo_date": "2001-02-03" }),
+            "metadata.embargo_date",
+        ),
+        (
+            json!({ "access_right": "restricted" }),
+            "metadata.access_conditions",
+        ),
+        (
+            json!({ "access_right": "open", "license": null }),
+            "metadata.license",
+        ),
+        (
+            json!({ "creators": [{ "affiliation": "UC" }] }),
+            "metadata.creators",
+        ),
+    ] {
+        let mut m = stack::metadata();
+        for (k, v) in extra.as_object().unwrap() {
+            m[k] = v.clone();
+        }
+        let mut body = req(one.clone(), m);
+        body["copy_type"] = json!("supp");
+        let (st, v) = s.post("/api/zenodo/copies", body).await;
+        assert_eq!(st, 400, "{extra}: {v}");
+        assert!(
+            v["detail"].as_str().unwrap().contains(field),
+            "{field}: {v}"
+        );
+    }
     let huge = json!([{ "name": "a", "size": 60_000_000_000_i64, "md5": "0".repeat(32), "url": "http://x/a" }]);
     let (st, v) = s
         .post("/api/zenodo/copies", req(huge, stack::metadata()))

@@ -29,6 +29,9 @@ pub struct MerrittConfig {
 pub struct MerrittError {
     pub transient: bool,
     pub message: String,
+    /// The deposit may have reached Merritt though no good answer came back (a timeout or a
+    /// connection lost after sending, a gateway's 504): never post it again blindly.
+    pub maybe_sent: bool,
 }
 
 pub struct MerrittClient {
@@ -47,6 +50,7 @@ impl MerrittClient {
     /// Deposits; returns the batch id Merritt gives.
     pub async fn submit(&self, doi: &str, req: &SubmissionRequest) -> Result<String, MerrittError> {
         let refused = |message: String| MerrittError {
+            maybe_sent: false,
             transient: false,
             message,
         };
@@ -61,6 +65,7 @@ impl MerrittClient {
             .file_name("manifest.checkm")
             .mime_str("text/plain")
             .map_err(|e| MerrittError {
+                maybe_sent: false,
                 transient: false,
                 message: e.to_string(),
             })?;
@@ -76,6 +81,8 @@ impl MerrittClient {
             .send()
             .await
             .map_err(|e| MerrittError {
+                // Only a connection never made is sure to have sent nothing.
+                maybe_sent: !e.is_connect(),
                 transient: true,
                 message: format!("POST {url}: network error: {}", error_chain(&e)),
             })?;
@@ -83,6 +90,7 @@ impl MerrittClient {
         let text = resp.text().await.unwrap_or_default();
         if !status.is_success() {
             return Err(MerrittError {
+                maybe_sent: status == reqwest::StatusCode::GATEWAY_TIMEOUT,
                 transient: status.is_server_error(),
                 message: format!(
                     "POST {url} answered {}: {}",
@@ -98,8 +106,13 @@ impl MerrittClient {
             .to_string())
     }
 
-    /// The object's ark once Merritt shows it, `None` before.
-    pub async fn find(&self, doi: &str) -> Result<Option<String>, MerrittError> {
+    /// The object's ark once Merritt shows a version holding `req`'s files (names and
+    /// md5s; any version when Merritt lists no files), `None` before.
+    pub async fn find(
+        &self,
+        doi: &str,
+        req: Option<&SubmissionRequest>,
+    ) -> Result<Option<String>, MerrittError> {
         let url = format!(
             "{}/api/{}/local_id_search",
             self.cfg.base_url.trim_end_matches('/'),
@@ -115,6 +128,7 @@ impl MerrittClient {
             .send()
             .await
             .map_err(|e| MerrittError {
+                maybe_sent: false,
                 transient: true,
                 message: format!("GET {url}: network error: {}", error_chain(&e)),
             })?;
@@ -125,14 +139,52 @@ impl MerrittClient {
         let text = resp.text().await.unwrap_or_default();
         if !status.is_success() {
             return Err(MerrittError {
+                maybe_sent: false,
                 transient: status.is_server_error(),
                 message: format!("GET {url} answered {}: {text}", status.as_u16()),
             });
         }
         let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Ok(v["ark"]
+        let ark = v["ark"]
             .as_str()
             .filter(|a| !a.is_empty())
-            .map(str::to_string))
+            .map(str::to_string);
+        Ok(ark.filter(|_| req.is_none_or(|r| holds_version(&v, r))))
     }
+}
+
+/// Whether a `local_id_search` answer lists a version with exactly `req`'s files (name and
+/// md5); true when it lists no version files at all (nothing to compare).
+fn holds_version(object: &Value, req: &SubmissionRequest) -> bool {
+    let Some(versions) = object["versions"].as_array() else {
+        return true;
+    };
+    let mut want: Vec<(String, String)> = req
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.md5.to_lowercase()))
+        .collect();
+    want.sort();
+    let listed: Vec<Vec<(String, String)>> = versions
+        .iter()
+        .filter_map(|v| v["files"].as_array())
+        .map(|files| {
+            let mut have: Vec<(String, String)> = files
+                .iter()
+                .map(|f| {
+                    let path = f["pathname"].as_str().unwrap_or_default();
+                    (
+                        path.strip_prefix("producer/").unwrap_or(path).to_string(),
+                        f["digest_value"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_lowercase(),
+                    )
+                })
+                .collect();
+            have.sort();
+            have
+        })
+        .collect();
+    listed.is_empty() || listed.contains(&want)
 }

@@ -95,6 +95,67 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
         .map_err(JobError::retry)?;
         return Ok(());
     }
+    let request: super::model::SubmissionRequest = serde_json::from_str(&sub.request)
+        .map_err(|e| JobError::discard(format!("the stored request does not parse: {e}")))?;
+    let client = MerrittClient {
+        http: ctx.http.clone(),
+        cfg: ctx.config.clone(),
+    };
+    // Never the same version twice: when an earlier attempt may have deposited it (a crash
+    // after the POST, a timeout after sending), Merritt is asked first, and the checker
+    // waits for it instead of a second POST.
+    let history = db
+        .run(move |c| store::history(c, id))
+        .await
+        .map_err(JobError::retry)?;
+    if let Some(why) = may_have_deposited(&history) {
+        let found = client
+            .find(&sub.identifier, Some(&request))
+            .await
+            .map_err(|e| JobError::Retry(e.message))?;
+        let (h, at) = (
+            host.clone(),
+            clock::now() + clock::delta(ctx.check_interval),
+        );
+        db.run(move |c| {
+            longjobs_core::db::transaction(c, |c| {
+                match found {
+                    Some(ark) => {
+                        store::set_ark(c, id, &ark)?;
+                        store::record(
+                            c,
+                            id,
+                            SubmissionState::Completed,
+                            &h,
+                            Some(&format!(
+                                "{why}: Merritt already holds this version as {ark}; not sent again"
+                            )),
+                            None,
+                            None,
+                        )?;
+                    }
+                    None => {
+                        store::record(
+                            c,
+                            id,
+                            SubmissionState::ProvisionalComplete,
+                            &h,
+                            Some(&format!(
+                                "{why}: not sent again; the checker waits for it in Merritt (local_id_search)"
+                            )),
+                            None,
+                            None,
+                        )?;
+                        queue::enqueue(c, &store::check_job(id, at))?;
+                    }
+                }
+                Ok::<_, diesel::result::Error>(())
+            })
+        })
+        .await
+        .map_err(JobError::retry)?;
+        return Ok(());
+    }
     let (h, attempt_note) = (host.clone(), format!("attempt {}", job.job.attempt));
     db.run(move |c| {
         store::record(
@@ -109,12 +170,6 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
     })
     .await
     .map_err(JobError::retry)?;
-    let request: super::model::SubmissionRequest = serde_json::from_str(&sub.request)
-        .map_err(|e| JobError::discard(format!("the stored request does not parse: {e}")))?;
-    let client = MerrittClient {
-        http: ctx.http.clone(),
-        cfg: ctx.config.clone(),
-    };
     match client.submit(&sub.identifier, &request).await {
         Ok(batch) => {
             let (h, at) = (
@@ -142,7 +197,7 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
         }
         Err(e) => {
             let last = !e.transient || job.job.attempt >= job.job.max_attempts;
-            let (state, note) = if last {
+            let (state, mut note) = if last {
                 (SubmissionState::Errored, "final failure".to_string())
             } else {
                 (
@@ -150,6 +205,9 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
                     format!("attempt {} failed; will retry", job.job.attempt),
                 )
             };
+            if e.maybe_sent {
+                note.push_str(MAYBE_SENT);
+            }
             let (h, msg, failed) = (host.clone(), e.message.clone(), sub.clone());
             db.run(move |c| {
                 longjobs_core::db::transaction(c, |c| {
@@ -171,6 +229,49 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
     }
 }
 
+/// Added to a failed attempt's note when the deposit may have reached Merritt.
+const MAYBE_SENT: &str = "; no answer after sending: Merritt may have accepted it";
+/// The note of the checker giving up: the version never appeared, so sending is safe.
+const CHECKER_GAVE_UP: &str = "checker gave up";
+
+/// Why an earlier attempt may have deposited this version, if one may have: it reached
+/// `processing` (the POST) and what followed does not show the POST refused or the version
+/// absent — nothing followed (the worker died), or the attempt failed with no answer after
+/// sending. A refusal Merritt answered, or the checker giving up, makes a new POST safe.
+pub fn may_have_deposited(history: &[super::model::StateEntry]) -> Option<String> {
+    let last = history
+        .iter()
+        .rposition(|e| e.state == SubmissionState::Processing)?;
+    let posted_at = history[last].at.format("%Y-%m-%d %H:%M:%S UTC");
+    match history.get(last + 1) {
+        None => Some(format!(
+            "the attempt that started at {posted_at} ended without a word (its worker stopped?)"
+        )),
+        Some(next) => {
+            let note = next.note.as_deref().unwrap_or_default();
+            let refused = matches!(
+                next.state,
+                SubmissionState::Enqueued | SubmissionState::Errored
+            ) && !note.contains(MAYBE_SENT)
+                && (note.starts_with("attempt ")
+                    || note == "final failure"
+                    || note == CHECKER_GAVE_UP);
+            if refused {
+                None
+            } else {
+                Some(format!(
+                    "the attempt that started at {posted_at} may have deposited this version ({})",
+                    if note.is_empty() {
+                        next.state.as_str()
+                    } else {
+                        note
+                    }
+                ))
+            }
+        }
+    }
+}
+
 async fn check(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
     let Payload { submission_id: id } = job.payload()?;
     let db = &ctx.db;
@@ -187,7 +288,8 @@ async fn check(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
         cfg: ctx.config.clone(),
     };
     let host = ctx.host.clone();
-    match client.find(&sub.identifier).await {
+    let request: Option<super::model::SubmissionRequest> = serde_json::from_str(&sub.request).ok();
+    match client.find(&sub.identifier, request.as_ref()).await {
         Ok(Some(ark)) => {
             db.run(move |c| {
                 longjobs_core::db::transaction(c, |c| {
@@ -222,7 +324,7 @@ async fn check(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
                             id,
                             SubmissionState::Errored,
                             &host,
-                            Some("checker gave up"),
+                            Some(CHECKER_GAVE_UP),
                             Some(&why),
                             None,
                         )?;

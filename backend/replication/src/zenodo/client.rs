@@ -34,17 +34,26 @@ pub struct ZenodoConfig {
 pub struct ZenodoError {
     pub transient: bool,
     pub message: String,
+    /// Zenodo answered 429 with `Retry-After`: wait at least this long before calling again.
+    pub retry_after: Option<Duration>,
 }
 
 impl ZenodoError {
+    /// Whether Zenodo answered 404 (a deposition or file that does not exist).
+    pub fn not_found(&self) -> bool {
+        !self.transient && self.message.contains(" answered 404")
+    }
+
     fn transient(message: String) -> Self {
         ZenodoError {
+            retry_after: None,
             transient: true,
             message,
         }
     }
     fn permanent(message: String) -> Self {
         ZenodoError {
+            retry_after: None,
             transient: false,
             message,
         }
@@ -80,6 +89,9 @@ pub struct Deposition {
     pub metadata: Value,
     #[serde(default)]
     pub files: Vec<DepositionFile>,
+    /// The DOI of a published deposition (absent while a draft).
+    #[serde(default)]
+    pub doi: Option<String>,
 }
 
 impl Deposition {
@@ -95,6 +107,14 @@ impl Deposition {
         self.metadata["prereserve_doi"]["doi"]
             .as_str()
             .map(str::to_string)
+    }
+
+    /// The DOI this deposition has (published) or will have (its reserved DOI).
+    pub fn doi(&self) -> Option<String> {
+        self.doi
+            .clone()
+            .filter(|d| !d.is_empty())
+            .or_else(|| self.reserved_doi())
     }
 
     pub fn is_published(&self) -> bool {
@@ -170,6 +190,7 @@ impl ZenodoClient {
             }
         };
         let status = resp.status();
+        let retry_after = retry_after(&resp);
         let text = match resp.text().await {
             Ok(t) => t,
             Err(e) => {
@@ -189,16 +210,7 @@ impl ZenodoClient {
                 status.as_u16(),
                 cut(&text)
             );
-            return Err(
-                if status.is_server_error()
-                    || status == StatusCode::TOO_MANY_REQUESTS
-                    || status == StatusCode::REQUEST_TIMEOUT
-                {
-                    ZenodoError::transient(msg)
-                } else {
-                    ZenodoError::permanent(msg)
-                },
-            );
+            return Err(classify(status, msg, retry_after));
         }
         let value = if text.trim().is_empty() {
             Value::Null
@@ -355,6 +367,7 @@ impl ZenodoClient {
             }
         };
         let status = resp.status();
+        let retry_after = retry_after(&resp);
         let text = match tokio::time::timeout(idle, resp.text()).await {
             Ok(Ok(text)) => text,
             Ok(Err(e)) => {
@@ -372,11 +385,7 @@ impl ZenodoClient {
             .await;
         if !status.is_success() {
             let msg = format!("PUT {url} answered {}: {}", status.as_u16(), cut(&text));
-            return Err(if status.is_server_error() {
-                ZenodoError::transient(msg)
-            } else {
-                ZenodoError::permanent(msg)
-            });
+            return Err(classify(status, msg, retry_after));
         }
         let v: Value = serde_json::from_str(&text)
             .map_err(|e| ZenodoError::transient(format!("upload answer is not JSON: {e}")))?;
@@ -392,10 +401,53 @@ impl ZenodoClient {
         let message = format!("{name}: {e}");
         self.log("ERROR", message.clone()).await;
         ZenodoError {
+            retry_after: None,
             transient: e.transient(),
             message,
         }
     }
+}
+
+/// A failed answer as an error: 5xx, 408 and 429 are transient, other 4xx permanent; a 429
+/// keeps its `Retry-After` (Zenodo REST API documentation, "Rate limiting").
+fn classify(status: StatusCode, msg: String, retry_after: Option<Duration>) -> ZenodoError {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        return ZenodoError {
+            retry_after,
+            ..ZenodoError::transient(msg)
+        };
+    }
+    if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+        ZenodoError::transient(msg)
+    } else {
+        ZenodoError::permanent(msg)
+    }
+}
+
+/// Longest `Retry-After` honoured as asked; a longer one is cut to this (and still waited).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// The wait a 429 answer asks for: `Retry-After` in seconds or as an HTTP date.
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    if resp.status() != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let value = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// Runs `fut` while bytes keep moving: `None` once `transfer` has seen none for longer

@@ -1,8 +1,12 @@
 //! The `zenodo.copy` job: send one copy to Zenodo, so that every exit sets a copy state.
 //!
 //! Create or reuse the deposition (a new version of the previous published one when there
-//! is one), put the metadata, upload what changed (md5 checked), delete what was removed,
-//! and publish when the copy type says so; a new version identical to the last is discarded.
+//! is one), put the metadata, upload what changed (md5 checked; a failed file is deleted),
+//! delete what was removed, compare Zenodo's whole file list with the manifest, and publish
+//! when the copy type says so. A version whose files equal a published one is that one: the
+//! copy points at its deposition and DOI (metadata changed in place when it differs: edit,
+//! PUT, publish); a draft Zenodo refuses as identical is discarded only after the copy was
+//! pointed back. No files and no chain: nothing to submit. A 429 with `Retry-After` snoozes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -128,6 +132,25 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
             .map_err(JobError::retry)?;
             Ok(())
         }
+        Err(e) if e.retry_after.is_some() => {
+            // Zenodo's rate limit (429 + Retry-After, REST API documentation "Rate
+            // limiting"): not a failure. The job waits at least as long as asked, without
+            // spending the attempt, and the copy reads as waiting, not in error.
+            let wait = e
+                .retry_after
+                .unwrap_or_default()
+                .max(Duration::from_secs(1));
+            let note = format!(
+                "rate limited by Zenodo (429): next attempt in {} s, as its Retry-After asks",
+                wait.as_secs()
+            );
+            client.log("INFO", format!("{note}: {}", e.message)).await;
+            let n = note.clone();
+            db.run(move |c| store::set_state(c, copy_id, CopyState::Enqueued, Some(&n), None))
+                .await
+                .map_err(JobError::retry)?;
+            Err(JobError::Snooze(wait, note))
+        }
         Err(e) => {
             let last = job.job.attempt >= job.job.max_attempts || !e.transient;
             let note = if last {
@@ -165,11 +188,29 @@ async fn replicate(
     copy: &ZenodoCopy,
 ) -> Result<String, ZenodoError> {
     let request: CopyRequest = copy.request().map_err(|e| ZenodoError {
+        retry_after: None,
         transient: false,
         message: format!("the stored request does not parse: {e}"),
     })?;
     let copy_id = copy.id;
-    let mut dep = open_deposition(db, client, copy).await?;
+    let mut dep = match own_deposition(client, copy).await? {
+        Some(dep) => dep,
+        None => {
+            let base = last_deposition(db, client, copy).await?;
+            if request.files.is_empty() && base.is_none() {
+                // Nothing to submit: no files and no deposition to carry on.
+                return Ok("nothing to submit: no files, so no deposition was created".into());
+            }
+            if let Some(b) = &base
+                && b.is_published()
+                && copy.copy_type.publishes()
+                && same_files(b, &request)
+            {
+                return metadata_only(db, client, copy_id, b, &request.metadata).await;
+            }
+            continue_chain(db, client, copy, base).await?
+        }
+    };
     if dep.is_published() && copy.copy_type.publishes() {
         // An earlier attempt published it (and stopped before recording that): done if the
         // published files are the ones asked for; otherwise a new version carries them.
@@ -184,11 +225,13 @@ async fn replicate(
         db.run(move |c| store::set_deposition(c, copy_id, id, doi.as_deref(), concept.as_deref()))
             .await
             .map_err(|e| ZenodoError {
+                retry_after: None,
                 transient: true,
                 message: format!("recording the deposition: {e}"),
             })?;
     }
     let bucket = dep.links.bucket.clone().ok_or_else(|| ZenodoError {
+        retry_after: None,
         transient: true,
         message: "the deposition has no bucket link".into(),
     })?;
@@ -212,7 +255,19 @@ async fn replicate(
         // The upload checks the source's bytes against the manifest on the way.
         let remote = client.upload(&bucket, f).await?;
         if !remote.eq_ignore_ascii_case(&f.md5) {
+            // A file whose checksum failed does not stay in the draft.
+            client.delete_file(&bucket, &f.name).await?;
+            client
+                .log(
+                    "INFO",
+                    format!(
+                        "{}: deleted from the draft after its checksum failed",
+                        f.name
+                    ),
+                )
+                .await;
             return Err(ZenodoError {
+                retry_after: None,
                 transient: true,
                 message: format!(
                     "{}: checksum mismatch: Zenodo stored md5 {remote}, expected {}",
@@ -234,23 +289,193 @@ async fn replicate(
         dep.id
     );
 
+    // Zenodo's whole file list (names, sizes, md5s, count) must be the manifest's before
+    // anything is published (or a draft left for later).
+    let current = client.get(dep.id).await?;
+    let problems = file_list_problems(&current, &request);
+    if !problems.is_empty() {
+        return Err(ZenodoError {
+            retry_after: None,
+            transient: true,
+            message: format!(
+                "deposition {}: the files on Zenodo differ from the manifest: {}",
+                dep.id,
+                problems.join("; ")
+            ),
+        });
+    }
     if copy.copy_type.publishes() {
-        let current = client.get(dep.id).await?;
         if current.is_published() {
             note.push_str("; already published");
         } else {
             match client.action(dep.id, "publish").await {
                 Ok(_) => note.push_str("; published"),
                 Err(e) if !e.transient && e.message.contains("must differ") => {
-                    // Nothing changed since the last version: drop the draft, keep the old.
+                    // Nothing changed since the last version: that version is this copy.
+                    // The copy is pointed back at it (deposition and DOI) first, then the
+                    // draft is dropped, so no copy ever names a deleted draft and the next
+                    // version builds on the last published deposition.
+                    let Some(base) = holder_of(db, client, copy, &request, dep.id).await? else {
+                        return Err(e);
+                    };
+                    let (id, doi, concept) = (base.id, base.doi(), base.concept());
+                    let shown = doi.clone().unwrap_or_else(|| "none".into());
+                    db.run(move |c| {
+                        store::set_deposition(c, copy_id, id, doi.as_deref(), concept.as_deref())
+                    })
+                    .await
+                    .map_err(db_error)?;
+                    client
+                        .log(
+                            "INFO",
+                            format!(
+                                "files unchanged since deposition {id}: the copy now points at it (DOI {shown}); discarding draft {}",
+                                dep.id
+                            ),
+                        )
+                        .await;
                     client.delete_deposition(dep.id).await?;
-                    note.push_str("; unchanged since the previous version, draft discarded");
+                    note = format!(
+                        "unchanged since the previous version: deposition {id} (DOI {shown}) holds these files; draft {} discarded",
+                        dep.id
+                    );
                 }
                 Err(e) => return Err(e),
             }
         }
     }
     Ok(note)
+}
+
+/// The published deposition of the chain that holds the files asked for (Zenodo refuses a
+/// version whose files equal *any* earlier version's), else the last published one.
+async fn holder_of(
+    db: &Db,
+    client: &ZenodoClient,
+    copy: &ZenodoCopy,
+    request: &CopyRequest,
+    draft: i64,
+) -> Result<Option<Deposition>, ZenodoError> {
+    let c2 = copy.clone();
+    let earlier = db
+        .run(move |c| store::earlier_depositions(c, &c2))
+        .await
+        .map_err(db_error)?;
+    let mut last_published = None;
+    let mut seen = std::collections::HashSet::new();
+    for id in earlier.iter().filter_map(|c| c.deposition_id) {
+        if id == draft || !seen.insert(id) {
+            continue;
+        }
+        let dep = match client.get(id).await {
+            Ok(dep) => dep,
+            Err(e) if e.not_found() => continue,
+            Err(e) => return Err(e),
+        };
+        if !dep.is_published() {
+            continue;
+        }
+        if same_files(&dep, request) {
+            return Ok(Some(dep));
+        }
+        if last_published.is_none() {
+            last_published = Some(dep);
+        }
+    }
+    Ok(last_published)
+}
+
+/// A published deposition holding exactly the files asked for: the copy is that version.
+/// Metadata asked for that differs is changed in place — edit, PUT metadata, publish
+/// (Zenodo REST API documentation, "Deposition actions": edit / publish; discard on a
+/// failure) — with no new version and no file traffic; equal metadata sends nothing.
+async fn metadata_only(
+    db: &Db,
+    client: &ZenodoClient,
+    copy_id: i64,
+    base: &Deposition,
+    metadata: &serde_json::Value,
+) -> Result<String, ZenodoError> {
+    let (id, doi, concept) = (base.id, base.doi(), base.concept());
+    let shown = doi.clone().unwrap_or_else(|| "none".into());
+    db.run(move |c| store::set_deposition(c, copy_id, id, doi.as_deref(), concept.as_deref()))
+        .await
+        .map_err(db_error)?;
+    let same = metadata
+        .as_object()
+        .is_some_and(|m| m.iter().all(|(k, v)| base.metadata.get(k) == Some(v)));
+    if same {
+        return Ok(format!(
+            "unchanged since the previous version: deposition {id} (DOI {shown}) holds these files and this metadata; nothing sent"
+        ));
+    }
+    client
+        .log(
+            "INFO",
+            format!("files unchanged since deposition {id}: changing its metadata in place"),
+        )
+        .await;
+    client.action(id, "edit").await?;
+    let changed = async {
+        client.update_metadata(id, metadata).await?;
+        client.action(id, "publish").await
+    }
+    .await;
+    if let Err(e) = changed {
+        // Leave the published record as it was, not open for editing.
+        if !e.transient {
+            let _ = client.action(id, "discard").await;
+        }
+        return Err(e);
+    }
+    Ok(format!(
+        "metadata-only change: deposition {id} (DOI {shown}) edited, metadata updated and published again; files unchanged, no new version"
+    ))
+}
+
+/// How Zenodo's file list differs from the manifest (names, sizes, md5s, count).
+fn file_list_problems(dep: &Deposition, request: &CopyRequest) -> Vec<String> {
+    let mut problems = Vec::new();
+    if dep.files.len() != request.files.len() {
+        problems.push(format!(
+            "{} files on Zenodo, {} in the manifest",
+            dep.files.len(),
+            request.files.len()
+        ));
+    }
+    let have: HashMap<&str, &super::client::DepositionFile> =
+        dep.files.iter().map(|f| (f.filename.as_str(), f)).collect();
+    for f in &request.files {
+        match have.get(f.name.as_str()) {
+            None => problems.push(format!("{} is missing", f.name)),
+            Some(h) if h.filesize != f.size => problems.push(format!(
+                "{}: {} bytes on Zenodo, {} in the manifest",
+                f.name, h.filesize, f.size
+            )),
+            Some(h)
+                if !h
+                    .checksum
+                    .trim_start_matches("md5:")
+                    .eq_ignore_ascii_case(&f.md5) =>
+            {
+                problems.push(format!(
+                    "{}: md5 {} on Zenodo, {} in the manifest",
+                    f.name, h.checksum, f.md5
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let wanted: std::collections::HashSet<&str> =
+        request.files.iter().map(|f| f.name.as_str()).collect();
+    for f in dep
+        .files
+        .iter()
+        .filter(|f| !wanted.contains(f.filename.as_str()))
+    {
+        problems.push(format!("{} is not in the manifest", f.filename));
+    }
+    problems
 }
 
 /// Whether a deposition holds exactly the requested files (names and MD5s).
@@ -286,65 +511,178 @@ async fn new_version(
         .map(str::to_string)
         .or(published.links.latest_draft.clone())
         .ok_or_else(|| ZenodoError {
+            retry_after: None,
             transient: true,
             message: "newversion gave no latest_draft link".into(),
         })?;
     client.get_url(&draft_url).await
 }
 
-/// The deposition this copy writes to: its own (from an earlier attempt), a new version of
-/// the group's last published one, or a new one.
-async fn open_deposition(
+fn db_error(e: impl std::fmt::Display) -> ZenodoError {
+    ZenodoError {
+        retry_after: None,
+        transient: true,
+        message: format!("recording the deposition: {e}"),
+    }
+}
+
+/// The deposition an earlier attempt of this copy recorded, if it still exists (a
+/// published one reopened with edit for a copy that stays a draft).
+async fn own_deposition(
+    client: &ZenodoClient,
+    copy: &ZenodoCopy,
+) -> Result<Option<Deposition>, ZenodoError> {
+    let Some(id) = copy.deposition_id else {
+        return Ok(None);
+    };
+    match client.get(id).await {
+        Ok(dep) => {
+            if dep.is_published() && !copy.copy_type.publishes() {
+                client.action(id, "edit").await?;
+                return client.get(id).await.map(Some);
+            }
+            Ok(Some(dep))
+        }
+        // A draft of an earlier attempt that is gone: open the chain again.
+        Err(e) if e.not_found() => {
+            client
+                .log(
+                    "INFO",
+                    format!("deposition {id} of an earlier attempt no longer exists; opening the chain again"),
+                )
+                .await;
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The deposition this copy writes to, from `base` (the chain's last deposition): a new
+/// version of it when published, the draft itself when an unpublished copy left one, else
+/// a new deposition. Recorded on the copy so that retries reuse it.
+async fn continue_chain(
     db: &Db,
     client: &ZenodoClient,
     copy: &ZenodoCopy,
+    base: Option<Deposition>,
 ) -> Result<Deposition, ZenodoError> {
     let copy_id = copy.id;
-    let record = |dep: &Deposition| {
-        let (id, doi, concept) = (dep.id, dep.reserved_doi(), dep.concept());
-        async move {
-            db.run(move |c| {
-                store::set_deposition(c, copy_id, id, doi.as_deref(), concept.as_deref())
-            })
-            .await
-            .map_err(|e| ZenodoError {
-                transient: true,
-                message: format!("recording the deposition: {e}"),
-            })
-        }
-    };
-    if let Some(id) = copy.deposition_id {
-        let dep = client.get(id).await?;
-        if dep.is_published() && !copy.copy_type.publishes() {
-            client.action(id, "edit").await?;
-            return client.get(id).await;
-        }
-        return Ok(dep);
-    }
-    let c2 = copy.clone();
-    let previous = db
-        .run(move |c| store::previous_deposition(c, &c2))
-        .await
-        .map_err(|e| ZenodoError {
-            transient: true,
-            message: e.to_string(),
-        })?;
-    let dep = match previous.and_then(|p| p.deposition_id) {
-        Some(prev_id) => {
-            let prev = client.get(prev_id).await?;
-            if prev.is_published() {
-                new_version(client, &prev).await?
-            } else {
-                // The previous copy left a draft (an unpublished software/supp copy): continue it.
-                prev
-            }
-        }
+    let dep = match base {
+        Some(prev) if prev.is_published() => new_version(client, &prev).await?,
+        // The previous copy left a draft (an unpublished software/supp copy): continue it.
+        Some(prev) => prev,
         None => {
             client
                 .create(copy.copy_type != super::model::CopyType::Data)
                 .await?
         }
     };
-    record(&dep).await?;
+    let (id, doi, concept) = (dep.id, dep.reserved_doi(), dep.concept());
+    db.run(move |c| store::set_deposition(c, copy_id, id, doi.as_deref(), concept.as_deref()))
+        .await
+        .map_err(db_error)?;
     Ok(dep)
+}
+
+/// The deposition the group's chain continues from: that of the newest earlier finished
+/// copy that still exists on Zenodo. An earlier copy whose deposition is gone (a draft
+/// discarded as unchanged by a version that did not point the copy back) is skipped, and
+/// repaired once a published deposition before it is found: pointed at it.
+async fn last_deposition(
+    db: &Db,
+    client: &ZenodoClient,
+    copy: &ZenodoCopy,
+) -> Result<Option<Deposition>, ZenodoError> {
+    let c2 = copy.clone();
+    let earlier = db
+        .run(move |c| store::earlier_depositions(c, &c2))
+        .await
+        .map_err(db_error)?;
+    let mut broken: Vec<(i64, i64)> = Vec::new();
+    for prev in earlier {
+        let Some(id) = prev.deposition_id else {
+            continue;
+        };
+        let dep = match client.get(id).await {
+            Ok(dep) => dep,
+            Err(e) if e.not_found() => {
+                client
+                    .log(
+                        "INFO",
+                        format!(
+                            "copy #{} names deposition {id}, which no longer exists; looking further back",
+                            prev.id
+                        ),
+                    )
+                    .await;
+                broken.push((prev.id, id));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if dep.is_published() {
+            for (copy_id, gone) in broken {
+                let (to, doi, concept) = (dep.id, dep.doi(), dep.concept());
+                let note = format!(
+                    "repaired: deposition {gone} no longer exists (a discarded draft); points at deposition {to} (DOI {}), the published version before it",
+                    doi.as_deref().unwrap_or("none")
+                );
+                client.log("INFO", format!("copy #{copy_id}: {note}")).await;
+                db.run(move |c| {
+                    store::repoint(c, copy_id, to, doi.as_deref(), concept.as_deref(), &note)
+                })
+                .await
+                .map_err(db_error)?;
+            }
+        }
+        return Ok(Some(dep));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zenodo::model::ManifestFile;
+
+    #[test]
+    fn the_whole_file_list_is_compared_with_the_manifest() {
+        let dep: Deposition = serde_json::from_value(serde_json::json!({
+            "id": 1, "links": {},
+            "files": [
+                { "filename": "a.csv", "filesize": 3, "checksum": "aa" },
+                { "filename": "b.csv", "filesize": 4, "checksum": "bb" },
+                { "filename": "x.csv", "filesize": 1, "checksum": "cc" }
+            ]
+        }))
+        .unwrap();
+        let f = |name: &str, size, md5: &str| ManifestFile {
+            name: name.into(),
+            size,
+            md5: md5.into(),
+            url: "http://x/".into(),
+        };
+        let request = CopyRequest {
+            metadata: serde_json::json!({}),
+            files: vec![
+                f("a.csv", 3, "AA"),
+                f("b.csv", 5, "bb"),
+                f("c.csv", 1, "dd"),
+            ],
+        };
+        let problems = file_list_problems(&dep, &request).join("; ");
+        for needle in [
+            "b.csv: 4 bytes on Zenodo, 5",
+            "c.csv is missing",
+            "x.csv is not in the manifest",
+        ] {
+            assert!(problems.contains(needle), "{needle}: {problems}");
+        }
+        assert!(!problems.contains("a.csv"), "{problems}");
+        let request = CopyRequest {
+            metadata: serde_json::json!({}),
+            files: vec![f("a.csv", 3, "aa")],
+        };
+        assert!(file_list_problems(&dep, &request)[0].contains("3 files on Zenodo, 1"));
+    }
 }

@@ -272,14 +272,39 @@ pub fn blocking_predecessor(
         .find(|c| c.id < copy.id && c.state != CopyState::Finished))
 }
 
-/// The newest finished copy before `copy` in its group that has a deposition.
-pub fn previous_deposition(
-    conn: &mut DbConn,
-    copy: &ZenodoCopy,
-) -> QueryResult<Option<ZenodoCopy>> {
-    Ok(group_of(conn, copy)?
+/// The finished copies before `copy` in its group that name a deposition, newest first:
+/// where the copy's own deposition comes from (a new version of the first that still exists).
+pub fn earlier_depositions(conn: &mut DbConn, copy: &ZenodoCopy) -> QueryResult<Vec<ZenodoCopy>> {
+    let mut found: Vec<ZenodoCopy> = group_of(conn, copy)?
         .into_iter()
-        .rfind(|c| c.id < copy.id && c.state == CopyState::Finished && c.deposition_id.is_some()))
+        .filter(|c| c.id < copy.id && c.state == CopyState::Finished && c.deposition_id.is_some())
+        .collect();
+    found.reverse();
+    Ok(found)
+}
+
+/// Points a copy at another deposition (and its DOI) with a note, logged: a version whose
+/// files equal the previous published one is that version; a finished copy whose deposition
+/// no longer exists (a discarded draft) is repaired this way.
+pub fn repoint(
+    conn: &mut DbConn,
+    id: i64,
+    deposition_id: i64,
+    doi: Option<&str>,
+    conceptrecid: Option<&str>,
+    note: &str,
+) -> QueryResult<()> {
+    transaction(conn, |conn| {
+        set_deposition(conn, id, deposition_id, doi, conceptrecid)?;
+        let now = clock::now();
+        with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+            .set((
+                zenodo_copies::note.eq(Some(note)),
+                zenodo_copies::updated_at.eq(now),
+            ))
+            .execute(c))?;
+        log(conn, id, "INFO", note)
+    })
 }
 
 fn job_state(conn: &mut DbConn, job_id: Option<i64>) -> QueryResult<Option<JobState>> {
@@ -714,9 +739,23 @@ pub fn count_since(conn: &mut DbConn, state: CopyState, since: NaiveDateTime) ->
         .get_result(c))
 }
 
-/// Restart after maintenance: every group with deferred copies is put back in the queue
-/// from its first unfinished copy, in order. Idempotent. Returns the copies requeued.
-pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
+/// What a restart did with Zenodo copies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restarted {
+    /// Copies put back in the work queue, in id order per group.
+    pub requeued: Vec<i64>,
+    /// What the restart left for an operator, in words (e.g. a copy that failed for good
+    /// before the drain, which restart does not resend).
+    pub notes: Vec<String>,
+}
+
+/// Restart after maintenance: brings back what the drain parked, no more. In every group
+/// with deferred copies, each deferred copy (and each copy queued behind the first of them
+/// whose job is gone) gets a new job, in id order — also when an earlier copy of the group
+/// still has a live job (one waiting out its retry backoff): the new jobs queue behind it.
+/// A copy that failed for good before the drain is not resent; a note names it.
+/// Idempotent.
+pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Restarted> {
     transaction(conn, |conn| {
         let deferred: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
             .filter(zenodo_copies::state.eq(CopyState::Deferred))
@@ -724,21 +763,56 @@ pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>>
             .select(ZenodoCopy::as_select())
             .load(c))?;
         let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        for copy in deferred {
-            if !seen.insert(copy.ordering_key()) {
+        let mut out = Restarted::default();
+        let note = format!("restarted by {actor} after maintenance");
+        let now = clock::now();
+        for first in deferred {
+            if !seen.insert(first.ordering_key()) {
                 continue;
             }
-            let first = blocking_predecessor(conn, &copy)?.unwrap_or(copy);
-            if job_state(conn, first.job_id)?.is_some_and(|s| JobState::LIVE.contains(&s)) {
-                continue;
+            let group = group_of(conn, &first)?;
+            let mut requeued_here = Vec::new();
+            for copy in group.iter().filter(|c| {
+                c.id >= first.id && matches!(c.state, CopyState::Deferred | CopyState::Enqueued)
+            }) {
+                let js = job_state(conn, copy.job_id)?;
+                if copy.state == CopyState::Enqueued
+                    && js.is_some_and(|s| JobState::LIVE.contains(&s))
+                {
+                    continue;
+                }
+                if let (Some(old), Some(s)) = (copy.job_id, js)
+                    && s.blocks_ordering()
+                    && s != JobState::Running
+                {
+                    queue::apply_action(conn, Action::Cancel, &[JobId(old)], actor, now)?;
+                }
+                let job = queue::enqueue(conn, &job_request(copy))?;
+                link_job(conn, copy.id, job.job.id, CopyState::Enqueued, Some(&note))?;
+                log(
+                    conn,
+                    copy.id,
+                    "INFO",
+                    &format!("{note}; job #{}", job.job.id),
+                )?;
+                requeued_here.push(copy.id);
             }
-            out.extend(requeue_from(
-                conn,
-                &first,
-                actor,
-                &format!("restarted by {actor} after maintenance"),
-            )?);
+            // Say what the parked copies will wait on when restart cannot move it.
+            if let Some(blocker) = group
+                .iter()
+                .find(|c| c.id < first.id && c.state != CopyState::Finished)
+            {
+                let js = job_state(conn, blocker.job_id)?;
+                if !js.is_some_and(|s| JobState::LIVE.contains(&s)) {
+                    out.notes.push(format!(
+                        "copies {requeued_here:?} wait on copy #{} ({}; its job {}), which failed before the drain: restart does not resend it; resend it (or the chain) to let them run",
+                        blocker.id,
+                        blocker.state,
+                        js.map_or_else(|| "is gone".to_string(), |s| format!("is {s}"))
+                    ));
+                }
+            }
+            out.requeued.extend(requeued_here);
         }
         Ok(out)
     })

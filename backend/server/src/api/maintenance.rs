@@ -228,8 +228,9 @@ impl MaintenanceApi {
     /// Restart after maintenance.
     ///
     /// Clears both switches and puts every deferred copy and held submission back in the
-    /// work queue in their original order, from whichever host asks. A second restart
-    /// changes nothing.
+    /// work queue in their original order, from whichever host asks — what the drain
+    /// parked, no more: a copy that failed for good before the drain is not resent, and
+    /// `notes` says which parked copies wait on it. A second restart changes nothing.
     #[oai(
         path = "/api/maintenance/restart",
         method = "post",
@@ -258,8 +259,9 @@ impl MaintenanceApi {
                 )?;
                 Ok(wire::RestartResult {
                     switches_cleared: cleared,
-                    copies_requeued: copies,
+                    copies_requeued: copies.requeued,
                     submissions_requeued: subs,
+                    notes: copies.notes,
                 })
             })
             .await?;

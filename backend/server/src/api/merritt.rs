@@ -347,7 +347,9 @@ impl MerrittApi {
     ///
     /// Submissions shut down gracefully (`rejected_shutting_down`) and those interrupted
     /// without a live job (`enqueued` / `processing`) go back in the work queue — from
-    /// whichever host asks; no hostname has to match.
+    /// whichever host asks; no hostname has to match. Refused (409) while submissions are
+    /// held for maintenance: they would only be held again; `POST /api/maintenance/restart`
+    /// lifts the hold and requeues them.
     #[oai(
         path = "/api/merritt/submissions/restart",
         method = "post",
@@ -360,6 +362,9 @@ impl MerrittApi {
             .state
             .db
             .run(move |c| {
+                if longjobs_replication::maintenance::merritt_held(c)? {
+                    return Ok(None);
+                }
                 store::requeue(
                     c,
                     None,
@@ -371,8 +376,14 @@ impl MerrittApi {
                     &actor,
                     &host,
                 )
+                .map(Some)
             })
             .await?;
+        let Some(requeued) = requeued else {
+            return Err(crate::error::ApiError::conflict(
+                "Merritt submissions are held for maintenance: restarting them now would only hold them again; end the maintenance with POST /api/maintenance/restart (longjobs restart), which lifts the hold and requeues them",
+            ));
+        };
         record(
             &self.state,
             &auth.0,
