@@ -356,10 +356,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             database_url,
             dry_run,
         }) => {
-            let report = tokio::task::spawn_blocking(move || {
-                import_dryad(&from, &database_url, dry_run)
-            })
-            .await??;
+            let report =
+                tokio::task::spawn_blocking(move || import_dryad(&from, &database_url, dry_run))
+                    .await??;
             out.show(&report, || report.text())
         }
         Command::Stats => {

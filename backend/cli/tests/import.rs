@@ -81,10 +81,12 @@ async fn the_command_reports_a_dry_run_then_imports_once() {
     let copies = |t: &TestDb| {
         let db = t.db.clone();
         async move {
-            db.run(|c| longjobs_replication::zenodo::store::for_identifier(c, "doi:10.5061/dryad.aaa111"))
-                .await
-                .unwrap()
-                .len()
+            db.run(|c| {
+                longjobs_replication::zenodo::store::for_identifier(c, "doi:10.5061/dryad.aaa111")
+            })
+            .await
+            .unwrap()
+            .len()
         }
     };
     assert_eq!(copies(&t).await, 0, "the dry run wrote nothing");

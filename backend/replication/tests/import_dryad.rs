@@ -1,9 +1,14 @@
 //! `longjobs import dryad`: the tables of the system longjobs replaces, created in MariaDB
 //! with rows in every state, imported into each of longjobs' databases.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests and their helpers unwrap: the panic is the failure report"
+)]
 
+use diesel::MysqlConnection;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::MysqlConnection;
 use longjobs_core::schema::{jobs, merritt_submission_states, zenodo_copies};
 use longjobs_core::testing::{TestDb, mysql_base_url};
 use longjobs_core::{DbConn, JobId};
@@ -71,7 +76,9 @@ async fn count_rows(t: &TestDb) -> (i64, i64, i64, i64) {
             longjobs_core::schema::merritt_submissions::table
                 .count()
                 .get_result::<i64>(c)?,
-            merritt_submission_states::table.count().get_result::<i64>(c)?,
+            merritt_submission_states::table
+                .count()
+                .get_result::<i64>(c)?,
             jobs::table.count().get_result::<i64>(c)?,
         )))
     })
@@ -89,7 +96,11 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
     // A dry run reports everything and writes nothing.
     let dry = run_import(&t, &src, true).await;
     assert!(dry.dry_run);
-    assert_eq!(count_rows(&t).await, (0, 0, 0, 0), "a dry run writes nothing");
+    assert_eq!(
+        count_rows(&t).await,
+        (0, 0, 0, 0),
+        "a dry run writes nothing"
+    );
     assert!(dry.text().contains("dry run"), "{}", dry.text());
 
     let r = run_import(&t, &src, false).await;
@@ -103,18 +114,55 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
     );
 
     // Zenodo copies: counts per old → new state.
-    assert_eq!(r.tables.iter().find(|x| x.table == T_COPIES).unwrap().rows, 15);
-    assert_eq!(moved(&r, T_COPIES, "finished → finished"), 4, "{}", r.text());
+    assert_eq!(
+        r.tables.iter().find(|x| x.table == T_COPIES).unwrap().rows,
+        15
+    );
+    assert_eq!(
+        moved(&r, T_COPIES, "finished → finished"),
+        4,
+        "{}",
+        r.text()
+    );
     assert_eq!(moved(&r, T_COPIES, "error → error"), 3, "{}", r.text());
-    assert_eq!(moved(&r, T_COPIES, "enqueued → enqueued + job"), 3, "{}", r.text());
-    assert_eq!(moved(&r, T_COPIES, "replicating → error"), 1, "{}", r.text());
-    assert_eq!(moved(&r, T_COPIES, "replicating → enqueued + job"), 1, "{}", r.text());
-    assert_eq!(moved(&r, T_COPIES, "deferred → deferred"), 1, "{}", r.text());
+    assert_eq!(
+        moved(&r, T_COPIES, "enqueued → enqueued + job"),
+        3,
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        moved(&r, T_COPIES, "replicating → error"),
+        1,
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        moved(&r, T_COPIES, "replicating → enqueued + job"),
+        1,
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        moved(&r, T_COPIES, "deferred → deferred"),
+        1,
+        "{}",
+        r.text()
+    );
     assert_eq!(moved(&r, T_COPIES, "cannot be imported"), 2, "{}", r.text());
     // delayed_jobs: one job per copy, never a job and a duplicate.
-    assert_eq!(moved(&r, T_DELAYED, "pending → the job of its copy"), 3, "{}", r.text());
     assert_eq!(
-        moved(&r, T_DELAYED, "pending → superseded (a duplicate for the same copy)"),
+        moved(&r, T_DELAYED, "pending → the job of its copy"),
+        3,
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        moved(
+            &r,
+            T_DELAYED,
+            "pending → superseded (a duplicate for the same copy)"
+        ),
         1
     );
     assert_eq!(
@@ -125,7 +173,10 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
         ),
         1
     );
-    assert_eq!(moved(&r, T_DELAYED, "failed in delayed_job: not imported"), 1);
+    assert_eq!(
+        moved(&r, T_DELAYED, "failed in delayed_job: not imported"),
+        1
+    );
     assert_eq!(moved(&r, T_DELAYED, "not a Zenodo copy job: left alone"), 1);
     assert_eq!(moved(&r, T_DELAYED, "cannot be imported"), 2);
     // Merritt: one submission per resource, the latest state decides.
@@ -158,15 +209,18 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
             .unwrap_or_default()
     };
     assert!(why(T_COPIES, 13).contains("identifier"), "{}", r.text());
-    assert!(why(T_COPIES, 15).contains("already copy #14"), "{}", r.text());
+    assert!(
+        why(T_COPIES, 15).contains("already copy #14"),
+        "{}",
+        r.text()
+    );
     assert!(why(T_DELAYED, 8).contains("copy #999"), "{}", r.text());
     assert!(why(T_DELAYED, 9).contains("copy #13"), "{}", r.text());
     assert!(why(T_QUEUE, 115).contains("identifier"), "{}", r.text());
 
     // The rows, as stored.
-    let all = t
-        .db
-        .run(|c| {
+    let all =
+        t.db.run(|c| {
             let mut out = Vec::new();
             for id in 1..=15 {
                 out.push(zenodo::store::get(c, id)?);
@@ -176,7 +230,10 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
         .await
         .unwrap();
     let copy = |id: usize| all[id - 1].clone().unwrap_or_else(|| panic!("copy #{id}"));
-    assert!(all[12].is_none() && all[14].is_none(), "refused copies are not written");
+    assert!(
+        all[12].is_none() && all[14].is_none(),
+        "refused copies are not written"
+    );
     let c2 = copy(2);
     assert_eq!(
         (
@@ -227,14 +284,16 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
         .map(|c| c.id)
         .collect();
     assert_eq!(with_job, vec![5, 7, 9, 11]);
-    let job_ids: Vec<i64> = [5, 7, 9, 11].iter().map(|i| copy(*i).job_id.unwrap()).collect();
+    let job_ids: Vec<i64> = [5, 7, 9, 11]
+        .iter()
+        .map(|i| copy(*i).job_id.unwrap())
+        .collect();
     assert!(job_ids.windows(2).all(|w| w[0] < w[1]), "{job_ids:?}");
-    let j7 = t
-        .db
-        .run(move |c| longjobs_core::queue::get_job(c, JobId(job_ids[1])))
-        .await
-        .unwrap()
-        .unwrap();
+    let j7 =
+        t.db.run(move |c| longjobs_core::queue::get_job(c, JobId(job_ids[1])))
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(
         j7.ordering_key.as_deref(),
         Some("zenodo:doi:10.5061/dryad.bbb222:software")
@@ -242,14 +301,20 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
     assert_eq!(j7.kind, "zenodo.copy");
     // The old request log came along, its access token redacted.
     let log1 = t.db.run(|c| zenodo::store::log_lines(c, 1)).await.unwrap();
-    assert!(log1[0].message.contains("imported from stash_engine_zenodo_copies #1"));
-    assert!(log1.iter().any(|l| l.kind == "REQUEST" && l.message.contains("access_token=***")));
+    assert!(
+        log1[0]
+            .message
+            .contains("imported from stash_engine_zenodo_copies #1")
+    );
+    assert!(
+        log1.iter()
+            .any(|l| l.kind == "REQUEST" && l.message.contains("access_token=***"))
+    );
     assert!(!log1.iter().any(|l| l.message.contains("s3cret")));
 
     // Submissions keep the id of their first row and every row as history.
-    let (s101, h101, s105, s112, s113) = t
-        .db
-        .run(|c| {
+    let (s101, h101, s105, s112, s113) =
+        t.db.run(|c| {
             Ok((
                 merritt::store::get(c, 101)?.unwrap(),
                 merritt::store::history(c, 101)?,
@@ -270,12 +335,11 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
     assert_eq!(h101.len(), 5, "four old rows and the import's own entry");
     assert_eq!(h101[4].host, "importer-host");
     assert_eq!(s105.state, SubmissionState::ProvisionalComplete);
-    let check = t
-        .db
-        .run(move |c| longjobs_core::queue::get_job(c, JobId(s105.job_id.unwrap())))
-        .await
-        .unwrap()
-        .unwrap();
+    let check =
+        t.db.run(move |c| longjobs_core::queue::get_job(c, JobId(s105.job_id.unwrap())))
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(check.kind, "merritt.check");
     assert_eq!(s112.state, SubmissionState::RejectedShuttingDown);
     assert_eq!(s113.state, SubmissionState::Errored);
@@ -293,18 +357,18 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
     assert_eq!(moved(&again, T_DELAYED, "already imported"), 5);
 
     // What longjobs creates next gets fresh ids (PostgreSQL's sequences moved past them).
-    let (copy, sub) = t
-        .db
-        .run(|c| {
+    let (copy, sub) =
+        t.db.run(|c| {
             let req = zenodo::CopyRequest {
                 metadata: serde_json::json!({}),
                 files: vec![],
             };
-            let (copy, _) = zenodo::store::create(c, "doi:10.5061/dryad.new", 900, CopyType::Data, &req)
-                .map_err(|e| match e {
-                    zenodo::store::StoreError::Db(e) => e,
-                    other => panic!("{other}"),
-                })?;
+            let (copy, _) =
+                zenodo::store::create(c, "doi:10.5061/dryad.new", 900, CopyType::Data, &req)
+                    .map_err(|e| match e {
+                        zenodo::store::StoreError::Db(e) => e,
+                        other => panic!("{other}"),
+                    })?;
             let sreq = merritt::SubmissionRequest {
                 files: vec![],
                 profile: "p".into(),
@@ -321,9 +385,8 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
     // The application sends the manifest of an imported copy: the same copy takes it, in
     // its place in the chain; a finished one stays a duplicate.
     let job9 = all[8].as_ref().unwrap().job_id;
-    let (c9, c6, dup) = t
-        .db
-        .run(|c| {
+    let (c9, c6, dup) =
+        t.db.run(|c| {
             let req = zenodo::CopyRequest {
                 metadata: serde_json::json!({ "title": "t" }),
                 files: vec![zenodo::ManifestFile {
@@ -355,9 +418,8 @@ async fn a_source_without_the_old_tables_is_refused_before_anything_is_written(t
     let src = Source::create();
     src.conn().batch_execute("DROP TABLE delayed_jobs").unwrap();
     let url = src.url();
-    let err = t
-        .db
-        .run(move |c| {
+    let err =
+        t.db.run(move |c| {
             let mut source = MysqlConnection::establish(&url).unwrap();
             Ok(import::import_dryad(&mut source, c, false, "h").unwrap_err())
         })
@@ -377,5 +439,7 @@ fn only_imported_requests_without_files_are_placeholders() {
     assert!(import::is_imported_placeholder(
         r#"{"imported_from":"dryad","metadata":{},"files":[]}"#
     ));
-    assert!(!import::is_imported_placeholder(r#"{"metadata":{},"files":[]}"#));
+    assert!(!import::is_imported_placeholder(
+        r#"{"metadata":{},"files":[]}"#
+    ));
 }

@@ -10,13 +10,11 @@ pub mod source;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use diesel::MysqlConnection;
+use diesel::prelude::*;
 use longjobs_core::db::{DbConn, transaction};
 use longjobs_core::queue;
-use longjobs_core::schema::{
-    merritt_submission_states, merritt_submissions, zenodo_copies,
-};
+use longjobs_core::schema::{merritt_submission_states, merritt_submissions, zenodo_copies};
 use longjobs_core::{clock, with_conn};
 use serde::Serialize;
 
@@ -116,10 +114,17 @@ impl Report {
         if self.dry_run {
             s.push_str("dry run: nothing was written; this is what the import would do\n");
         }
+        let width = self
+            .tables
+            .iter()
+            .flat_map(|t| t.moved.keys())
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap_or(0);
         for t in &self.tables {
             s.push_str(&format!("{}: {} rows\n", t.table, t.rows));
             for (outcome, n) in &t.moved {
-                s.push_str(&format!("  {outcome:<58} {n:>6}\n"));
+                s.push_str(&format!("  {outcome:<width$} {n:>6}\n"));
             }
         }
         s.push_str(&format!(
@@ -322,7 +327,10 @@ fn match_delayed_jobs(
 #[derive(Debug, Clone, PartialEq)]
 enum Fate {
     /// Imported; with a job or not.
-    Imported { job: bool, state: CopyState },
+    Imported {
+        job: bool,
+        state: CopyState,
+    },
     Already,
     Refused,
 }
@@ -349,9 +357,16 @@ fn plan_copies(
             refuse(report, &mut fates, format!("unknown state {:?}", c.state));
             continue;
         };
-        let Some(copy_type) = c.copy_type.as_deref().and_then(|s| s.parse::<CopyType>().ok())
+        let Some(copy_type) = c
+            .copy_type
+            .as_deref()
+            .and_then(|s| s.parse::<CopyType>().ok())
         else {
-            refuse(report, &mut fates, format!("unknown copy type {:?}", c.copy_type));
+            refuse(
+                report,
+                &mut fates,
+                format!("unknown copy type {:?}", c.copy_type),
+            );
             continue;
         };
         let Some(resource_id) = c.resource_id else {
@@ -363,7 +378,9 @@ fn plan_copies(
                 report,
                 &mut fates,
                 match c.identifier_id {
-                    Some(i) => format!("its identifier_id {i} names no identifier in stash_engine_identifiers"),
+                    Some(i) => format!(
+                        "its identifier_id {i} names no identifier in stash_engine_identifiers"
+                    ),
                     None => "it has no identifier_id".to_string(),
                 },
             );
@@ -414,7 +431,12 @@ fn plan_copies(
             .and_then(|e| e.lines().rev().map(str::trim).find(|l| !l.is_empty()))
             .map(str::to_string);
         let (state, job, note, last_error) = match from {
-            CopyState::Enqueued => (CopyState::Enqueued, true, old_note.map(str::to_string), None),
+            CopyState::Enqueued => (
+                CopyState::Enqueued,
+                true,
+                old_note.map(str::to_string),
+                None,
+            ),
             CopyState::Replicating if !pending.is_empty() => (
                 CopyState::Enqueued,
                 true,
@@ -425,10 +447,25 @@ fn plan_copies(
             ),
             CopyState::Replicating => {
                 let why = "imported: was replicating with no live delayed_job row (its run was stopped or lost); resend it".to_string();
-                (CopyState::Error, false, Some(with_old_note(why.clone())), Some(why))
+                (
+                    CopyState::Error,
+                    false,
+                    Some(with_old_note(why.clone())),
+                    Some(why),
+                )
             }
-            CopyState::Deferred => (CopyState::Deferred, false, old_note.map(str::to_string), None),
-            CopyState::Finished => (CopyState::Finished, false, old_note.map(str::to_string), None),
+            CopyState::Deferred => (
+                CopyState::Deferred,
+                false,
+                old_note.map(str::to_string),
+                None,
+            ),
+            CopyState::Finished => (
+                CopyState::Finished,
+                false,
+                old_note.map(str::to_string),
+                None,
+            ),
             CopyState::Error => (
                 CopyState::Error,
                 false,
@@ -450,7 +487,9 @@ fn plan_copies(
         )];
         if let Some(e) = c.error_info.as_deref() {
             let lines: Vec<&str> = e.lines().filter(|l| !l.trim().is_empty()).collect();
-            let keep = lines.len().saturating_sub(crate::zenodo::store::LOG_LINES_KEPT as usize - 2);
+            let keep = lines
+                .len()
+                .saturating_sub(crate::zenodo::store::LOG_LINES_KEPT as usize - 2);
             for l in &lines[keep..] {
                 let kind = if l.contains("ERROR") {
                     "ERROR"
@@ -579,11 +618,18 @@ fn plan_submissions(
         let mut history = Vec::new();
         let mut bad = None;
         for r in rows {
-            match r.state.as_deref().and_then(|s| s.parse::<SubmissionState>().ok()) {
+            match r
+                .state
+                .as_deref()
+                .and_then(|s| s.parse::<SubmissionState>().ok())
+            {
                 Some(st) => history.push((
                     r.id,
                     st,
-                    r.hostname.clone().filter(|h| !h.is_empty()).unwrap_or_else(|| "unknown".into()),
+                    r.hostname
+                        .clone()
+                        .filter(|h| !h.is_empty())
+                        .unwrap_or_else(|| "unknown".into()),
                     r.created_at,
                 )),
                 None => bad = Some(format!("row #{} has the unknown state {:?}", r.id, r.state)),
@@ -597,7 +643,9 @@ fn plan_submissions(
         else {
             refuse_all(
                 report,
-                format!("resource {resource_id} has no identifier in stash_engine_resources / stash_engine_identifiers"),
+                format!(
+                    "resource {resource_id} has no identifier in stash_engine_resources / stash_engine_identifiers"
+                ),
             );
             continue;
         };
@@ -609,7 +657,9 @@ fn plan_submissions(
             } else {
                 refuse_all(
                     report,
-                    format!("longjobs already has a submission #{id} (of resource {r}): ids are kept, so it cannot be imported"),
+                    format!(
+                        "longjobs already has a submission #{id} (of resource {r}): ids are kept, so it cannot be imported"
+                    ),
                 );
             }
             continue;
@@ -617,14 +667,19 @@ fn plan_submissions(
         if let Some(other) = by_resource.get(&resource_id) {
             refuse_all(
                 report,
-                format!("resource {resource_id} already has longjobs submission #{other}: importing it would risk sending the version twice"),
+                format!(
+                    "resource {resource_id} already has longjobs submission #{other}: importing it would risk sending the version twice"
+                ),
             );
             continue;
         }
         if let Some(taken) = rows.iter().find(|r| existing.state_ids.contains(&r.id)) {
             refuse_all(
                 report,
-                format!("longjobs already has a submission history entry #{}: ids are kept, so it cannot be imported", taken.id),
+                format!(
+                    "longjobs already has a submission history entry #{}: ids are kept, so it cannot be imported",
+                    taken.id
+                ),
             );
             continue;
         }
@@ -759,7 +814,11 @@ fn write(
     // the next copy or submission longjobs creates gets a fresh id. (SQLite and MySQL
     // follow the largest id by themselves.)
     if let DbConn::Postgres(pg) = c {
-        for t in ["zenodo_copies", "merritt_submissions", "merritt_submission_states"] {
+        for t in [
+            "zenodo_copies",
+            "merritt_submissions",
+            "merritt_submission_states",
+        ] {
             diesel::sql_query(format!(
                 "SELECT setval(pg_get_serial_sequence('{t}', 'id'), \
                  COALESCE((SELECT MAX(id) FROM {t}), 0) + 1, false)"
@@ -769,7 +828,8 @@ fn write(
     }
     for p in copies {
         if p.job {
-            let copy = crate::zenodo::store::get(c, p.id)?.ok_or(diesel::result::Error::NotFound)?;
+            let copy =
+                crate::zenodo::store::get(c, p.id)?.ok_or(diesel::result::Error::NotFound)?;
             let job = queue::enqueue(c, &crate::zenodo::store::job_request(&copy))?.job;
             with_conn!(c, |c| diesel::update(zenodo_copies::table.find(p.id))
                 .set(zenodo_copies::job_id.eq(Some(job.id.0)))

@@ -208,9 +208,9 @@ pub fn parse_handler(yaml: &str) -> Handler {
         ("ZenodoCopyJob", Some(resource_id)) => Handler::ZenodoData { resource_id },
         ("ZenodoSoftwareJob", Some(copy_id)) => Handler::ZenodoSoftware { copy_id },
         ("ZenodoSuppJob", Some(copy_id)) => Handler::ZenodoSupp { copy_id },
-        ("ZenodoCopyJob" | "ZenodoSoftwareJob" | "ZenodoSuppJob", None) => Handler::Unreadable(
-            format!("{class} with argument {first_arg:?}, not a number"),
-        ),
+        ("ZenodoCopyJob" | "ZenodoSoftwareJob" | "ZenodoSuppJob", None) => {
+            Handler::Unreadable(format!("{class} with argument {first_arg:?}, not a number"))
+        }
         _ => Handler::Other(class),
     }
 }
@@ -246,7 +246,10 @@ mod tests {
             Handler::ZenodoSupp { copy_id: 123 }
         );
         assert_eq!(
-            parse_handler(&SOFTWARE.replace("StashEngine::ZenodoSoftwareJob", "ActionMailer::MailDeliveryJob")),
+            parse_handler(&SOFTWARE.replace(
+                "StashEngine::ZenodoSoftwareJob",
+                "ActionMailer::MailDeliveryJob"
+            )),
             Handler::Other("ActionMailer::MailDeliveryJob".into())
         );
         assert!(matches!(
