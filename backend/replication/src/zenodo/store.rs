@@ -89,7 +89,7 @@ pub fn create(
                 && old.state != CopyState::Finished
                 && crate::import::is_imported_placeholder(&old.request)
             {
-                return Ok(complete_imported(conn, old, size, &body)?);
+                return complete_imported(conn, old, size, &body);
             }
             return Err(Refusal::Duplicate(resource_id, copy_type, id).into());
         }
@@ -131,15 +131,25 @@ pub fn create(
     })
 }
 
-/// Gives an imported copy the request the application sent: a live job of the copy will
-/// send it as it is; otherwise a new job puts the copy back in its chain.
+/// Gives an imported copy the request the application sent and puts it back in its chain
+/// with a new job (the old one cancelled, as a resend does). Refused while its job runs:
+/// that run read the copy without its files, so the application sends again once it ended.
 fn complete_imported(
     conn: &mut DbConn,
     old: ZenodoCopy,
     size: i64,
     body: &str,
-) -> QueryResult<(ZenodoCopy, Job)> {
+) -> Result<(ZenodoCopy, Job), StoreError> {
     let now = clock::now();
+    let old_state = job_state(conn, old.job_id)?;
+    if let (Some(j), Some(s)) = (old.job_id, old_state) {
+        if s == JobState::Running {
+            return Err(Refusal::InRunner(j, s).into());
+        }
+        if s.blocks_ordering() {
+            queue::apply_action(conn, Action::Cancel, &[JobId(j)], "application", now)?;
+        }
+    }
     with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(old.id))
         .set((
             zenodo_copies::request.eq(body),
@@ -147,35 +157,20 @@ fn complete_imported(
             zenodo_copies::updated_at.eq(now),
         ))
         .execute(c))?;
-    let live = match old.job_id {
-        Some(j) => queue::get_job(conn, JobId(j))?.filter(|j| JobState::LIVE.contains(&j.state)),
-        None => None,
-    };
-    let job = match live {
-        Some(job) => job,
-        None => {
-            if let Some(j) = old.job_id
-                && job_state(conn, Some(j))?.is_some_and(JobState::blocks_ordering)
-            {
-                queue::apply_action(conn, Action::Cancel, &[JobId(j)], "application", now)?;
-            }
-            let job = queue::enqueue(conn, &job_request(&old))?.job;
-            link_job(
-                conn,
-                old.id,
-                job.id,
-                CopyState::Enqueued,
-                Some("imported copy completed by the application's request"),
-            )?;
-            job
-        }
-    };
+    let job = queue::enqueue(conn, &job_request(&old))?.job;
+    link_job(
+        conn,
+        old.id,
+        job.id,
+        CopyState::Enqueued,
+        Some("imported copy completed by the application's request"),
+    )?;
     log(
         conn,
         old.id,
         "INFO",
         &format!(
-            "the application sent the request of this imported copy; job #{}",
+            "the application sent the files of this imported copy; job #{}",
             job.id
         ),
     )?;
