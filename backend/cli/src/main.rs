@@ -702,12 +702,17 @@ impl Output {
         value: &T,
         text: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        use std::io::Write;
+        let out = if self.json {
+            format!("{}\n", serde_json::to_string_pretty(value)?)
         } else {
-            print!("{}", text());
+            text()
+        };
+        // A reader that stops early (`| head`) is not an error of ours.
+        match std::io::stdout().lock().write_all(out.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
         }
-        Ok(())
     }
 }
 

@@ -14,12 +14,14 @@ use diesel::MysqlConnection;
 use diesel::prelude::*;
 use longjobs_core::db::{DbConn, transaction};
 use longjobs_core::queue;
-use longjobs_core::schema::{merritt_submission_states, merritt_submissions, zenodo_copies};
+use longjobs_core::schema::{
+    merritt_submission_states, merritt_submissions, zenodo_copies, zenodo_copy_log,
+};
 use longjobs_core::{clock, with_conn};
 use serde::Serialize;
 
 use crate::merritt::SubmissionState;
-use crate::zenodo::{CopyState, CopyType};
+use crate::zenodo::{CopyState, CopyType, ZenodoCopy};
 use source::{Handler, SourceCopy, SourceDelayedJob, SourceQueueState};
 
 /// The value of `imported_from` in the request of an imported copy or submission: the old
@@ -760,55 +762,77 @@ fn write(
     subs: &[SubmissionPlan],
     host: &str,
 ) -> QueryResult<()> {
+    // Multi-row inserts, in chunks that stay under every backend's bound-parameter limit
+    // (and MySQL's packet size for the log lines).
     let copy_request = copy_request();
-    for p in copies {
+    for chunk in copies.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|p| {
+                (
+                    zenodo_copies::id.eq(p.id),
+                    zenodo_copies::identifier.eq(&p.identifier),
+                    zenodo_copies::resource_id.eq(p.resource_id),
+                    zenodo_copies::copy_type.eq(p.copy_type),
+                    zenodo_copies::state.eq(p.state),
+                    zenodo_copies::deposition_id.eq(p.deposition_id),
+                    zenodo_copies::software_doi.eq(&p.software_doi),
+                    zenodo_copies::conceptrecid.eq(&p.conceptrecid),
+                    zenodo_copies::retries.eq(p.retries),
+                    zenodo_copies::note.eq(&p.note),
+                    zenodo_copies::last_error.eq(&p.last_error),
+                    zenodo_copies::size.eq(0_i64),
+                    zenodo_copies::request.eq(&copy_request),
+                    zenodo_copies::created_at.eq(p.created_at),
+                    zenodo_copies::updated_at.eq(p.updated_at),
+                )
+            })
+            .collect();
         with_conn!(c, |c| diesel::insert_into(zenodo_copies::table)
-            .values((
-                zenodo_copies::id.eq(p.id),
-                zenodo_copies::identifier.eq(&p.identifier),
-                zenodo_copies::resource_id.eq(p.resource_id),
-                zenodo_copies::copy_type.eq(p.copy_type),
-                zenodo_copies::state.eq(p.state),
-                zenodo_copies::deposition_id.eq(p.deposition_id),
-                zenodo_copies::software_doi.eq(&p.software_doi),
-                zenodo_copies::conceptrecid.eq(&p.conceptrecid),
-                zenodo_copies::retries.eq(p.retries),
-                zenodo_copies::note.eq(&p.note),
-                zenodo_copies::last_error.eq(&p.last_error),
-                zenodo_copies::size.eq(0_i64),
-                zenodo_copies::request.eq(&copy_request),
-                zenodo_copies::created_at.eq(p.created_at),
-                zenodo_copies::updated_at.eq(p.updated_at),
-            ))
+            .values(&rows)
             .execute(c))?;
     }
     let sub_request = submission_request();
-    for s in subs {
+    for chunk in subs.chunks(1000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|s| {
+                (
+                    merritt_submissions::id.eq(s.id),
+                    merritt_submissions::resource_id.eq(s.resource_id),
+                    merritt_submissions::identifier.eq(&s.identifier),
+                    merritt_submissions::request.eq(&sub_request),
+                    merritt_submissions::state.eq(s.state),
+                    merritt_submissions::host.eq(&s.host),
+                    merritt_submissions::last_error.eq(&s.last_error),
+                    merritt_submissions::created_at.eq(s.created_at),
+                    merritt_submissions::updated_at.eq(s.updated_at),
+                )
+            })
+            .collect();
         with_conn!(c, |c| diesel::insert_into(merritt_submissions::table)
-            .values((
-                merritt_submissions::id.eq(s.id),
-                merritt_submissions::resource_id.eq(s.resource_id),
-                merritt_submissions::identifier.eq(&s.identifier),
-                merritt_submissions::request.eq(&sub_request),
-                merritt_submissions::state.eq(s.state),
-                merritt_submissions::host.eq(&s.host),
-                merritt_submissions::last_error.eq(&s.last_error),
-                merritt_submissions::created_at.eq(s.created_at),
-                merritt_submissions::updated_at.eq(s.updated_at),
-            ))
+            .values(&rows)
             .execute(c))?;
-        for (id, state, h, at) in &s.history {
-            with_conn!(c, |c| diesel::insert_into(merritt_submission_states::table)
-                .values((
+    }
+    let history: Vec<_> = subs
+        .iter()
+        .flat_map(|s| {
+            s.history.iter().map(|(id, state, h, at)| {
+                (
                     merritt_submission_states::id.eq(*id),
                     merritt_submission_states::submission_id.eq(s.id),
                     merritt_submission_states::state.eq(*state),
                     merritt_submission_states::host.eq(h),
                     merritt_submission_states::note.eq(Some(format!("from {T_QUEUE} #{id}"))),
                     merritt_submission_states::at.eq(*at),
-                ))
-                .execute(c))?;
-        }
+                )
+            })
+        })
+        .collect();
+    for chunk in history.chunks(1000) {
+        with_conn!(c, |c| diesel::insert_into(merritt_submission_states::table)
+            .values(chunk)
+            .execute(c))?;
     }
     // PostgreSQL's sequences do not see explicit ids: move them past the imported rows so
     // the next copy or submission longjobs creates gets a fresh id. (SQLite and MySQL
@@ -826,36 +850,86 @@ fn write(
             .execute(pg)?;
         }
     }
-    for p in copies {
-        if p.job {
-            let copy =
-                crate::zenodo::store::get(c, p.id)?.ok_or(diesel::result::Error::NotFound)?;
-            let job = queue::enqueue(c, &crate::zenodo::store::job_request(&copy))?.job;
-            with_conn!(c, |c| diesel::update(zenodo_copies::table.find(p.id))
-                .set(zenodo_copies::job_id.eq(Some(job.id.0)))
-                .execute(c))?;
-        }
-        for (kind, message) in &p.log {
-            crate::zenodo::store::log(c, p.id, kind, message)?;
-        }
-    }
     let now = clock::now();
-    for s in subs {
-        with_conn!(c, |c| diesel::insert_into(merritt_submission_states::table)
-            .values((
+    // Jobs in copy id order (enqueue_many keeps request order), so job ids follow copy ids
+    // within each chain.
+    let requests: Vec<_> = copies
+        .iter()
+        .filter(|p| p.job)
+        .map(|p| {
+            crate::zenodo::store::job_request(&ZenodoCopy {
+                id: p.id,
+                identifier: p.identifier.clone(),
+                resource_id: p.resource_id,
+                copy_type: p.copy_type,
+                state: p.state,
+                deposition_id: p.deposition_id,
+                software_doi: p.software_doi.clone(),
+                conceptrecid: p.conceptrecid.clone(),
+                retries: p.retries,
+                note: p.note.clone(),
+                last_error: p.last_error.clone(),
+                size: 0,
+                request: String::new(),
+                job_id: None,
+                created_at: p.created_at,
+                updated_at: p.updated_at,
+            })
+        })
+        .collect();
+    for (p, e) in copies
+        .iter()
+        .filter(|p| p.job)
+        .zip(queue::enqueue_many(c, &requests)?)
+    {
+        with_conn!(c, |c| diesel::update(zenodo_copies::table.find(p.id))
+            .set(zenodo_copies::job_id.eq(Some(e.job.id.0)))
+            .execute(c))?;
+    }
+    // The lines are already capped to what a copy's log keeps.
+    let lines: Vec<_> = copies
+        .iter()
+        .flat_map(|p| {
+            p.log.iter().map(move |(kind, message)| {
+                (
+                    zenodo_copy_log::copy_id.eq(p.id),
+                    zenodo_copy_log::at.eq(now),
+                    zenodo_copy_log::kind.eq(*kind),
+                    zenodo_copy_log::message.eq(longjobs_core::job::truncate(
+                        crate::zenodo::store::redact(message),
+                        crate::zenodo::store::LOG_LINE_MAX,
+                    )),
+                )
+            })
+        })
+        .collect();
+    for chunk in lines.chunks(500) {
+        with_conn!(c, |c| diesel::insert_into(zenodo_copy_log::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    let entries: Vec<_> = subs
+        .iter()
+        .map(|s| {
+            (
                 merritt_submission_states::submission_id.eq(s.id),
                 merritt_submission_states::state.eq(s.state),
                 merritt_submission_states::host.eq(host),
                 merritt_submission_states::note.eq(Some(&s.import_note)),
                 merritt_submission_states::at.eq(now),
-            ))
+            )
+        })
+        .collect();
+    for chunk in entries.chunks(1000) {
+        with_conn!(c, |c| diesel::insert_into(merritt_submission_states::table)
+            .values(chunk)
             .execute(c))?;
-        if s.check_job {
-            let job = queue::enqueue(c, &crate::merritt::store::check_job(s.id, now))?.job;
-            with_conn!(c, |c| diesel::update(merritt_submissions::table.find(s.id))
-                .set(merritt_submissions::job_id.eq(Some(job.id.0)))
-                .execute(c))?;
-        }
+    }
+    for s in subs.iter().filter(|s| s.check_job) {
+        let job = queue::enqueue(c, &crate::merritt::store::check_job(s.id, now))?.job;
+        with_conn!(c, |c| diesel::update(merritt_submissions::table.find(s.id))
+            .set(merritt_submissions::job_id.eq(Some(job.id.0)))
+            .execute(c))?;
     }
     Ok(())
 }
