@@ -264,8 +264,18 @@ impl Existing {
     }
 }
 
-/// Where each delayed_jobs row points: `Ok(copy id)` or why it points nowhere.
-type DjTargets = HashMap<i64, Result<i64, String>>;
+/// Where a delayed_jobs row points.
+#[derive(Debug, Clone, PartialEq)]
+enum DjTarget {
+    /// The copy its argument names.
+    Copy(i64),
+    /// A job of another class (mailers, …): none of the import's business.
+    Other,
+    /// A Zenodo job whose copy cannot be found, and why.
+    Unmatched(String),
+}
+
+type DjTargets = HashMap<i64, DjTarget>;
 
 /// Pending (not failed) Zenodo rows of `delayed_jobs`, matched to copies by the job's
 /// argument: copy id → its pending rows, oldest first; and each row's target.
@@ -293,10 +303,12 @@ fn match_delayed_jobs(
     for dj in delayed {
         let handler = source::parse_handler(dj.handler.as_deref().unwrap_or(""));
         let target = match handler {
-            Handler::ZenodoData { resource_id } => data_by_resource
-                .get(&resource_id)
-                .copied()
-                .ok_or_else(|| format!("ZenodoCopyJob for resource {resource_id}, which has no data copy in {T_COPIES}")),
+            Handler::ZenodoData { resource_id } => match data_by_resource.get(&resource_id) {
+                Some(id) => DjTarget::Copy(*id),
+                None => DjTarget::Unmatched(format!(
+                    "ZenodoCopyJob for resource {resource_id}, which has no data copy in {T_COPIES}"
+                )),
+            },
             Handler::ZenodoSoftware { copy_id } | Handler::ZenodoSupp { copy_id } => {
                 let want = if matches!(handler, Handler::ZenodoSoftware { .. }) {
                     "software"
@@ -304,19 +316,21 @@ fn match_delayed_jobs(
                     "supp"
                 };
                 match by_id.get(&copy_id) {
-                    None => Err(format!("job for copy #{copy_id}, which is not in {T_COPIES}")),
-                    Some(c) if group_of(c) != Some(want) => Err(format!(
+                    None => DjTarget::Unmatched(format!(
+                        "job for copy #{copy_id}, which is not in {T_COPIES}"
+                    )),
+                    Some(c) if group_of(c) != Some(want) => DjTarget::Unmatched(format!(
                         "a {want} job for copy #{copy_id}, which is a {} copy",
                         c.copy_type.as_deref().unwrap_or("typeless")
                     )),
-                    Some(_) => Ok(copy_id),
+                    Some(_) => DjTarget::Copy(copy_id),
                 }
             }
-            Handler::Unreadable(why) => Err(format!("unreadable handler: {why}")),
-            Handler::Other(class) => Err(format!("other:{class}")),
+            Handler::Unreadable(why) => DjTarget::Unmatched(format!("unreadable handler: {why}")),
+            Handler::Other(_) => DjTarget::Other,
         };
         if dj.failed_at.is_none()
-            && let Ok(copy) = target
+            && let DjTarget::Copy(copy) = target
         {
             live.entry(copy).or_default().push(dj.id);
         }
@@ -537,13 +551,13 @@ fn report_delayed_jobs(
 ) {
     let mut taken: HashSet<i64> = HashSet::new();
     for dj in delayed {
-        let target = targets.get(&dj.id).cloned().unwrap_or(Err(String::new()));
+        let target = targets.get(&dj.id).cloned().unwrap_or(DjTarget::Other);
         let copy = match target {
-            Err(why) if why.starts_with("other:") => {
+            DjTarget::Other => {
                 report.count(T_DELAYED, "not a Zenodo copy job: left alone");
                 continue;
             }
-            Err(why) => {
+            DjTarget::Unmatched(why) => {
                 if dj.failed_at.is_some() {
                     report.count(T_DELAYED, "failed in delayed_job: not imported");
                 } else {
@@ -551,7 +565,7 @@ fn report_delayed_jobs(
                 }
                 continue;
             }
-            Ok(copy) => copy,
+            DjTarget::Copy(copy) => copy,
         };
         if dj.failed_at.is_some() {
             report.count(T_DELAYED, "failed in delayed_job: not imported");
