@@ -342,6 +342,7 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
             .unwrap();
     assert_eq!(check.kind, "merritt.check");
     assert_eq!(s112.state, SubmissionState::RejectedShuttingDown);
+    assert_eq!(s112.host, "importer-host", "the import changed its state");
     assert_eq!(s113.state, SubmissionState::Errored);
     assert!(s113.last_error.unwrap().contains("processing"));
 

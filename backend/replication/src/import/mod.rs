@@ -182,7 +182,8 @@ struct SubmissionPlan {
     resource_id: i64,
     identifier: String,
     state: SubmissionState,
-    host: String,
+    /// `None`: the importer's host (it changed the state).
+    host: Option<String>,
     last_error: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
@@ -746,7 +747,8 @@ fn plan_submissions(
             resource_id,
             identifier,
             state,
-            host: latest_host,
+            // The host that wrote the current state: the importer when it changed it.
+            host: (state == latest).then_some(latest_host),
             last_error,
             created_at: first.created_at,
             // The checker measures its time limit from here: give it its full window.
@@ -817,7 +819,7 @@ fn write(
                     merritt_submissions::identifier.eq(&s.identifier),
                     merritt_submissions::request.eq(&sub_request),
                     merritt_submissions::state.eq(s.state),
-                    merritt_submissions::host.eq(&s.host),
+                    merritt_submissions::host.eq(s.host.as_deref().unwrap_or(host)),
                     merritt_submissions::last_error.eq(&s.last_error),
                     merritt_submissions::created_at.eq(s.created_at),
                     merritt_submissions::updated_at.eq(s.updated_at),
