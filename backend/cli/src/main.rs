@@ -87,6 +87,32 @@ enum Command {
     },
     /// After maintenance: clear the switches and requeue deferred and held work in order.
     Restart,
+    /// Move the history of the system longjobs replaces into longjobs' database.
+    #[command(subcommand)]
+    Import(ImportCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCmd {
+    /// From the Dryad application's MySQL/MariaDB database: its Zenodo copies, Merritt repo
+    /// queue states and the delayed_job rows still pending for them. Writes straight to
+    /// longjobs' database (not over the API); run it while the old system is stopped.
+    Dryad {
+        /// The Dryad application's database: mysql://user:pass@host:port/db.
+        #[arg(long)]
+        from: String,
+        /// longjobs' database, as the server uses it.
+        #[arg(
+            long,
+            env = "LONGJOBS_DATABASE_URL",
+            default_value = "sqlite://data/longjobs.db",
+            hide_env_values = true
+        )]
+        database_url: String,
+        /// Print what would be imported and what cannot be (with reasons); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -369,6 +395,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 text
             })
         }
+        Command::Import(ImportCmd::Dryad {
+            from,
+            database_url,
+            dry_run,
+        }) => {
+            let report =
+                tokio::task::spawn_blocking(move || import_dryad(&from, &database_url, dry_run))
+                    .await??;
+            out.show(&report, || report.text())
+        }
         Command::Stats => {
             let s: wire::Stats = api.get("/api/stats", &[]).await?;
             out.show(&s, || {
@@ -378,6 +414,38 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// Opens both databases and runs the import (blocking: Diesel).
+fn import_dryad(
+    from: &str,
+    database_url: &str,
+    dry_run: bool,
+) -> anyhow::Result<longjobs_replication::import::Report> {
+    use diesel::Connection;
+    use longjobs_core::db::{DbConn, DbUrl, is_up_to_date, redact};
+    let raw = match from.parse::<DbUrl>()? {
+        DbUrl::Mysql(raw) => raw,
+        other => anyhow::bail!(
+            "--from must name the Dryad application's MySQL/MariaDB database \
+             (mysql://user:pass@host:port/db), not {other}"
+        ),
+    };
+    let mut source = diesel::MysqlConnection::establish(&raw)
+        .with_context(|| format!("cannot connect to the source database {}", redact(&raw)))?;
+    let target_url: DbUrl = database_url.parse()?;
+    let mut target = DbConn::establish(&target_url)?;
+    anyhow::ensure!(
+        is_up_to_date(&mut target)?,
+        "longjobs' database {target_url} is not migrated: run `longjobs-server migrate` first"
+    );
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    Ok(longjobs_replication::import::import_dryad(
+        &mut source,
+        &mut target,
+        dry_run,
+        &host,
+    )?)
 }
 
 async fn jobs(api: &Client, out: &Output, cmd: JobsCmd) -> anyhow::Result<()> {
@@ -678,12 +746,17 @@ impl Output {
         value: &T,
         text: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
+        use std::io::Write;
+        let out = if self.json {
+            format!("{}\n", serde_json::to_string_pretty(value)?)
         } else {
-            print!("{}", text());
+            text()
+        };
+        // A reader that stops early (`| head`) is not an error of ours.
+        match std::io::stdout().lock().write_all(out.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
         }
-        Ok(())
     }
 }
 

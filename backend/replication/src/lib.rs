@@ -3,6 +3,7 @@
 
 pub mod daily;
 pub mod events;
+pub mod import;
 pub mod maintenance;
 pub mod merritt;
 pub mod source;

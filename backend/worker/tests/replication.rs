@@ -29,6 +29,7 @@ longjobs_core::on_every_database! {
     a_metadata_only_change_edits_the_published_version_in_place,
     nothing_to_submit_finishes_without_a_deposition,
     a_deposit_merritt_may_have_accepted_is_never_posted_twice,
+    imported_work_without_a_manifest_ends_readably_until_the_application_sends_it,
 }
 
 const DOI: &str = "doi:10.5061/dryad.t1";
@@ -938,5 +939,109 @@ async fn copies_sort_by_any_column_across_pages(mut s: Stack) {
             )
             .await;
         assert_eq!(st, 400, "{bad}: {v}");
+    }
+}
+
+/// A MariaDB database holding the tables and rows of the system longjobs replaces (the
+/// fixtures of `longjobs import dryad`'s own tests).
+struct DryadSource {
+    base: String,
+    name: String,
+}
+
+impl DryadSource {
+    fn create() -> Self {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let base = longjobs_core::testing::mysql_base_url();
+        let name = format!("dryad_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = diesel::MysqlConnection::establish(&base).expect("test MariaDB");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+            .unwrap();
+        let mut c = diesel::MysqlConnection::establish(&format!("{base}/{name}")).unwrap();
+        c.batch_execute(include_str!(
+            "../../replication/tests/fixtures/dryad_schema.sql"
+        ))
+        .unwrap();
+        c.batch_execute(include_str!(
+            "../../replication/tests/fixtures/dryad_rows.sql"
+        ))
+        .unwrap();
+        DryadSource { base, name }
+    }
+}
+
+impl Drop for DryadSource {
+    fn drop(&mut self) {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        if let Ok(mut admin) = diesel::MysqlConnection::establish(&self.base) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", self.name));
+        }
+    }
+}
+
+async fn imported_work_without_a_manifest_ends_readably_until_the_application_sends_it(s: Stack) {
+    use longjobs_replication::import;
+    let src = DryadSource::create();
+    let url = format!("{}/{}", src.base, src.name);
+    let report =
+        s.t.db
+            .run(move |c| {
+                use diesel::Connection;
+                let mut m = diesel::MysqlConnection::establish(&url).unwrap();
+                Ok(import::import_dryad(&mut m, c, false, "importer").unwrap())
+            })
+            .await
+            .unwrap();
+    assert_eq!(report.jobs_created, 5, "{}", report.text());
+
+    // Copy #11 (the only software copy of its dataset) runs at once: the old tables held no
+    // files for it, so it ends in error saying so, without an attempt at Zenodo.
+    let c11 = s
+        .wait_view(11, Duration::from_secs(30), "error, its job ended", |v| {
+            v["copy"]["state"] == "error" && v["job"]["job"]["state"] == "discarded"
+        })
+        .await;
+    assert_eq!(c11["copy"]["last_error"], import::NO_MANIFEST, "{c11}");
+    assert_eq!(c11["copy"]["retries"], 0, "nothing was sent: {c11}");
+
+    // The application sends that version with its files: the same copy takes them.
+    let id = s
+        .request_copy(
+            "doi:10.5061/dryad.ccc333",
+            31,
+            "software_publish",
+            vec![s.file("code.zip", 1_000, 7)],
+        )
+        .await;
+    assert_eq!(id, 11);
+    let done = s.wait_state(11, "finished").await;
+    assert!(done["copy"]["deposition_id"].as_i64().is_some(), "{done}");
+
+    // Held submissions put back by a restart end errored for the same reason, never
+    // deposited empty.
+    let (st, r) = s.post("/api/maintenance/restart", json!({})).await;
+    assert_eq!(st, 200, "{r}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let subs = s.get("/api/merritt/submissions").await;
+        let me = subs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == 112)
+            .unwrap()
+            .clone();
+        if me["state"] == "errored" {
+            assert_eq!(me["last_error"], import::NO_MANIFEST, "{me}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "held imported submission never ended: {me}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

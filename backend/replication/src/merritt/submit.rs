@@ -95,6 +95,29 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
         .map_err(JobError::retry)?;
         return Ok(());
     }
+    // Imported from the system longjobs replaces without a file manifest: depositing it
+    // would send Merritt an empty version, so it ends errored, saying what is missing.
+    if crate::import::is_imported_placeholder(&sub.request) {
+        let (h, failed) = (host.clone(), sub.clone());
+        db.run(move |c| {
+            longjobs_core::db::transaction(c, |c| {
+                let msg = crate::import::NO_MANIFEST;
+                store::record(
+                    c,
+                    id,
+                    SubmissionState::Errored,
+                    &h,
+                    Some("not sent"),
+                    Some(msg),
+                    None,
+                )?;
+                crate::events::submission_failed(c, &failed, msg)
+            })
+        })
+        .await
+        .map_err(JobError::retry)?;
+        return Err(JobError::discard(crate::import::NO_MANIFEST));
+    }
     let request: super::model::SubmissionRequest = serde_json::from_str(&sub.request)
         .map_err(|e| JobError::discard(format!("the stored request does not parse: {e}")))?;
     let client = MerrittClient {
@@ -133,6 +156,7 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
                             None,
                             None,
                         )?;
+                        crate::events::submission_completed(c, id)?;
                     }
                     None => {
                         store::record(

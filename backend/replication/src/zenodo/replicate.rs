@@ -105,6 +105,22 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
             .map_err(JobError::retry)?;
         return Err(JobError::Snooze(WAIT_FOR_PREDECESSOR, note));
     }
+    // Imported from the system longjobs replaces without a file manifest: sending it would
+    // publish an empty deposition, so it ends in error, saying what is missing.
+    if crate::import::is_imported_placeholder(&copy.request) {
+        let failed = copy.clone();
+        db.run(move |c| {
+            longjobs_core::db::transaction(c, |c| {
+                let msg = crate::import::NO_MANIFEST;
+                store::set_state(c, copy_id, CopyState::Error, Some("not sent"), Some(msg))?;
+                store::log(c, copy_id, "ERROR", msg)?;
+                crate::events::copy_failed(c, &failed, msg)
+            })
+        })
+        .await
+        .map_err(JobError::retry)?;
+        return Err(JobError::discard(crate::import::NO_MANIFEST));
+    }
     db.run(move |c| store::start_attempt(c, copy_id))
         .await
         .map_err(JobError::retry)?;

@@ -53,7 +53,7 @@ pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<ZenodoCopy>> {
         .optional())
 }
 
-fn job_request(copy: &ZenodoCopy) -> EnqueueRequest {
+pub(crate) fn job_request(copy: &ZenodoCopy) -> EnqueueRequest {
     EnqueueRequest::new(QUEUE_ZENODO, KIND_ZENODO_COPY)
         .payload(serde_json::json!({ "copy_id": copy.id }))
         .priority(copy.copy_type.priority())
@@ -81,6 +81,16 @@ pub fn create(
             .first(c)
             .optional())?;
         if let Some(id) = existing {
+            // A copy imported from the system longjobs replaces has no manifest: the
+            // application sending it now completes that copy (same id, same place in its
+            // chain) instead of being refused as a duplicate.
+            if let Some(old) = get(conn, id)?
+                && old.identifier == identifier
+                && old.state != CopyState::Finished
+                && crate::import::is_imported_placeholder(&old.request)
+            {
+                return complete_imported(conn, old, size, &body);
+            }
             return Err(Refusal::Duplicate(resource_id, copy_type, id).into());
         }
         let copy: ZenodoCopy = with_conn!(conn, |c| {
@@ -119,6 +129,53 @@ pub fn create(
             job,
         ))
     })
+}
+
+/// Gives an imported copy the request the application sent and puts it back in its chain
+/// with a new job (the old one cancelled, as a resend does). Refused while its job runs:
+/// that run read the copy without its files, so the application sends again once it ended.
+fn complete_imported(
+    conn: &mut DbConn,
+    old: ZenodoCopy,
+    size: i64,
+    body: &str,
+) -> Result<(ZenodoCopy, Job), StoreError> {
+    let now = clock::now();
+    let old_state = job_state(conn, old.job_id)?;
+    if let (Some(j), Some(s)) = (old.job_id, old_state) {
+        if s == JobState::Running {
+            return Err(Refusal::InRunner(j, s).into());
+        }
+        if s.blocks_ordering() {
+            queue::apply_action(conn, Action::Cancel, &[JobId(j)], "application", now)?;
+        }
+    }
+    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(old.id))
+        .set((
+            zenodo_copies::request.eq(body),
+            zenodo_copies::size.eq(size),
+            zenodo_copies::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    let job = queue::enqueue(conn, &job_request(&old))?.job;
+    link_job(
+        conn,
+        old.id,
+        job.id,
+        CopyState::Enqueued,
+        Some("imported copy completed by the application's request"),
+    )?;
+    log(
+        conn,
+        old.id,
+        "INFO",
+        &format!(
+            "the application sent the files of this imported copy; job #{}",
+            job.id
+        ),
+    )?;
+    let copy = get(conn, old.id)?.ok_or(diesel::result::Error::NotFound)?;
+    Ok((copy, job))
 }
 
 fn link_job(

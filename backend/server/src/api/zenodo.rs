@@ -127,7 +127,10 @@ impl ZenodoApi {
     /// Validated against Zenodo's limits first (no empty file, at most 100 files and 50 GB,
     /// required metadata, plain file names), and file URLs against the allowed source hosts
     /// when the server is told them, so a bad request is a 400, not a failed job. Copies of
-    /// one identifier and copy-type group run strictly in id order.
+    /// one identifier and copy-type group run strictly in id order. A second copy of one
+    /// resource and copy type is a 409, except for an unfinished copy imported from the
+    /// system longjobs replaces (`longjobs import dryad`), which has no files: the request
+    /// completes that copy in its place in the chain (409 "in runner" while its old job runs).
     #[oai(
         path = "/api/zenodo/copies",
         method = "post",
