@@ -14,8 +14,8 @@ pub use super::maintenance::heartbeat::{DEFAULT_HEARTBEAT, DEFAULT_LEASE, Heartb
 pub use super::maintenance::pruner::{DEFAULT_PRUNE_INTERVAL, PrunerConfig};
 pub use super::maintenance::rescuer::{DEFAULT_RESCUE_INTERVAL, RescuerConfig};
 pub use super::producer::{
-    DEFAULT_ADAPTIVE_PREFETCH, DEFAULT_BATCH, DEFAULT_POLL_INTERVAL, DEFAULT_PREFETCH, HELD_AHEAD_MAX,
-    ProducerConfig,
+    DEFAULT_ADAPTIVE_PREFETCH, DEFAULT_BATCH, DEFAULT_POLL_INTERVAL, DEFAULT_PREFETCH,
+    HELD_AHEAD_MAX, ProducerConfig,
 };
 pub use super::stop::{DEFAULT_GRACE, StopConfig};
 

@@ -91,7 +91,9 @@ pub fn adaptive_ahead(concurrency: usize, batch: usize, claim_us: u64, run_us: u
         return 0;
     }
     let frees = (concurrency as u128 * 2 * u128::from(claim_us)) / u128::from(run_us);
-    (frees.min(usize::MAX as u128) as usize).min(concurrency).min(batch)
+    (frees.min(usize::MAX as u128) as usize)
+        .min(concurrency)
+        .min(batch)
 }
 
 /// Claims jobs of one queue whenever it has free slots and there may be work, until `stop`
@@ -136,8 +138,12 @@ pub(super) async fn produce(
         let ahead = if ahead_paused {
             0
         } else if cfg.adaptive_prefetch {
-            cfg.prefetch
-                .max(adaptive_ahead(concurrency, cfg.batch, claim_us, pace.run_us()))
+            cfg.prefetch.max(adaptive_ahead(
+                concurrency,
+                cfg.batch,
+                claim_us,
+                pace.run_us(),
+            ))
         } else {
             cfg.prefetch
         };
@@ -187,7 +193,9 @@ pub(super) async fn produce(
         }
         // Held jobs go back after HELD_AHEAD_MAX if no slot frees before.
         let nap = match held_since {
-            Some(t) => cfg.poll_interval.min(HELD_AHEAD_MAX.saturating_sub(t.elapsed())),
+            Some(t) => cfg
+                .poll_interval
+                .min(HELD_AHEAD_MAX.saturating_sub(t.elapsed())),
             None => cfg.poll_interval,
         };
         tokio::select! {
