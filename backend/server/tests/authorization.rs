@@ -57,6 +57,8 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("resetStalledCopies", Some(Operator)),
         ("submitToMerritt", Some(Operator)),
         ("listSubmissions", Some(Viewer)),
+        ("getSubmission", Some(Viewer)),
+        ("listEvents", Some(Viewer)),
         ("merrittStatus", Some(Viewer)),
         ("resendSubmissions", Some(Operator)),
         ("restartSubmissions", Some(Operator)),
