@@ -85,15 +85,23 @@ pub fn app(state: AppState, opts: &HttpOptions) -> impl Endpoint + 'static {
             SetHeader::new()
                 .overriding("X-Content-Type-Options", "nosniff")
                 .overriding("X-Frame-Options", "DENY")
-                .overriding("Referrer-Policy", "no-referrer")
-                .overriding(
-                    "Content-Security-Policy",
-                    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline'; \
-                     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-                     frame-ancestors 'none'",
-                ),
+                .overriding("Referrer-Policy", "no-referrer"),
         )
+        .around(default_policy)
         .data(state)
+}
+
+/// Sets [`crate::console::DEFAULT_POLICY`] on every answer that has no policy of its own
+/// (the console's page carries one naming its boot script's hash).
+async fn default_policy<E: Endpoint>(next: Arc<E>, req: Request) -> poem::Result<Response> {
+    let mut resp = next.call(req).await?.into_response();
+    if !resp.headers().contains_key(crate::console::CSP) {
+        resp.headers_mut().insert(
+            crate::console::CSP,
+            poem::http::HeaderValue::from_static(crate::console::DEFAULT_POLICY),
+        );
+    }
+    Ok(resp)
 }
 
 fn spec_endpoint(spec: String) -> impl Endpoint {

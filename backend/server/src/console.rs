@@ -82,6 +82,11 @@ pub async fn serve(
     if let Some(e) = encoding {
         resp = resp.header(header::CONTENT_ENCODING, e.token());
     }
+    if name == "index.html" {
+        // The page's own boot script is allowed by its hash, nothing else inline.
+        let page = tokio::fs::read_to_string(&file).await.ok()?;
+        resp = resp.header(CSP, page_policy(&page));
+    }
     if !immutable {
         let etag = etag(&bytes, encoding);
         let fresh = headers
@@ -100,6 +105,62 @@ pub async fn serve(
         );
     }
     Some(resp.body(bytes))
+}
+
+/// The `Content-Security-Policy` header's name.
+pub const CSP: &str = "Content-Security-Policy";
+
+/// The policy of every answer that sets none of its own: scripts only from this origin (and
+/// WebAssembly compiled from them), no inline script.
+pub const DEFAULT_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     frame-ancestors 'none'";
+
+/// The policy of the console's page: [`DEFAULT_POLICY`] plus the hash of each inline script
+/// the page carries (its boot script), so that one runs and no injected one would.
+pub fn page_policy(page: &str) -> String {
+    let hashes: Vec<String> = inline_scripts(page)
+        .into_iter()
+        .map(|code| {
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(code.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    if hashes.is_empty() {
+        return DEFAULT_POLICY.to_string();
+    }
+    DEFAULT_POLICY.replacen(
+        "'wasm-unsafe-eval';",
+        &format!("'wasm-unsafe-eval' {};", hashes.join(" ")),
+        1,
+    )
+}
+
+/// The text of each `<script>` element without a `src` attribute, exactly as written.
+fn inline_scripts(page: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = page;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..open_end];
+        let body = &after[open_end + 1..];
+        let Some(close) = body.find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") {
+            out.push(&body[..close]);
+        }
+        rest = &body[close..];
+    }
+    out
 }
 
 /// `file`, or its precompressed variant that the client accepts (brotli before gzip at
@@ -203,6 +264,36 @@ fn content_type(path: &Path) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_policy_allows_its_own_inline_scripts_by_hash_and_nothing_else_inline() {
+        let page = "<head><script type=\"module\" src=\"/a.js\"></script></head>\n\
+                    <body><script type=\"module\">\n  boot();\n</script></body>";
+        let policy = page_policy(page);
+        // sha256 of "\n  boot();\n", base64.
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let want = base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha256::digest(b"\n  boot();\n"));
+        assert!(
+            policy.contains(&format!(
+                "script-src 'self' 'wasm-unsafe-eval' 'sha256-{want}';"
+            )),
+            "{policy}"
+        );
+        assert!(!policy.contains("script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline'"));
+        assert_eq!(
+            inline_scripts(page).len(),
+            1,
+            "the src= script is not hashed"
+        );
+        assert_eq!(page_policy("<p>no scripts</p>"), DEFAULT_POLICY);
+        assert!(
+            !DEFAULT_POLICY
+                .split(';')
+                .any(|d| d.contains("script-src") && d.contains("unsafe-inline"))
+        );
+    }
 
     #[test]
     fn hashed_names_are_told_from_plain_ones() {

@@ -1,5 +1,6 @@
 """Schemathesis (from PyPI, pinned, in its own venv) fuzzes the API from its own spec as an
-authenticated operator: no 5xx, no answer that breaks the spec."""
+operator, an admin (users and tokens), a viewer and a client without a token: no 5xx, no
+answer that breaks the spec."""
 
 from __future__ import annotations
 
@@ -64,19 +65,27 @@ def run(ctx: Context) -> dict:
         # own login token (the Rust tests cover it).
         admin_token = s.admin.ok("POST", "/api/tokens", {"name": "fuzz-admin", "role": "admin"}, expect=(201,))["secret"]
         s.secrets["admin API token"] = admin_token
+        # A viewer fuzzes every operation (it may read, and must be refused the rest with
+        # 403, as the spec says); a client without a token too (401 but for health, the
+        # spec and sign-in).
+        viewer_token = s.admin.ok("POST", "/api/tokens", {"name": "fuzz-viewer", "role": "viewer"}, expect=(201,))["secret"]
+        s.secrets["viewer API token"] = viewer_token
+        no_sign_in = ["--exclude-operation-id", "login", "--exclude-operation-id", "logout"]
         passes = [
-            ("operator", s.api.token, ["--exclude-operation-id", "login", "--exclude-operation-id", "logout"], 30 if ctx.quick else 600),
+            ("operator", s.api.token, no_sign_in, 30 if ctx.quick else 600),
             ("admin", admin_token, ["--include-tag", "Users", "--include-tag", "Tokens", "--exclude-operation-id", "revokeToken"], 15 if ctx.quick else 120),
+            ("viewer", viewer_token, no_sign_in, 15 if ctx.quick else 240),
+            ("no token", None, no_sign_in, 10 if ctx.quick else 120),
         ]
         started = time.time()
         result = {"backend": "sqlite", "checks": CHECKS, "problems": [], "passes": {}}
         statuses: Counter = Counter()
         for role, token, selection, budget in passes:
-            report = s.dir / f"schemathesis-{role}"
+            report = s.dir / f"schemathesis-{role.replace(' ', '-')}"
             argv = [
                 str(st), "run", f"{s.api_base}/api/openapi.json",
                 "--url", s.api_base,
-                "-H", f"Authorization: Bearer {token}",
+                *(["-H", f"Authorization: Bearer {token}"] if token else []),
                 "--checks", ",".join(CHECKS),
                 "--max-examples", "8" if ctx.quick else "60",
                 "--phases", "examples,coverage,fuzzing" + ("" if ctx.quick else ",stateful"),
@@ -96,7 +105,7 @@ def run(ctx: Context) -> dict:
             ]
             # From the scenario's directory: schemathesis keeps a cache where it starts.
             r = subprocess.run(argv, capture_output=True, text=True, timeout=1200, cwd=s.dir)
-            out = s.dir / f"schemathesis-{role}.out"
+            out = s.dir / f"schemathesis-{role.replace(' ', '-')}.out"
             out.write_text(r.stdout + r.stderr)
             if r.returncode != 0:
                 result["problems"].append(f"schemathesis as {role} exited {r.returncode}: see {out}\n" + _failures(r.stdout))
