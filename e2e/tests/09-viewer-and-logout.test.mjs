@@ -52,12 +52,16 @@ test("an action with the viewer's own token is refused by the API (403)", async 
   assert.equal((await call(token, 'POST', '/api/queues/default/pause')).status, 403);
 });
 
-test('logout returns to the login page and forgets the token', async () => {
+test('logout returns to the login page, forgets the token and ends it on the server', async () => {
   const { page } = b;
+  const token = await sessionToken(page);
+  assert.equal((await call(token, 'GET', '/api/auth/me')).status, 200);
   await button(page, 'Log out').click();
   await page.waitForURL(/\/login$/);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.equal(await sessionToken(page), null);
+  // Ended on the server too: a copy of the token kept elsewhere no longer works.
+  assert.equal((await call(token, 'GET', '/api/auth/me')).status, 401);
   await page.goto('/jobs?state=running');
   await page.waitForURL(/\/login\?next=%2Fjobs%3Fstate%3Drunning$/);
 });

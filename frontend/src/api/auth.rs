@@ -15,3 +15,8 @@ pub async fn login(username: &str, password: &str) -> Result<LoginResponse, ApiE
 pub async fn me() -> Result<Me, ApiError> {
     client::Get::new("/api/auth/me").send().await
 }
+
+/// Ends every login token of the caller on the server (204).
+pub async fn logout() -> Result<(), ApiError> {
+    client::post_empty("/api/auth/logout").await
+}

@@ -100,7 +100,14 @@ fn SignedIn() -> impl IntoView {
                     <button
                         type="button"
                         class="btn btn-ghost btn-small"
-                        on:click=move |_| session::logout()
+                        on:click=move |_| {
+                            // The server ends the login token first (on every device), then
+                            // the page forgets it; signed out here whatever the server says.
+                            spawn_local(async {
+                                let _ = crate::api::auth::logout().await;
+                                session::logout();
+                            })
+                        }
                     >
                         "Log out"
                     </button>
