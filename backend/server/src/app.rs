@@ -80,6 +80,9 @@ pub fn app(state: AppState, opts: &HttpOptions) -> impl Endpoint + 'static {
             let allowed = allowed.clone();
             async move { crate::allow::add_allow(next, req, allowed).await }
         })
+        // Boxed: the optional CORS layer holds the whole stack in each of its two branches,
+        // and the type of it all outgrew the compiler's query depth in a clean build.
+        .boxed()
         .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(
             SetHeader::new()
