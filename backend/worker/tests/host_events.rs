@@ -73,35 +73,8 @@ fn assert_signed(call: &Call) {
     assert_eq!(call.event.as_deref(), call.body["event"].as_str());
 }
 
-async fn submit(s: &Stack, identifier: &str, resource_id: i64) -> i64 {
-    let f = s.file("data.csv", 1_234, 5);
-    let (st, sub) = s
-        .post(
-            "/api/merritt/submissions",
-            json!({ "resource_id": resource_id, "identifier": identifier, "profile": "dryad_ingest", "submitter": "ops",
-                    "files": [{ "url": f["url"], "size": f["size"], "md5": f["md5"], "name": "data.csv" }] }),
-        )
-        .await;
-    assert_eq!(st, 201, "{sub}");
-    sub["id"].as_i64().unwrap()
-}
-
 async fn events(s: &Stack, query: &str) -> Value {
     s.get(&format!("/api/events{query}")).await
-}
-
-/// Polls the event list until every event in it is stamped delivered.
-async fn all_delivered(s: &Stack) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let page = events(s, "").await;
-        let events = page["events"].as_array().unwrap();
-        if !events.is_empty() && events.iter().all(|e| e["delivered_at"].is_string()) {
-            return page;
-        }
-        assert!(Instant::now() < deadline, "never all delivered: {page}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 async fn a_finished_copy_and_a_completed_submission_reach_the_host_signed_with_their_doi_and_ark(
@@ -113,7 +86,7 @@ async fn a_finished_copy_and_a_completed_submission_reach_the_host_signed_with_t
         .request_copy(doi, 1, "data", vec![s.file("a.csv", 100, 1)])
         .await;
     let done = s.wait_state(copy, "finished").await;
-    let sub = submit(&s, doi, 1).await;
+    let sub = s.request_submission(doi, 1).await;
 
     let calls = sink.wait_for(2, WAIT).await;
     for c in &calls {
@@ -141,7 +114,7 @@ async fn a_finished_copy_and_a_completed_submission_reach_the_host_signed_with_t
     assert!(c["id"].as_i64() < m["id"].as_i64(), "in order");
 
     // The API lists the same bodies, delivered (stamped just after the host answered).
-    let page = all_delivered(&s).await;
+    let page = s.wait_events_delivered().await;
     let listed: Vec<&Value> = page["events"].as_array().unwrap().iter().collect();
     assert_eq!(listed.len(), 2, "{page}");
     assert_eq!(listed[0]["body"], *c);
@@ -206,7 +179,7 @@ async fn an_event_the_host_refuses_waits_with_its_error_and_nothing_overtakes_it
     let calls = sink.wait_for(2, WAIT).await;
     assert_eq!(calls[0].body["copy_id"], first);
     assert_eq!(calls[1].body["copy_id"], second);
-    let page = all_delivered(&s).await;
+    let page = s.wait_events_delivered().await;
     assert_eq!(page["events"][0]["delivery_attempts"], 3, "{page}");
     assert!(page["events"][0]["last_delivery_error"].is_null(), "{page}");
     s.stop_worker().await;

@@ -261,17 +261,7 @@ async fn every_example_of_the_integration_guide_runs_as_written() {
         assert!(Instant::now() < deadline, "the receiver took: {got:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Stamped delivered just after the receiver answered.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let page = loop {
-        let page = s.get("/api/events").await;
-        let events = page["events"].as_array().unwrap();
-        if events.iter().all(|e| e["delivered_at"].is_string()) {
-            break page;
-        }
-        assert!(Instant::now() < deadline, "never all delivered: {page}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let page = s.wait_events_delivered().await;
     for e in page["events"].as_array().unwrap() {
         assert_eq!(e["delivery_attempts"], 1, "verified at the first call: {e}");
     }

@@ -373,35 +373,8 @@ async fn a_deposit_merritt_may_have_accepted_is_never_posted_twice(s: Stack) {
             },
         ))
         .unwrap();
-    let f = s.file("data.csv", 1_234, 5);
-    let (st, sub) = s
-        .post(
-            "/api/merritt/submissions",
-            json!({ "resource_id": 7, "identifier": "doi:10.5061/dryad.m8", "profile": "dryad_ingest", "submitter": "ops",
-                    "files": [{ "url": f["url"], "size": f["size"], "md5": f["md5"], "name": "data.csv" }] }),
-        )
-        .await;
-    assert_eq!(st, 201, "{sub}");
-    let id = sub["id"].as_i64().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let done = loop {
-        let subs = s.get("/api/merritt/submissions").await;
-        let me = subs
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["id"] == id)
-            .unwrap()
-            .clone();
-        if me["state"] == "completed" {
-            break me;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "submission never completed: {me}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let id = s.request_submission("doi:10.5061/dryad.m8", 7).await;
+    let done = s.wait_submission(id, "completed").await;
     let history = done["history"].to_string();
     assert!(
         history.contains("Merritt may have accepted it"),
@@ -605,35 +578,8 @@ async fn a_checksum_mismatch_is_caught_and_retried(s: Stack) {
 }
 
 async fn a_merritt_submission_completes_through_the_checker(s: Stack) {
-    let f = s.file("data.csv", 1_234, 5);
-    let (st, sub) = s
-        .post(
-            "/api/merritt/submissions",
-            json!({ "resource_id": 7, "identifier": "doi:10.5061/dryad.m7", "profile": "dryad_ingest", "submitter": "ops",
-                    "files": [{ "url": f["url"], "size": f["size"], "md5": f["md5"], "name": "data.csv" }] }),
-        )
-        .await;
-    assert_eq!(st, 201, "{sub}");
-    let id = sub["id"].as_i64().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let done = loop {
-        let subs = s.get("/api/merritt/submissions").await;
-        let me = subs
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["id"] == id)
-            .unwrap()
-            .clone();
-        if me["state"] == "completed" {
-            break me;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "submission never completed: {me}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let id = s.request_submission("doi:10.5061/dryad.m7", 7).await;
+    let done = s.wait_submission(id, "completed").await;
     assert!(done["ark"].as_str().unwrap().starts_with("ark:/"), "{done}");
     let states: Vec<&str> = done["history"]
         .as_array()

@@ -68,18 +68,23 @@ pub struct Pace {
 impl Pace {
     /// Records one job's run time (exponentially smoothed, weight 1/8).
     pub fn job_ran(&self, took: Duration) {
-        let sample = took.as_micros().min(u128::from(u64::MAX)) as u64;
         let old = self.run_us.load(Ordering::Relaxed);
-        let new = if old == 0 {
-            sample.max(1)
-        } else {
-            (old - old / 8 + sample / 8).max(1)
-        };
-        self.run_us.store(new, Ordering::Relaxed);
+        self.run_us.store(smooth(old, took), Ordering::Relaxed);
     }
 
     fn run_us(&self) -> u64 {
         self.run_us.load(Ordering::Relaxed)
+    }
+}
+
+/// `old` (microseconds, 0: no sample yet) smoothed exponentially with `sample`, weight 1/8;
+/// never 0 once a sample came.
+fn smooth(old: u64, sample: Duration) -> u64 {
+    let sample = sample.as_micros().min(u128::from(u64::MAX)) as u64;
+    if old == 0 {
+        sample.max(1)
+    } else {
+        (old - old / 8 + sample / 8).max(1)
     }
 }
 
@@ -161,12 +166,7 @@ pub(super) async fn produce(
                     queue::claim(c, &q, limit, &owner, now, now + clock::delta(lease))
                 })
                 .await;
-            let took = asked.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
-            claim_us = if claim_us == 0 {
-                took.max(1)
-            } else {
-                (claim_us - claim_us / 8 + took / 8).max(1)
-            };
+            claim_us = smooth(claim_us, asked.elapsed());
             match claimed {
                 Ok(jobs) => {
                     error_backoff = CLAIM_RETRY_FIRST;

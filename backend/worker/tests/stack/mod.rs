@@ -240,6 +240,48 @@ impl Stack {
         }
     }
 
+    /// Requests a Merritt submission of one file (`data.csv`); returns its id.
+    pub async fn request_submission(&self, identifier: &str, resource_id: i64) -> i64 {
+        let f = self.file("data.csv", 1_234, 5);
+        let (st, sub) = self
+            .post(
+                "/api/merritt/submissions",
+                json!({ "resource_id": resource_id, "identifier": identifier, "profile": "dryad_ingest", "submitter": "ops",
+                        "files": [{ "url": f["url"], "size": f["size"], "md5": f["md5"], "name": "data.csv" }] }),
+            )
+            .await;
+        assert_eq!(st, 201, "{sub}");
+        sub["id"].as_i64().unwrap()
+    }
+
+    /// Polls submission `id` until it is in `state`; returns it with its history.
+    pub async fn wait_submission(&self, id: i64, state: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let me = self.get(&format!("/api/merritt/submissions/{id}")).await;
+            if me["state"] == state {
+                return me;
+            }
+            assert!(Instant::now() < deadline, "submission never {state}: {me}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Polls `GET /api/events` until it lists events and every one is stamped delivered
+    /// (written just after the host answered); returns the page.
+    pub async fn wait_events_delivered(&self) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let page = self.get("/api/events").await;
+            let events = page["events"].as_array().unwrap();
+            if !events.is_empty() && events.iter().all(|e| e["delivered_at"].is_string()) {
+                return page;
+            }
+            assert!(Instant::now() < deadline, "never all delivered: {page}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn wait_state(&self, id: i64, state: &str) -> Value {
         self.wait_copy(id, Duration::from_secs(30), state, |c| c["state"] == state)
             .await
