@@ -354,3 +354,148 @@ async fn a_drain_that_times_out_exits_with_the_code_its_help_names() {
     assert_eq!(out.status.code(), Some(1));
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_follows_and_resends_copies_and_submissions_from_the_command_line() {
+    use longjobs_replication::merritt::model::{MerrittFile, SubmissionRequest};
+    use longjobs_replication::zenodo::model::{CopyRequest, CopyType, ManifestFile};
+    let t = TestDb::sqlite().await.unwrap();
+    let server = start_server(&t).await;
+    let home = std::env::temp_dir().join(format!("longjobs-cli-repl-{}", std::process::id()));
+    let cli = Cli {
+        server,
+        home: home.clone(),
+    };
+    // No worker runs: what is requested stays where the commands put it.
+    let (copy, copy_job) =
+        t.db.run(|c| {
+            let request = CopyRequest {
+                metadata: serde_json::json!({ "title": "Bees", "upload_type": "dataset" }),
+                files: vec![ManifestFile {
+                    name: "bees.csv".into(),
+                    size: 12,
+                    md5: "0123456789abcdef0123456789abcdef".into(),
+                    url: "https://data.example/bees.csv".into(),
+                }],
+            };
+            Ok(longjobs_replication::zenodo::store::create(
+                c,
+                "doi:10.5061/dryad.cli",
+                7,
+                CopyType::Data,
+                &request,
+            ))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let sub =
+        t.db.run(|c| {
+            let request = SubmissionRequest {
+                files: vec![MerrittFile {
+                    url: "https://data.example/bees.csv".into(),
+                    size: 12,
+                    md5: "0123456789abcdef0123456789abcdef".into(),
+                    name: "bees.csv".into(),
+                }],
+                profile: "dryad_ingest".into(),
+                submitter: "dryad".into(),
+            };
+            longjobs_replication::merritt::store::create(
+                c,
+                7,
+                "doi:10.5061/dryad.cli",
+                &request,
+                "h1",
+            )
+        })
+        .await
+        .unwrap()
+        .0;
+    cli.run(&["login", "--username", "otto", "--password", PASSWORD]);
+
+    let (ok, out, err) = cli.run(&["zenodo", "list", "--identifier", "doi:10.5061/dryad.cli"]);
+    assert!(ok, "{err}");
+    let row = out.lines().nth(1).unwrap();
+    assert!(
+        row.starts_with(&format!("{} ", copy.id))
+            && row.contains("data")
+            && row.contains("enqueued"),
+        "{out}"
+    );
+    let (ok, out, _) = cli.run(&["zenodo", "list", "--state", "error"]);
+    assert!(ok && out.lines().count() == 1, "only the header: {out}");
+    let (ok, _, err) = cli.run(&["zenodo", "list", "--state", "lost"]);
+    assert!(
+        !ok && err.contains("400"),
+        "a state the API does not know: {err}"
+    );
+
+    // Its job cancelled, the copy is stalled; reset-stalled moves it to error, resend
+    // brings it back with a new job.
+    let (ok, _, err) = cli.run(&["jobs", "cancel", &copy_job.id.to_string()]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = cli.run(&["zenodo", "reset-stalled"]);
+    assert!(ok && out.contains(&format!("[{}]", copy.id)), "{out}{err}");
+    let (ok, out, _) = cli.run(&["zenodo", "show", &copy.id.to_string()]);
+    assert!(
+        ok && out.contains(" error ") && out.contains("bees.csv  12 bytes"),
+        "{out}"
+    );
+    let (ok, out, err) = cli.run(&["--json", "zenodo", "resend", &copy.id.to_string()]);
+    assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["outcomes"][0]["requeued"], serde_json::json!([copy.id]));
+    let (ok, out, err) = cli.run(&["zenodo", "resend", &copy.id.to_string()]);
+    assert!(
+        !ok && out.contains("refused"),
+        "a live copy is not resent: {out}"
+    );
+    assert!(err.contains("1 of 1 copies were refused"), "{err}");
+    // The chain is sent again from its first unfinished copy; its waiting job is replaced.
+    let (ok, out, err) = cli.run(&["zenodo", "resend-chain", "doi:10.5061/dryad.cli"]);
+    assert!(
+        ok && out.contains(&format!("requeued copies [{}]", copy.id)),
+        "{out}{err}"
+    );
+
+    let (ok, out, err) = cli.run(&["merritt", "status"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("not held")
+            && out
+                .lines()
+                .any(|l| l.split_whitespace().eq(["enqueued", "1"])),
+        "{out}"
+    );
+    let (ok, out, _) = cli.run(&["merritt", "list", "--state", "enqueued"]);
+    assert!(
+        ok && out
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("{} ", sub.id)),
+        "{out}"
+    );
+    let (ok, out, _) = cli.run(&["merritt", "show", &sub.id.to_string()]);
+    assert!(
+        ok && out.contains("history:") && out.contains("enqueued"),
+        "{out}"
+    );
+    let (ok, out, err) = cli.run(&["--json", "merritt", "restart"]);
+    assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        r["requeued"],
+        serde_json::json!([]),
+        "its job is live: {out}"
+    );
+
+    // A viewer can look but not act.
+    cli.run(&["login", "--username", "vera", "--password", PASSWORD]);
+    let (ok, _, err) = cli.run(&["zenodo", "show", &copy.id.to_string()]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = cli.run(&["merritt", "resend", &sub.id.to_string()]);
+    assert!(!ok && err.contains("403"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
+}

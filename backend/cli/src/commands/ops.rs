@@ -1,0 +1,107 @@
+//! `longjobs queues`, `workers` and `stats`: what runs where.
+
+use clap::Subcommand;
+use longjobs_openapi as wire;
+
+use crate::client::Client;
+use crate::output::{Output, time};
+use crate::table::render;
+
+#[derive(Subcommand, Debug)]
+pub enum QueuesCmd {
+    /// Queues with their counts per state.
+    List,
+    /// Stop workers claiming from a queue.
+    Pause { name: String },
+    /// Let workers claim from a queue again.
+    Resume { name: String },
+}
+
+pub async fn queues(api: &Client, out: &Output, cmd: QueuesCmd) -> anyhow::Result<()> {
+    let (name, verb, done) = match cmd {
+        QueuesCmd::List => {
+            let qs: Vec<wire::QueueInfo> = api.get("/api/queues", &[]).await?;
+            return out.show(&qs, || queues_table(&qs));
+        }
+        QueuesCmd::Pause { name } => (name, "pause", "paused"),
+        QueuesCmd::Resume { name } => (name, "resume", "resumed"),
+    };
+    let q: wire::QueueInfo = api
+        .post(
+            &format!("/api/queues/{name}/{verb}"),
+            &serde_json::Map::new(),
+        )
+        .await?;
+    out.show(&q, || format!("queue {} {done}\n", q.name))
+}
+
+pub async fn workers(api: &Client, out: &Output) -> anyhow::Result<()> {
+    let ws: Vec<wire::WorkerInfo> = api.get("/api/workers", &[]).await?;
+    out.show(&ws, || {
+        render(
+            &[
+                "ID",
+                "HOST",
+                "PID",
+                "STARTED",
+                "LAST HEARTBEAT",
+                "RUNNING",
+                "STATUS",
+            ],
+            &ws.iter()
+                .map(|w| {
+                    let status = if w.alive {
+                        "alive"
+                    } else if w.stopped_at.is_some() {
+                        "stopped"
+                    } else {
+                        "stale"
+                    };
+                    vec![
+                        w.id.clone(),
+                        w.host.clone(),
+                        w.pid.to_string(),
+                        time(&w.started_at),
+                        time(&w.last_heartbeat_at),
+                        w.running_jobs.to_string(),
+                        status.to_string(),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        )
+    })
+}
+
+pub async fn stats(api: &Client, out: &Output) -> anyhow::Result<()> {
+    let s: wire::Stats = api.get("/api/stats", &[]).await?;
+    out.show(&s, || {
+        let mut text = queues_table(&s.queues);
+        text.push_str(&format!("workers alive: {}\n", s.workers_alive));
+        text
+    })
+}
+
+fn queues_table(qs: &[wire::QueueInfo]) -> String {
+    let states = wire::JobState::ALL;
+    let mut header = vec!["QUEUE", "PAUSED"];
+    header.extend(states.iter().map(|s| s.as_str()));
+    render(
+        &header,
+        &qs.iter()
+            .map(|q| {
+                let mut row = vec![
+                    q.name.clone(),
+                    if q.paused { "yes" } else { "no" }.to_string(),
+                ];
+                row.extend(states.iter().map(|st| {
+                    q.counts
+                        .iter()
+                        .find(|c| c.state == *st)
+                        .map_or(0, |c| c.count)
+                        .to_string()
+                }));
+                row
+            })
+            .collect::<Vec<_>>(),
+    )
+}
