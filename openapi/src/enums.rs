@@ -66,6 +66,38 @@ pub enum JobAction {
     Discard,
 }
 
+/// What an action did to one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum ActionResult {
+    /// The job moved to the state given beside it.
+    Done,
+    /// The job is running; its worker cancels it at its next heartbeat.
+    CancelRequested,
+    /// Nothing changed, for the reason given beside it.
+    Refused,
+    /// There is no such job.
+    NotFound,
+}
+
+impl ActionResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionResult::Done => "done",
+            ActionResult::CancelRequested => "cancel_requested",
+            ActionResult::Refused => "refused",
+            ActionResult::NotFound => "not_found",
+        }
+    }
+
+    /// Whether the action changed the job (or asked its worker to).
+    pub fn changed(self) -> bool {
+        matches!(self, ActionResult::Done | ActionResult::CancelRequested)
+    }
+}
+
 /// What a job listing is ordered by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "server", derive(poem_openapi::Enum))]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::enums::{JobAction, JobState};
+use crate::enums::{ActionResult, JobAction, JobState};
 use crate::text::Text;
 
 /// A job as listed.
@@ -191,8 +191,7 @@ pub struct BulkAction {
 #[cfg_attr(feature = "server", derive(poem_openapi::Object))]
 pub struct ActionOutcome {
     pub id: i64,
-    /// `done`, `cancel_requested`, `refused` or `not_found`.
-    pub outcome: String,
+    pub outcome: ActionResult,
     /// The job's state after a `done`.
     pub state: Option<JobState>,
     /// Why nothing changed, for `refused`.

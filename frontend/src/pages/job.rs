@@ -5,7 +5,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-use longjobs_openapi::{ActionOutcome, JobAction, JobDetail, JobState};
+use longjobs_openapi::{ActionOutcome, ActionResult, JobAction, JobDetail, JobState};
 
 use crate::api::{self, ApiError};
 use crate::components::{ConfirmDialog, ErrorNotice, JobTimeline, StateBadge, TimeCell};
@@ -97,10 +97,10 @@ pub fn JobPage() -> impl IntoView {
         <div data-testid="job-refusal"><ErrorNotice error=refusal /></div>
         {move || done.get().map(|o| view! {
             <div class="notice notice-success" role="status" data-testid="job-action-done">
-                {match (o.outcome.as_str(), o.state) {
-                    ("cancel_requested", _) => "Cancel requested: the worker stops the job at its next heartbeat.".to_string(),
+                {match (o.outcome, o.state) {
+                    (ActionResult::CancelRequested, _) => "Cancel requested: the worker stops the job at its next heartbeat.".to_string(),
                     (_, Some(s)) => format!("Done: the job moved to {}; this page follows it.", s.as_str()),
-                    (other, None) => format!("Done ({other})."),
+                    (other, None) => format!("Done ({}).", other.as_str()),
                 }}
             </div>
         })}

@@ -487,13 +487,15 @@ fn ResultNotice(result: BulkActionResult) -> impl IntoView {
     let refusals: Vec<String> = result
         .outcomes
         .iter()
-        .filter(|o| o.outcome == "refused" || o.outcome == "not_found")
+        .filter(|o| !o.outcome.changed())
         .take(5)
         .map(|o| {
             format!(
                 "#{}: {}",
                 o.id,
-                o.reason.clone().unwrap_or_else(|| o.outcome.clone())
+                o.reason
+                    .clone()
+                    .unwrap_or_else(|| o.outcome.as_str().to_string())
             )
         })
         .collect();

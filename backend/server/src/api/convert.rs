@@ -240,15 +240,16 @@ pub fn cursor_in(s: &str) -> Result<Cursor, ApiError> {
 }
 
 pub fn outcome_out(id: JobId, o: &ActionOutcome) -> wire::ActionOutcome {
+    use wire::ActionResult as R;
     let (outcome, state, reason) = match o {
-        ActionOutcome::Done { state } => ("done", Some(state_out(*state)), None),
-        ActionOutcome::CancelRequested => ("cancel_requested", None, None),
-        ActionOutcome::Refused { reason } => ("refused", None, Some(reason.clone())),
-        ActionOutcome::NotFound => ("not_found", None, None),
+        ActionOutcome::Done { state } => (R::Done, Some(state_out(*state)), None),
+        ActionOutcome::CancelRequested => (R::CancelRequested, None, None),
+        ActionOutcome::Refused { reason } => (R::Refused, None, Some(reason.clone())),
+        ActionOutcome::NotFound => (R::NotFound, None, None),
     };
     wire::ActionOutcome {
         id: id.0,
-        outcome: outcome.to_string(),
+        outcome,
         state,
         reason,
     }

@@ -450,9 +450,10 @@ impl JobsApi {
                 .await?;
             for (id, o) in &outcomes {
                 let out = outcome_out(*id, o);
-                match out.outcome.as_str() {
-                    "done" | "cancel_requested" => result.changed += 1,
-                    _ => result.refused += 1,
+                if out.outcome.changed() {
+                    result.changed += 1;
+                } else {
+                    result.refused += 1;
                 }
                 if result.outcomes.len() < MAX_OUTCOMES_SHOWN {
                     result.outcomes.push(out);
@@ -508,7 +509,7 @@ impl JobsApi {
             &auth.0,
             name,
             &format!("job {id}"),
-            &out.outcome,
+            out.outcome.as_str(),
             out.reason.clone(),
         )
         .await?;
