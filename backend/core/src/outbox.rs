@@ -28,6 +28,10 @@ pub enum EventKind {
     TooManyInFlight,
     /// A worker stopped heart-beating without stopping cleanly.
     WorkerGone,
+    /// Due jobs wait with no live worker at all.
+    NoWorker,
+    /// Due jobs wait in a queue no live worker serves, or of a kind none of them runs.
+    Unserved,
 }
 
 crate::text_enum!(EventKind {
@@ -36,6 +40,8 @@ crate::text_enum!(EventKind {
     HoldTooOld => "hold_too_old",
     TooManyInFlight => "too_many_in_flight",
     WorkerGone => "worker_gone",
+    NoWorker => "no_worker",
+    Unserved => "unserved",
 });
 
 /// Where an event can be told; each stamps its own column, so one failing never makes

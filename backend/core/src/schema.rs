@@ -46,6 +46,8 @@ diesel::table! {
         pid -> Integer,
         /// JSON object of queue name to concurrency.
         queues -> Text,
+        /// JSON array of the job kinds it runs (NULL: not said; taken as every kind).
+        kinds -> Nullable<Text>,
         started_at -> Timestamp,
         heartbeat_at -> Timestamp,
         stopped_at -> Nullable<Timestamp>,

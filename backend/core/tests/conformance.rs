@@ -628,6 +628,7 @@ async fn a_heartbeat_renews_leases_and_carries_cancel_requests(t: TestDb) {
         host: "test-host".into(),
         pid: 1,
         queues: "{}".into(),
+        kinds: None,
         started_at: now,
         heartbeat_at: now,
         stopped_at: None,

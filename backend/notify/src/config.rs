@@ -23,6 +23,12 @@ pub const DEFAULT_IN_FLIGHT_MAX: i64 = 10_000;
 /// A worker whose heartbeat is older than this, and that did not stop cleanly, is gone
 /// (`0` turns the alert off).
 pub const DEFAULT_WORKER_GONE_AFTER: &str = "1m";
+/// More Merritt submissions in flight (enqueued, processing, provisional) than this is an
+/// alert (`0` turns it off): the system longjobs replaces warned at 10.
+pub const DEFAULT_MERRITT_IN_FLIGHT_MAX: i64 = 10;
+/// Due jobs that no live worker would run (no worker at all, none serving their queue, or
+/// none running their kind) for longer than this are an alert (`0` turns it off).
+pub const DEFAULT_UNSERVED_AFTER: &str = "1m";
 /// Events every channel handled are deleted after this long.
 pub const EVENT_RETENTION: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 /// Most events listed in one digest; more wait for the next one.
@@ -115,6 +121,13 @@ pub struct NotifySettings {
     /// Alert when a worker has not heart-beaten for this long without stopping (0: never).
     #[arg(long, env = "LONGJOBS_ALERT_WORKER_GONE_AFTER", value_parser = parse_duration, default_value = DEFAULT_WORKER_GONE_AFTER)]
     pub alert_worker_gone_after: Duration,
+    /// Alert when more Merritt submissions than this are in flight (0: never).
+    #[arg(long, env = "LONGJOBS_ALERT_MERRITT_IN_FLIGHT_MAX", default_value_t = DEFAULT_MERRITT_IN_FLIGHT_MAX)]
+    pub alert_merritt_in_flight_max: i64,
+    /// Alert when due jobs have waited this long with no live worker to run them: no worker
+    /// alive, none serving their queue, or none running their kind (0: never).
+    #[arg(long, env = "LONGJOBS_ALERT_UNSERVED_AFTER", value_parser = parse_duration, default_value = DEFAULT_UNSERVED_AFTER)]
+    pub alert_unserved_after: Duration,
 }
 
 /// Where e-mail goes.
@@ -156,12 +169,36 @@ impl std::fmt::Debug for HostHookConfig {
 /// Shortest secret accepted for signing host events.
 pub const MIN_HOOK_SECRET_CHARS: usize = 32;
 
-/// Alert limits; `None` turns that alert off.
+/// Alert limits; `None` turns that alert off. One set, read from the same settings by the
+/// server (the status pages' alerts) and the workers (notifications).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertLimits {
     pub hold_max: Option<Duration>,
     pub in_flight_max: Option<i64>,
     pub worker_gone_after: Option<Duration>,
+    pub merritt_in_flight_max: Option<i64>,
+    pub unserved_after: Option<Duration>,
+}
+
+impl AlertLimits {
+    pub fn from_settings(s: &NotifySettings) -> Self {
+        let nonzero = |d: Duration| (!d.is_zero()).then_some(d);
+        let positive = |n: i64| (n > 0).then_some(n);
+        AlertLimits {
+            hold_max: nonzero(s.alert_hold_max),
+            in_flight_max: positive(s.alert_in_flight_max),
+            worker_gone_after: nonzero(s.alert_worker_gone_after),
+            merritt_in_flight_max: positive(s.alert_merritt_in_flight_max),
+            unserved_after: nonzero(s.alert_unserved_after),
+        }
+    }
+}
+
+impl Default for AlertLimits {
+    /// The limits when no setting is given.
+    fn default() -> Self {
+        AlertLimits::from_settings(&NotifyConfig::defaults())
+    }
 }
 
 /// The checked configuration the notifier runs with.
@@ -292,7 +329,6 @@ impl NotifyConfig {
                 "LONGJOBS_NOTIFY_CHECK_INTERVAL must be more than 0".into(),
             ));
         }
-        let nonzero = |d: Duration| (!d.is_zero()).then_some(d);
         Ok(NotifyConfig {
             email,
             webhook,
@@ -300,11 +336,7 @@ impl NotifyConfig {
             window: s.notify_window,
             check_interval: s.notify_check_interval,
             queue: s.notify_queue.clone(),
-            alerts: AlertLimits {
-                hold_max: nonzero(s.alert_hold_max),
-                in_flight_max: (s.alert_in_flight_max > 0).then_some(s.alert_in_flight_max),
-                worker_gone_after: nonzero(s.alert_worker_gone_after),
-            },
+            alerts: AlertLimits::from_settings(s),
         })
     }
 

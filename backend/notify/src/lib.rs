@@ -113,6 +113,49 @@ impl Notifier {
 
     /// Delivers the host's due events (the `events.deliver` job's work); nothing when no
     /// event webhook is configured.
+    /// What the server does every check interval, so alerts do not die with the workers
+    /// they watch: the conditions are recorded (with every worker stopped, `no_worker`
+    /// begins), and while no worker is alive to run `notify.send`, a due digest is sent from
+    /// here. Returns the conditions that began and whether a digest went out.
+    pub async fn watch(&self) -> anyhow::Result<(Vec<conditions::Holding>, Option<Sent>)> {
+        if !self.config.enabled() {
+            return Ok((Vec::new(), None));
+        }
+        let limits = self.config.alerts.clone();
+        let began = self.db.run(move |c| conditions::check(c, &limits)).await?;
+        for h in &began {
+            tracing::warn!(alert = %h.kind, key = %h.key, "{}", h.subject);
+        }
+        let workers_alive = self
+            .db
+            .run(|c| queue::list_workers(c, Duration::from_secs(60)))
+            .await?
+            .iter()
+            .any(|w| w.alive);
+        if workers_alive {
+            return Ok((began, None));
+        }
+        let oldest = self.db.run(outbox::oldest_pending).await?;
+        let due = clock::now() - clock::delta(self.config.window);
+        if oldest.is_none_or(|t| t > due) {
+            return Ok((began, None));
+        }
+        Ok((began, Some(self.send_pending().await?)))
+    }
+
+    /// Runs [`Notifier::watch`] every check interval until the process ends; an error is
+    /// logged and the next round tries again.
+    pub async fn watch_forever(self) {
+        let mut every = tokio::time::interval(self.config.check_interval);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = self.watch().await {
+                tracing::warn!(error = %e, "checking the alert conditions failed");
+            }
+        }
+    }
+
     pub async fn deliver_events(&self) -> anyhow::Result<hooks::Delivered> {
         match &self.config.host_hook {
             Some(cfg) => hooks::deliver_pending(&self.db, cfg, &self.http).await,

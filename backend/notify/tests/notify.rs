@@ -30,6 +30,8 @@ longjobs_core::on_every_database! {
     a_failing_channel_keeps_its_events_and_the_other_channel_does_not_send_twice,
     each_channel_gets_only_the_events_it_is_configured_for,
     alert_conditions_are_told_once_when_they_begin_and_again_when_they_come_back,
+    due_work_no_live_worker_would_run_is_an_alert,
+    with_every_worker_stopped_the_server_side_watch_tells_it,
 }
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -241,6 +243,8 @@ async fn alert_conditions_are_told_once_when_they_begin_and_again_when_they_come
         hold_max: Some(Duration::from_secs(2 * 3600)),
         in_flight_max: Some(3),
         worker_gone_after: Some(Duration::from_secs(60)),
+        merritt_in_flight_max: None,
+        unserved_after: None,
     };
     let long_ago = clock::now() - TimeDelta::hours(3);
     db.run(move |c| {
@@ -255,6 +259,7 @@ async fn alert_conditions_are_told_once_when_they_begin_and_again_when_they_come
                 host: "host-a".into(),
                 pid: 42,
                 queues: "{}".into(),
+                kinds: None,
                 started_at: long_ago,
                 heartbeat_at: long_ago,
                 stopped_at: None,
@@ -323,4 +328,182 @@ async fn alert_conditions_are_told_once_when_they_begin_and_again_when_they_come
         again.iter().map(|h| h.kind).collect::<Vec<_>>(),
         vec![EventKind::HoldTooOld]
     );
+}
+
+fn worker(id: &str, queues: &str, kinds: Option<&str>) -> WorkerRow {
+    let now = clock::now();
+    WorkerRow {
+        id: id.into(),
+        host: "host-a".into(),
+        pid: 7,
+        queues: queues.into(),
+        kinds: kinds.map(Into::into),
+        started_at: now,
+        heartbeat_at: now,
+        stopped_at: None,
+    }
+}
+
+fn unserved_only() -> AlertLimits {
+    AlertLimits {
+        hold_max: None,
+        in_flight_max: None,
+        worker_gone_after: None,
+        merritt_in_flight_max: None,
+        unserved_after: Some(Duration::from_secs(60)),
+    }
+}
+
+async fn holding_keys(db: &Db) -> Vec<String> {
+    let limits = unserved_only();
+    let mut keys: Vec<String> = db
+        .run(move |c| conditions::now_holding(c, &limits))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+async fn due_work_no_live_worker_would_run_is_an_alert(t: TestDb) {
+    let db = &t.db;
+    let two_min_ago = clock::now() - TimeDelta::minutes(2);
+    db.run(move |c| {
+        queue::enqueue(
+            c,
+            &EnqueueRequest::new("reports", "report.build").run_at(two_min_ago),
+        )?;
+        // Due only just now: not yet "unserved".
+        queue::enqueue(c, &EnqueueRequest::new("mail", "mail.send"))
+    })
+    .await
+    .unwrap();
+    let limits = unserved_only();
+    let began = db
+        .run(move |c| conditions::check(c, &limits))
+        .await
+        .unwrap();
+    assert_eq!(
+        began
+            .iter()
+            .map(|h| (h.kind, h.key.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(EventKind::NoWorker, "no_worker")]
+    );
+    assert!(
+        began[0]
+            .subject
+            .starts_with("no worker is alive: 1 due jobs wait in reports"),
+        "{}",
+        began[0].subject
+    );
+
+    // A live worker of another queue: the queue is not served.
+    db.run(|c| {
+        queue::register_worker(
+            c,
+            &worker("w-default", r#"{"default":2}"#, Some(r#"["report.build"]"#)),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(holding_keys(db).await, ["unserved_queue:reports"]);
+
+    // A worker of the queue that does not run the kind: the kind is not served.
+    db.run(|c| {
+        queue::register_worker(
+            c,
+            &worker("w-reports", r#"{"reports":1}"#, Some(r#"["report.mail"]"#)),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        holding_keys(db).await,
+        ["unserved_kind:reports:report.build"]
+    );
+    let limits = unserved_only();
+    let began = db
+        .run(move |c| conditions::check(c, &limits))
+        .await
+        .unwrap();
+    assert!(
+        began[0]
+            .subject
+            .contains("no live worker of queue reports runs jobs of kind report.build"),
+        "{began:?}"
+    );
+
+    // A paused queue is not an alert: nobody is meant to work it.
+    db.run(|c| queue::set_paused(c, "reports", true, "ops", clock::now()).map(|_| ()))
+        .await
+        .unwrap();
+    assert!(holding_keys(db).await.is_empty());
+    db.run(|c| queue::set_paused(c, "reports", false, "ops", clock::now()).map(|_| ()))
+        .await
+        .unwrap();
+
+    // A worker that did not say its kinds is taken to run them all.
+    db.run(|c| queue::register_worker(c, &worker("w-old", r#"{"reports":1}"#, None)))
+        .await
+        .unwrap();
+    assert!(holding_keys(db).await.is_empty());
+
+    // Stopped cleanly, the workers serve nothing: "no worker" again.
+    db.run(|c| {
+        for id in ["w-default", "w-reports", "w-old"] {
+            queue::mark_stopped(c, id, clock::now())?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(holding_keys(db).await, ["no_worker"]);
+}
+
+async fn with_every_worker_stopped_the_server_side_watch_tells_it(t: TestDb) {
+    let s = sinks().await;
+    let db = &t.db;
+    let long_ago = clock::now() - TimeDelta::minutes(5);
+    db.run(move |c| {
+        queue::enqueue(
+            c,
+            &EnqueueRequest::new("zenodo", "zenodo.copy").run_at(long_ago),
+        )?;
+        let mut w = worker("w-1", r#"{"zenodo":1}"#, None);
+        w.stopped_at = Some(clock::now());
+        queue::register_worker(c, &w)?;
+        queue::mark_stopped(c, "w-1", clock::now())
+    })
+    .await
+    .unwrap();
+    let mut cfg = config(&s);
+    cfg.alerts = unserved_only();
+    let n = Notifier::new(db.clone(), cfg).unwrap();
+    let (began, sent) = n.watch().await.unwrap();
+    assert_eq!(began.len(), 1, "{began:?}");
+    assert_eq!(
+        sent,
+        Some(Sent {
+            email: 1,
+            webhook: 1
+        }),
+        "no worker would run notify.send: the watch sends the digest itself"
+    );
+    let mails = s.smtp.wait_for(1, WAIT).await;
+    assert!(
+        mails[0].body().contains("no worker is alive"),
+        "{}",
+        mails[0].body()
+    );
+    assert_eq!(s.hook.wait_for(1, WAIT).await.len(), 1);
+
+    // With a worker alive, the watch records but leaves sending to the notify.send job.
+    db.run(|c| queue::register_worker(c, &worker("w-2", r#"{"default":1}"#, None)))
+        .await
+        .unwrap();
+    let (_, sent) = n.watch().await.unwrap();
+    assert_eq!(sent, None);
 }

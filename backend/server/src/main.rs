@@ -64,7 +64,7 @@ enum Command {
     Openapi,
 }
 
-#[derive(clap::Args, Debug, Default)]
+#[derive(clap::Args, Debug)]
 struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "LONGJOBS_LISTEN", default_value = "127.0.0.1:8080")]
@@ -122,6 +122,10 @@ struct ServeArgs {
     /// Connections served at once; one more is answered 503 and closed.
     #[arg(long, env = "LONGJOBS_MAX_CONNECTIONS", default_value_t = longjobs_server::serve::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+    /// Alert limits and notification channels, as the workers take them: the server shows
+    /// the same alerts and tells them while no worker is alive.
+    #[command(flatten)]
+    notify: longjobs_notify::NotifySettings,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -248,7 +252,10 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     // An empty list here means "not told": the workers refuse everything then, and the
     // server leaves the refusal to them instead of refusing every request.
     let sources = (!sources.hosts.is_empty()).then_some(sources);
-    let policy = ApiPolicy::new(&args.api_job_kinds, sources).map_err(anyhow::Error::msg)?;
+    let mut policy = ApiPolicy::new(&args.api_job_kinds, sources).map_err(anyhow::Error::msg)?;
+    let notify = longjobs_notify::NotifyConfig::from_settings(&args.notify)?;
+    policy.alerts = notify.alerts.clone();
+    tokio::spawn(longjobs_notify::Notifier::new(db.clone(), notify)?.watch_forever());
     let mut auth = AuthConfig::new(secret, args.token_ttl);
     auth.trusted_proxies =
         parse_trusted_proxies(&args.trusted_proxies).map_err(anyhow::Error::msg)?;

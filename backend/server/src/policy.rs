@@ -2,6 +2,7 @@
 //! and notification kinds only come from their own endpoints and the workers) and, when the
 //! server is told them, the hosts file URLs may name.
 
+use longjobs_notify::config::AlertLimits;
 use longjobs_replication::source::SourcePolicy;
 use longjobs_replication::{
     KIND_MERRITT_CHECK, KIND_MERRITT_SUBMIT, KIND_ZENODO_COPY, KIND_ZENODO_RETRY_ERRORS,
@@ -48,6 +49,8 @@ pub struct ApiPolicy {
     /// checked up front (400) instead of failing in the worker. `None`: only http(s) is
     /// checked here; the worker enforces the policy either way.
     pub sources: Option<SourcePolicy>,
+    /// The alert limits the status answers apply: the same settings the workers notify by.
+    pub alerts: AlertLimits,
 }
 
 impl Default for ApiPolicy {
@@ -58,6 +61,7 @@ impl Default for ApiPolicy {
                 .map(|k| k.to_string())
                 .collect(),
             sources: None,
+            alerts: AlertLimits::default(),
         }
     }
 }
@@ -76,7 +80,11 @@ impl ApiPolicy {
                 "LONGJOBS_API_JOB_KINDS: {k} is internal and cannot be enqueued through POST /api/jobs"
             ));
         }
-        Ok(ApiPolicy { job_kinds, sources })
+        Ok(ApiPolicy {
+            job_kinds,
+            sources,
+            alerts: AlertLimits::default(),
+        })
     }
 
     /// Why `POST /api/jobs` does not take `kind`, naming what to use instead.

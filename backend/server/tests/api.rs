@@ -25,6 +25,7 @@ longjobs_core::on_every_database! {
     workers_stats_and_time_series_report_real_counts,
     users_and_api_tokens_are_managed_by_admins,
     bad_input_is_a_clear_4xx_problem,
+    status_alerts_tell_work_no_live_worker_would_run_and_old_holds_by_one_set_of_limits,
 }
 
 async fn login_gives_a_token_and_refuses_wrong_passwords_then_rate_limits(s: TestServer) {
@@ -443,6 +444,7 @@ async fn workers_stats_and_time_series_report_real_counts(s: TestServer) {
         host: "host-a".into(),
         pid: 1,
         queues: r#"{"zenodo":3}"#.into(),
+        kinds: None,
         started_at: now,
         heartbeat_at: now,
         stopped_at: None,
@@ -763,4 +765,80 @@ async fn bad_input_is_a_clear_4xx_problem(s: TestServer) {
             .await
             .unwrap();
     assert_eq!(count, 0);
+}
+
+async fn status_alerts_tell_work_no_live_worker_would_run_and_old_holds_by_one_set_of_limits(
+    s: TestServer,
+) {
+    use longjobs_core::maintenance::{self, HOLD_MERRITT};
+    let token = s.user("otto", Role::Operator).await;
+    let (st, body) = s.get("/api/maintenance", &token).await;
+    assert_eq!((st.as_u16(), body["alerts"].clone()), (200, json!([])));
+
+    let two_min_ago = clock::now() - chrono::TimeDelta::minutes(2);
+    s.state
+        .db
+        .run(move |c| {
+            queue::enqueue(
+                c,
+                &queue::EnqueueRequest::new("reports", "report.build").run_at(two_min_ago),
+            )
+        })
+        .await
+        .unwrap();
+    let alerts = |body: &Value| -> Vec<String> {
+        body["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, body) = s.get("/api/maintenance", &token).await;
+    let a = alerts(&body);
+    assert!(
+        a.len() == 1 && a[0].starts_with("no worker is alive: 1 due jobs wait in reports"),
+        "{a:?}"
+    );
+
+    let now = clock::now();
+    let row = WorkerRow {
+        id: "w-reports".into(),
+        host: "host-a".into(),
+        pid: 1,
+        queues: r#"{"reports":1}"#.into(),
+        kinds: Some(r#"["report.mail"]"#.into()),
+        started_at: now,
+        heartbeat_at: now,
+        stopped_at: None,
+    };
+    let three_hours_ago = now - chrono::TimeDelta::hours(3);
+    s.state
+        .db
+        .run(move |c| {
+            queue::register_worker(c, &row)?;
+            maintenance::set(c, HOLD_MERRITT, "ops", three_hours_ago).map(|_| ())
+        })
+        .await
+        .unwrap();
+    let (_, body) = s.get("/api/maintenance", &token).await;
+    let a = alerts(&body);
+    assert_eq!(a.len(), 2, "{a:?}");
+    assert!(
+        a.iter()
+            .any(|x| x.contains("has been on for 180 min (limit 120 min)")),
+        "the 2 h default of LONGJOBS_ALERT_HOLD_MAX: {a:?}"
+    );
+    assert!(
+        a.iter()
+            .any(|x| x.contains("no live worker of queue reports runs jobs of kind report.build")),
+        "{a:?}"
+    );
+    // The Merritt page's hold alert follows the same limit.
+    let (_, body) = s.get("/api/merritt/status", &token).await;
+    let a = alerts(&body);
+    assert!(
+        a.len() == 1 && a[0].contains("held for 180 min, longer than 120 min"),
+        "{a:?}"
+    );
 }

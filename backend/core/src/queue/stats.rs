@@ -26,6 +26,37 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<StateCount>> {
         .load(c))
 }
 
+/// Jobs of one queue and kind waiting to run since before a moment (due, not running).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Waiting {
+    pub queue: String,
+    pub kind: String,
+    pub count: i64,
+    /// When the oldest of them became due.
+    pub since: NaiveDateTime,
+}
+
+/// Due jobs (`available`, `scheduled` or `retryable` with `run_at` at or before
+/// `due_before`), by queue and kind: the work a live worker should have taken by now.
+pub fn waiting(conn: &mut DbConn, due_before: NaiveDateTime) -> QueryResult<Vec<Waiting>> {
+    with_conn!(conn, |c| jobs::table
+        .filter(jobs::state.eq_any([
+            JobState::Scheduled,
+            JobState::Available,
+            JobState::Retryable,
+        ]))
+        .filter(jobs::run_at.le(due_before))
+        .group_by((jobs::queue, jobs::kind))
+        .select((
+            jobs::queue,
+            jobs::kind,
+            diesel::dsl::count_star(),
+            diesel::dsl::min(jobs::run_at).assume_not_null(),
+        ))
+        .order((jobs::queue.asc(), jobs::kind.asc()))
+        .load(c))
+}
+
 /// Jobs that finished in one minute, by final state.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct MinuteCount {

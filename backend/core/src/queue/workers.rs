@@ -19,6 +19,8 @@ pub struct WorkerRow {
     pub host: String,
     pub pid: i32,
     pub queues: String,
+    /// JSON array of the job kinds it runs; `None`: not said (taken as every kind).
+    pub kinds: Option<String>,
     pub started_at: NaiveDateTime,
     pub heartbeat_at: NaiveDateTime,
     pub stopped_at: Option<NaiveDateTime>,
@@ -44,6 +46,7 @@ pub fn register(conn: &mut DbConn, row: &WorkerRow) -> QueryResult<()> {
                 .do_update()
                 .set((
                     workers::heartbeat_at.eq(row.heartbeat_at),
+                    workers::kinds.eq(&row.kinds),
                     workers::stopped_at.eq(None::<NaiveDateTime>),
                 ))
         };

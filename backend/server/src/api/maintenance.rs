@@ -5,6 +5,7 @@ use chrono::TimeDelta;
 use longjobs_core::access::Role;
 use longjobs_core::maintenance::{self, DEFER_ZENODO, HOLD_MERRITT};
 use longjobs_core::{clock, queue};
+use longjobs_notify::conditions;
 use longjobs_openapi as wire;
 use longjobs_replication::maintenance::{DRAINED_KINDS, last_finished_since, running};
 use longjobs_replication::merritt::{SubmissionState, store as merritt_store};
@@ -15,7 +16,7 @@ use poem_openapi::payload::Json;
 use super::Tag;
 use super::audit::record;
 use super::convert::utc;
-use super::merritt::{HOLD_ALERT_AFTER, this_host};
+use super::merritt::this_host;
 use crate::auth::BearerAuth;
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -31,9 +32,11 @@ pub struct MaintenanceApi {
 pub async fn status(state: &AppState) -> ApiResult<wire::MaintenanceStatus> {
     let now = clock::now();
     let week_ago = now - TimeDelta::days(7);
+    let limits = state.policy.alerts.clone();
     let s = state
         .db
         .run(move |c| {
+            let alerts = conditions::now_holding(c, &limits)?;
             let flags = maintenance::all(c)?;
             let paused: Vec<String> = queue::list_settings(c)?
                 .into_iter()
@@ -75,28 +78,12 @@ pub async fn status(state: &AppState) -> ApiResult<wire::MaintenanceStatus> {
                 zenodo_store::count_since(c, CopyState::Replicating, week_ago)?,
             );
             Ok((
-                zen, mer, paused, run, started, last_end, deferred, held, legacy,
+                zen, mer, paused, run, started, last_end, deferred, held, legacy, alerts,
             ))
         })
         .await?;
-    let (zen, mer, paused_queues, run, started, last_end, deferred, held, legacy) = s;
+    let (zen, mer, paused_queues, run, started, last_end, deferred, held, legacy, alerts) = s;
     let drained = started.is_some() && run.is_empty();
-    let mut alerts = Vec::new();
-    for (what, flag) in [
-        ("Zenodo replication deferred", &zen),
-        ("Merritt submissions held", &mer),
-    ] {
-        if let Some(f) = flag
-            && now - f.set_at > HOLD_ALERT_AFTER
-        {
-            alerts.push(format!(
-                "{what} for more than {} hours (since {} by {})",
-                HOLD_ALERT_AFTER.num_hours(),
-                f.set_at.format("%Y-%m-%d %H:%M UTC"),
-                f.set_by
-            ));
-        }
-    }
     let switch = |f: Option<maintenance::Flag>| {
         f.map(|f| wire::SwitchOn {
             since: utc(f.set_at),
@@ -136,7 +123,7 @@ pub async fn status(state: &AppState) -> ApiResult<wire::MaintenanceStatus> {
         submissions_processing_7d: legacy.1,
         zenodo_enqueued: legacy.2,
         zenodo_replicating_7d: legacy.3,
-        alerts,
+        alerts: alerts.into_iter().map(|h| h.subject).collect(),
     })
 }
 

@@ -19,11 +19,6 @@ use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Submissions in flight at or above which the status raises an alert.
-pub const IN_FLIGHT_ALERT: i64 = 10;
-/// A hold older than this raises an alert.
-pub const HOLD_ALERT_AFTER: TimeDelta = TimeDelta::hours(4);
-
 pub struct MerrittApi {
     pub state: AppState,
 }
@@ -113,20 +108,25 @@ pub async fn merritt_status(state: &AppState) -> ApiResult<wire::MerrittStatus> 
         })
         .await?;
     let queue_length = counts[0] + counts[1] + counts[2];
+    // The same limits as notifications and the maintenance status (LONGJOBS_ALERT_*).
+    let limits = &state.policy.alerts;
     let mut alerts = Vec::new();
-    if let Some(f) = &flag
-        && clock::now() - f.set_at > HOLD_ALERT_AFTER
+    if let (Some(f), Some(max)) = (&flag, limits.hold_max)
+        && clock::now() - f.set_at > clock::delta(max)
     {
         alerts.push(format!(
-            "submissions have been held for more than {} hours (since {} by {})",
-            HOLD_ALERT_AFTER.num_hours(),
+            "submissions have been held for {} min, longer than {} min (since {} by {})",
+            (clock::now() - f.set_at).num_minutes(),
+            max.as_secs() / 60,
             f.set_at.format("%Y-%m-%d %H:%M UTC"),
             f.set_by
         ));
     }
-    if queue_length >= IN_FLIGHT_ALERT {
+    if let Some(max) = limits.merritt_in_flight_max
+        && queue_length > max
+    {
         alerts.push(format!(
-            "{queue_length} submissions in flight (alert at {IN_FLIGHT_ALERT})"
+            "{queue_length} submissions in flight (more than {max}: LONGJOBS_ALERT_MERRITT_IN_FLIGHT_MAX)"
         ));
     }
     Ok(wire::MerrittStatus {

@@ -86,7 +86,7 @@ impl Worker {
             periodic,
             metrics,
         } = self;
-        register(&db, &cfg).await?;
+        register(&db, &cfg, &registry).await?;
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared::new(
             db.clone(),
@@ -169,8 +169,9 @@ impl Worker {
     }
 }
 
-/// Lists this worker in the registry of workers: id, host, pid and queues.
-async fn register(db: &Db, cfg: &WorkerConfig) -> anyhow::Result<()> {
+/// Lists this worker in the registry of workers: id, host, pid, queues and the job kinds it
+/// runs (so work no live worker would run can be told).
+async fn register(db: &Db, cfg: &WorkerConfig, registry: &Registry) -> anyhow::Result<()> {
     let now = clock::now();
     let queues_json = serde_json::to_string(
         &cfg.queues
@@ -183,6 +184,7 @@ async fn register(db: &Db, cfg: &WorkerConfig) -> anyhow::Result<()> {
         host: config::hostname(),
         pid: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
         queues: queues_json,
+        kinds: Some(serde_json::to_string(&registry.names())?),
         started_at: now,
         heartbeat_at: now,
         stopped_at: None,
