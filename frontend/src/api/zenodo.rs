@@ -2,8 +2,8 @@
 //! stalled, give up on a copy and keep it out of the daily retry.
 
 use longjobs_openapi::{
-    CopyDetail, CopyPage, CopySort, DailyRetryChoice, GiveUpCopy, GivenUp, Requeued,
-    ResendChain, ResetStalled, SortOrder, Text, ZenodoCopy,
+    CopyDetail, CopyPage, CopySort, DailyRetryChoice, GiveUpCopy, GivenUp, Requeued, ResendChain,
+    ResetStalled, SortOrder, Text, ZenodoCopy,
 };
 
 use super::ApiError;

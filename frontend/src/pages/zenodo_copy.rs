@@ -115,15 +115,17 @@ pub fn ZenodoCopyPage() -> impl IntoView {
                         )
                     }
                 }),
-                ReasonAction::DailyRetry(excluded) => api::zenodo::set_daily_retry(id, excluded, &why)
-                    .await
-                    .map(|_| {
-                        if excluded {
-                            "Excluded from the daily retry.".to_string()
-                        } else {
-                            "Included in the daily retry again.".to_string()
-                        }
-                    }),
+                ReasonAction::DailyRetry(excluded) => {
+                    api::zenodo::set_daily_retry(id, excluded, &why)
+                        .await
+                        .map(|_| {
+                            if excluded {
+                                "Excluded from the daily retry.".to_string()
+                            } else {
+                                "Included in the daily retry again.".to_string()
+                            }
+                        })
+                }
             };
             match done {
                 Ok(msg) => {
@@ -305,7 +307,11 @@ fn CopyBody(detail: CopyDetail) -> impl IntoView {
     } else {
         format!(
             "included ({} so far)",
-            plural(usize::try_from(c.daily_retries).unwrap_or(0), "resend", "resends")
+            plural(
+                usize::try_from(c.daily_retries).unwrap_or(0),
+                "resend",
+                "resends"
+            )
         )
     };
     let files = detail
