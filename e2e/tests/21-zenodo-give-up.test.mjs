@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { signIn } from '../lib/act.mjs';
 import { copiesReach, eventually, getCopy, login, requestCopy } from '../lib/api.mjs';
 import { open } from '../lib/browser.mjs';
-import { screenshot } from '../lib/check.mjs';
+import { noPageErrors, screenshot } from '../lib/check.mjs';
 import { dialog } from '../lib/find.mjs';
 import { clearFaults, setFaults, sourceFile } from '../lib/sim.mjs';
 
@@ -120,3 +120,5 @@ test('a long copy shows a progress bar that moves between files while it uploads
   assert.deepEqual(c.copy.progress, { files_done: 5, files_total: 5, bytes_done: 50_000, bytes_total: 50_000 });
   await clearFaults();
 });
+
+test('no errors on the page', () => noPageErrors(b.errors));
