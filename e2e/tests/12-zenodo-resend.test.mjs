@@ -82,7 +82,7 @@ test('a second resend while the first one\'s job is live is refused "in runner"'
   await page.getByRole('button', { name: `Resend copy ${first}` }).click();
   await outcome.filter({ hasText: 'in runner: job #' }).waitFor();
   await copiesReach(admin, [first], 'error', 30_000);
-  assert.equal((await getCopy(admin, first)).copy.retries, 2, 'the resend was a real attempt');
+  assert.equal((await getCopy(admin, first)).copy.attempts, 2, 'the resend was a real attempt');
 });
 
 test('with Zenodo answering again, a resend finishes the copy and the one behind it', async () => {

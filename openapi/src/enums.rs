@@ -124,7 +124,7 @@ pub enum CopySort {
     State,
     CopyType,
     Size,
-    Retries,
+    Attempts,
     CreatedAt,
     UpdatedAt,
 }
@@ -137,7 +137,7 @@ impl CopySort {
         CopySort::State,
         CopySort::CopyType,
         CopySort::Size,
-        CopySort::Retries,
+        CopySort::Attempts,
         CopySort::CreatedAt,
         CopySort::UpdatedAt,
     ];
@@ -151,7 +151,7 @@ impl CopySort {
             CopySort::State => "state",
             CopySort::CopyType => "copy_type",
             CopySort::Size => "size",
-            CopySort::Retries => "retries",
+            CopySort::Attempts => "attempts",
             CopySort::CreatedAt => "created_at",
             CopySort::UpdatedAt => "updated_at",
         }

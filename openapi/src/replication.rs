@@ -39,7 +39,11 @@ impl CopyType {
     }
 }
 
-/// Where a copy is.
+/// Where a copy is: `enqueued` (waiting for its turn), `replicating` (being sent),
+/// `retrying` (an attempt failed and its job tries again by itself: see `retry`),
+/// `finished`, `error` (failed with no automatic retry left), `given_up` (ended by an
+/// operator without replicating it: see `given_up_reason`), `deferred` (parked for
+/// maintenance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
 #[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
@@ -47,17 +51,21 @@ impl CopyType {
 pub enum CopyState {
     Enqueued,
     Replicating,
+    Retrying,
     Finished,
     Error,
+    GivenUp,
     Deferred,
 }
 
 impl CopyState {
-    pub const ALL: [CopyState; 5] = [
+    pub const ALL: [CopyState; 7] = [
         CopyState::Enqueued,
         CopyState::Replicating,
+        CopyState::Retrying,
         CopyState::Finished,
         CopyState::Error,
+        CopyState::GivenUp,
         CopyState::Deferred,
     ];
 
@@ -65,11 +73,41 @@ impl CopyState {
         match self {
             CopyState::Enqueued => "enqueued",
             CopyState::Replicating => "replicating",
+            CopyState::Retrying => "retrying",
             CopyState::Finished => "finished",
             CopyState::Error => "error",
+            CopyState::GivenUp => "given_up",
             CopyState::Deferred => "deferred",
         }
     }
+
+    /// Finished or given up: nothing more happens to it by itself.
+    pub fn is_settled(self) -> bool {
+        matches!(self, CopyState::Finished | CopyState::GivenUp)
+    }
+}
+
+/// When a `retrying` copy's job tries again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct CopyRetry {
+    /// The attempt that failed (1-based).
+    pub attempt: i32,
+    /// Attempts its job gets in all.
+    pub max_attempts: i32,
+    /// When the next attempt starts at the earliest.
+    pub next_at: DateTime<Utc>,
+}
+
+/// Upload progress of the current (or last) attempt: the manifest's files on Zenodo so far
+/// and their bytes, of the whole manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct CopyProgress {
+    pub files_done: i32,
+    pub files_total: i32,
+    pub bytes_done: i64,
+    pub bytes_total: i64,
 }
 
 /// One file to copy, fetched by the worker from `url`.
@@ -114,8 +152,19 @@ pub struct ZenodoCopy {
     pub deposition_id: Option<i64>,
     pub software_doi: Option<String>,
     pub conceptrecid: Option<String>,
-    /// Real attempts made.
-    pub retries: i32,
+    /// Real attempts made (a clean first success shows 1; every retry and resend adds one).
+    pub attempts: i32,
+    /// For a `retrying` copy: the attempt that failed, of how many, and when the next starts.
+    pub retry: Option<CopyRetry>,
+    /// Times the daily retry resent it (its limit, `LONGJOBS_DAILY_RETRY_LIMIT`, counts these).
+    pub daily_retries: i32,
+    /// Taken out of the daily retry by an operator (`daily_retry_note` says who and why).
+    pub daily_retry_excluded: bool,
+    pub daily_retry_note: Option<String>,
+    /// Why an operator gave up on it (state `given_up`).
+    pub given_up_reason: Option<String>,
+    /// Upload progress of the current (or last) attempt.
+    pub progress: CopyProgress,
     pub note: Option<String>,
     pub last_error: Option<String>,
     /// Bytes in all files.
@@ -159,6 +208,35 @@ pub struct CopyPage {
     pub next_cursor: Option<String>,
     /// Newest first only: pass as `before` for the next page (older clients).
     pub next_before: Option<i64>,
+}
+
+/// Give up on a copy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct GiveUpCopy {
+    /// Why (required; kept on the copy and in the audit log).
+    #[cfg_attr(feature = "server", oai(validator(min_length = 1, max_length = 1000)))]
+    pub reason: Text,
+}
+
+/// A copy given up on and the copies that run now in its place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct GivenUp {
+    pub copy: ZenodoCopy,
+    /// Later copies of its group released (their jobs run now), in order.
+    pub released: Vec<i64>,
+}
+
+/// Take a copy out of the daily retry, or put it back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct DailyRetryChoice {
+    /// true: the daily retry leaves this copy (and the copies behind it) alone.
+    pub excluded: bool,
+    /// Why (required; kept on the copy and in the audit log).
+    #[cfg_attr(feature = "server", oai(validator(min_length = 1, max_length = 1000)))]
+    pub reason: Text,
 }
 
 /// Copies put back in the work queue, in the order they will run.

@@ -125,7 +125,8 @@ diesel::table! {
         deposition_id -> Nullable<BigInt>,
         software_doi -> Nullable<Text>,
         conceptrecid -> Nullable<Text>,
-        retries -> Integer,
+        /// Real attempts made (a clean first success shows 1).
+        attempts -> Integer,
         note -> Nullable<Text>,
         last_error -> Nullable<Text>,
         size -> BigInt,
@@ -134,6 +135,17 @@ diesel::table! {
         job_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Times the daily retry resent it (its limit counts these).
+        daily_retries -> Integer,
+        /// An operator took it out of the daily retry (`daily_retry_note` says why).
+        daily_retry_excluded -> Bool,
+        daily_retry_note -> Nullable<Text>,
+        /// Why an operator gave up on it (state `given_up`).
+        given_up_reason -> Nullable<Text>,
+        /// Upload progress of the current or last attempt: files of the manifest and bytes.
+        files_total -> Integer,
+        files_done -> Integer,
+        bytes_done -> BigInt,
     }
 }
 

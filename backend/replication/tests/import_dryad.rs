@@ -244,7 +244,7 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
             c2.deposition_id,
             c2.software_doi.as_deref(),
             c2.conceptrecid.as_deref(),
-            c2.retries
+            c2.attempts
         ),
         (
             "doi:10.5061/dryad.aaa111",
@@ -274,8 +274,13 @@ async fn the_history_of_every_state_moves_with_ids_order_and_reasons(t: TestDb) 
     assert_eq!(copy(7).state, CopyState::Enqueued);
     assert_eq!(copy(8).state, CopyState::Deferred);
     assert_eq!(copy(8).note.as_deref(), Some("Sent by migration"));
-    assert_eq!(copy(12).retries, 4);
-    assert_eq!(copy(14).retries, 100);
+    assert_eq!(copy(12).attempts, 4);
+    assert_eq!(copy(14).attempts, 100);
+    assert_eq!(
+        copy(14).daily_retries,
+        100,
+        "the old counter is the one the daily retry compares"
+    );
     // Jobs only for copies that still have to run, in copy order, in their chains.
     let with_job: Vec<i64> = all
         .iter()

@@ -55,6 +55,8 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("resendCopies", Some(Operator)),
         ("resendChain", Some(Operator)),
         ("resetStalledCopies", Some(Operator)),
+        ("giveUpCopy", Some(Operator)),
+        ("setCopyDailyRetry", Some(Operator)),
         ("submitToMerritt", Some(Operator)),
         ("listSubmissions", Some(Viewer)),
         ("getSubmission", Some(Viewer)),
@@ -84,6 +86,8 @@ fn sample_body(op: &str, n: usize) -> Option<Value> {
         }
         "resendCopies" | "resendSubmissions" => json!({ "ids": [1] }),
         "resendChain" => json!({ "identifier": "doi:10.5061/dryad.m" }),
+        "giveUpCopy" => json!({ "reason": "the matrix" }),
+        "setCopyDailyRetry" => json!({ "excluded": true, "reason": "the matrix" }),
         "submitToMerritt" => {
             json!({ "resource_id": n, "identifier": "doi:10.5061/dryad.m", "files": [{ "url": "http://127.0.0.1:9/f", "size": 1, "md5": "0123456789abcdef0123456789abcdef", "name": "f" }], "profile": "p", "submitter": "s" })
         }

@@ -61,7 +61,8 @@ pub struct ReplicationSettings {
     /// First retry delay after a Zenodo or Merritt failure (doubles after).
     #[arg(long, env = "LONGJOBS_REMOTE_RETRY_BASE", value_parser = parse_duration, default_value = "15s")]
     pub remote_retry_base: Duration,
-    /// The daily retry resends copies in error with fewer retries than this.
+    /// The daily retry resends a copy in error at most this many times (its own resends,
+    /// not attempts; copies an operator excluded are skipped).
     #[arg(long, env = "LONGJOBS_DAILY_RETRY_LIMIT", default_value_t = DEFAULT_DAILY_RETRY_LIMIT)]
     pub daily_retry_limit: i32,
     /// Hosts file URLs may name (comma-separated: host, *.domain, host:port); none by

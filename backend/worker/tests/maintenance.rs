@@ -364,7 +364,7 @@ async fn restart_brings_back_what_the_drain_parked_and_no_more(s: Stack) {
     let c1 = s.copy(x1).await;
     assert_eq!(c1["copy"]["state"], "error", "{}", c1["copy"]);
     assert_eq!(
-        c1["copy"]["retries"], 1,
+        c1["copy"]["attempts"], 1,
         "restart resent a copy that had failed for good"
     );
     let c2 = s.copy(x2).await;

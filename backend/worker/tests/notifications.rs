@@ -213,7 +213,11 @@ async fn a_copy_that_fails_then_succeeds_tells_no_one(mut s: Stack) {
         )
         .await;
     let c = s.wait_state(id, "finished").await;
-    assert!(c["copy"]["retries"].as_i64().unwrap() >= 2, "{}", c["copy"]);
+    assert!(
+        c["copy"]["attempts"].as_i64().unwrap() >= 2,
+        "{}",
+        c["copy"]
+    );
     let events =
         s.t.db
             .run(|c| outbox::pending(c, Channel::Webhook, 1_000))

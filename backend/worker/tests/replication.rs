@@ -55,7 +55,7 @@ async fn three_versions_of_a_dataset_replicate_in_order(s: Stack) {
         let c = s.wait_state(id, "finished").await;
         finished_at.push(c["copy"]["updated_at"].as_str().unwrap().to_string());
         depositions.push(c["copy"]["deposition_id"].as_i64().unwrap());
-        assert_eq!(c["copy"]["retries"], 1);
+        assert_eq!(c["copy"]["attempts"], 1);
         let log = c["log"].to_string();
         assert!(
             !log.contains(s.sim.zenodo_token()),
@@ -443,7 +443,7 @@ async fn a_failed_first_copy_holds_the_next_two_visibly_until_a_resend(s: Stack)
             "a later copy ran or failed because of its predecessor: {c}"
         );
         assert_eq!(c["waiting_on"], first, "{c}");
-        assert_eq!(c["retries"], 0);
+        assert_eq!(c["attempts"], 0);
     }
     // Resending the second is refused: its predecessor is unfinished.
     let (st, v) = s
@@ -507,7 +507,7 @@ async fn a_504_storm_ends_in_success_or_a_readable_error_never_a_stuck_copy(s: S
         .await;
     let c = s.wait_state(weathered, "finished").await;
     assert_eq!(
-        c["copy"]["retries"], 3,
+        c["copy"]["attempts"], 3,
         "two 504s, then success: {}",
         c["copy"]
     );
@@ -540,7 +540,7 @@ async fn a_504_storm_ends_in_success_or_a_readable_error_never_a_stuck_copy(s: S
             |c| c["state"] == "error" && c["note"] == "final failure",
         )
         .await;
-    assert_eq!(c["copy"]["retries"], 5);
+    assert_eq!(c["copy"]["attempts"], 5);
     assert!(
         c["copy"]["last_error"]
             .as_str()
@@ -568,7 +568,7 @@ async fn a_checksum_mismatch_is_caught_and_retried(s: Stack) {
         .request_copy(DOI, 1, "data", vec![s.file("a.csv", 1_000, 9)])
         .await;
     let c = s.wait_state(id, "finished").await;
-    assert_eq!(c["copy"]["retries"], 2);
+    assert_eq!(c["copy"]["attempts"], 2);
     let log = c["log"].to_string();
     assert!(log.contains("checksum mismatch"), "{log}");
     assert!(
@@ -780,9 +780,9 @@ async fn reset_stalled_and_the_daily_retry_need_no_hand_edited_rows() {
             .unwrap();
     assert!(first && !second, "the daily retry was scheduled twice");
     let c = s.wait_state(errored, "finished").await;
-    assert_eq!(c["copy"]["retries"], 2);
+    assert_eq!(c["copy"]["attempts"], 2);
     let c = s.wait_state(stalled, "finished").await;
-    assert!(c["copy"]["retries"].as_i64().unwrap() >= 2);
+    assert!(c["copy"]["attempts"].as_i64().unwrap() >= 2);
 }
 
 /// Every sortable column, both directions, paged two at a time: the pages join up into the
@@ -819,7 +819,7 @@ async fn copies_sort_by_any_column_across_pages(mut s: Stack) {
         "state",
         "copy_type",
         "size",
-        "retries",
+        "attempts",
         "created_at",
         "updated_at",
     ] {
@@ -873,7 +873,7 @@ async fn copies_sort_by_any_column_across_pages(mut s: Stack) {
         "size.10",
         "nope.1.2",
         "created_at.yesterday.3",
-        "retries.99999999999.4",
+        "attempts.99999999999.4",
         "id.x",
     ] {
         let sort = bad.split('.').next().unwrap();
@@ -951,7 +951,7 @@ async fn imported_work_without_a_manifest_ends_readably_until_the_application_se
         })
         .await;
     assert_eq!(c11["copy"]["last_error"], import::NO_MANIFEST, "{c11}");
-    assert_eq!(c11["copy"]["retries"], 0, "nothing was sent: {c11}");
+    assert_eq!(c11["copy"]["attempts"], 0, "nothing was sent: {c11}");
 
     // The application sends that version with its files: the same copy takes them.
     let id = s

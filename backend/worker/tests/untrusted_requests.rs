@@ -105,7 +105,7 @@ async fn a_file_url_off_the_source_hosts_fails_the_copy_readably_and_fetches_not
         error.contains("is not an allowed source host") && error.contains("files.example.org"),
         "{error}"
     );
-    assert_eq!(c["copy"]["retries"], 1, "a refusal is not retried");
+    assert_eq!(c["copy"]["attempts"], 1, "a refusal is not retried");
     assert_eq!(c["job"]["job"]["state"], "discarded");
     assert_eq!(requests_of(&s, "files.get"), 0, "the source was fetched");
 }
@@ -462,7 +462,7 @@ async fn a_stalled_source_frees_its_slot_and_the_attempt_fails_as_transient_with
     // The stalled source gets well again: the retry finishes the copy.
     s.sim.set_faults(FaultPlan::default()).unwrap();
     let done = s.wait_state(id, "finished").await;
-    assert!(done["copy"]["retries"].as_i64().unwrap() >= 2);
+    assert!(done["copy"]["attempts"].as_i64().unwrap() >= 2);
 }
 
 async fn an_upload_zenodo_does_not_answer_fails_after_the_idle_timeout_and_retries(mut s: Stack) {

@@ -1,8 +1,9 @@
-//! Zenodo copies: the listing, one copy with its log, resend (a copy, a chain) and reset
-//! stalled.
+//! Zenodo copies: the listing, one copy with its log, resend (a copy, a chain), reset
+//! stalled, give up on a copy and keep it out of the daily retry.
 
 use longjobs_openapi::{
-    CopyDetail, CopyPage, CopySort, Requeued, ResendChain, ResetStalled, SortOrder, Text,
+    CopyDetail, CopyPage, CopySort, DailyRetryChoice, GiveUpCopy, GivenUp, Requeued, ResendChain,
+    ResetStalled, SortOrder, Text, ZenodoCopy,
 };
 
 use super::ApiError;
@@ -59,4 +60,25 @@ pub async fn resend_chain(identifier: &str) -> Result<Requeued, ApiError> {
 /// Moves copies shown as enqueued or replicating without a live job to `error`.
 pub async fn reset_stalled() -> Result<ResetStalled, ApiError> {
     client::post_empty("/api/zenodo/reset-stalled").await
+}
+
+/// Gives up on a copy with the operator's reason; a finished or given-up copy is a 409.
+pub async fn give_up(id: i64, reason: &str) -> Result<GivenUp, ApiError> {
+    let body = GiveUpCopy {
+        reason: Text(reason.to_string()),
+    };
+    client::post(&format!("/api/zenodo/copies/{id}/give-up"), &body).await
+}
+
+/// Takes a copy out of the daily retry (or puts it back), with the reason.
+pub async fn set_daily_retry(
+    id: i64,
+    excluded: bool,
+    reason: &str,
+) -> Result<ZenodoCopy, ApiError> {
+    let body = DailyRetryChoice {
+        excluded,
+        reason: Text(reason.to_string()),
+    };
+    client::post(&format!("/api/zenodo/copies/{id}/daily-retry"), &body).await
 }

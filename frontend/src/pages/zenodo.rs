@@ -1,4 +1,5 @@
-//! `/zenodo`: Zenodo copies — the old admin page's columns plus retries, waiting-on and the
+//! `/zenodo`: Zenodo copies — the old admin page's columns plus attempts (with when a retrying
+//! copy tries again), waiting-on, upload progress, the daily-retry exclusion and the
 //! error, filters and sort in the URL, resend (a copy, a dataset's chain) with the refusal
 //! reason inline, and reset stalled.
 
@@ -229,7 +230,7 @@ pub fn ZenodoPage() -> impl IntoView {
                             {header("Created", CopySort::CreatedAt, false)}
                             {header("Copy type", CopySort::CopyType, false)}
                             {header("Size", CopySort::Size, true)}
-                            {header("Retries", CopySort::Retries, true)}
+                            {header("Attempts", CopySort::Attempts, true)}
                             <th scope="col">"Waiting on"</th>
                             {move || can_act.get().then(|| view! {
                                 <th scope="col"><span class="sr-only">"Actions"</span></th>
@@ -302,8 +303,9 @@ fn CopyRow(
 ) -> impl IntoView {
     let id = copy.id;
     let finished = copy.state == CopyState::Finished;
-    // A finished copy keeps its last error as history; only an unfinished one shows it.
-    let error = copy.last_error.clone().filter(|_| !finished);
+    // A finished (or given-up) copy keeps its last error as history; only an unsettled one
+    // shows it.
+    let error = copy.last_error.clone().filter(|_| !copy.state.is_settled());
     let has_error = error.is_some();
     let busy = move || resent.with(|m| m.get(&id) == Some(&Resent::Busy));
     view! {
@@ -316,12 +318,28 @@ fn CopyRow(
                 </a>
             </td>
             <td class="num">{copy.resource_id}</td>
-            <td><CopyStateBadge state=copy.state /></td>
+            <td>
+                <CopyStateBadge state=copy.state />
+                {copy.retry.as_ref().map(|r| view! {
+                    <span class="muted small nowrap" data-testid="row-retry" title=format::datetime(&r.next_at)>
+                        {format!(" {} of {}, next {}", r.attempt, r.max_attempts, format::relative(&r.next_at))}
+                    </span>
+                })}
+                {(copy.state == CopyState::Replicating && copy.progress.files_total > 0).then(|| view! {
+                    <span class="muted small nowrap" data-testid="row-progress">
+                        {format!(" {}/{} files", copy.progress.files_done, copy.progress.files_total)}
+                    </span>
+                })}
+                {copy.daily_retry_excluded.then(|| view! {
+                    <span class="badge badge-warn" data-testid="row-daily-excluded"
+                        title=copy.daily_retry_note.clone().unwrap_or_default()>"no daily retry"</span>
+                })}
+            </td>
             <td class="nowrap"><TimeCell time=copy.updated_at compact=true /></td>
             <td class="nowrap"><TimeCell time=copy.created_at compact=true /></td>
             <td class="mono type-cell">{copy.copy_type.as_str()}</td>
             <td class="num nowrap">{format::bytes(copy.size)}</td>
-            <td class="num">{copy.retries}</td>
+            <td class="num">{copy.attempts}</td>
             <td data-testid="waiting-on">
                 {copy.waiting_on.map(|w| view! { <a class="mono" href=format!("/zenodo/copies/{w}")>{format!("#{w}")}</a> })}
             </td>

@@ -168,6 +168,8 @@ struct CopyPlan {
     deposition_id: Option<i64>,
     software_doi: Option<String>,
     conceptrecid: Option<String>,
+    /// The old `retries`: the counter its daily retry compared with the limit (and the one
+    /// its runbook raised by hand to keep a copy out of it).
     retries: i32,
     note: Option<String>,
     last_error: Option<String>,
@@ -483,7 +485,14 @@ fn plan_copies(
                 old_note.map(str::to_string),
                 None,
             ),
-            CopyState::Error => (
+            CopyState::GivenUp => (
+                CopyState::GivenUp,
+                false,
+                old_note.map(str::to_string),
+                None,
+            ),
+            // The system longjobs replaces has no `retrying`: such a row is in error.
+            CopyState::Error | CopyState::Retrying => (
                 CopyState::Error,
                 false,
                 old_note.map(str::to_string),
@@ -794,7 +803,8 @@ fn write(
                     zenodo_copies::deposition_id.eq(p.deposition_id),
                     zenodo_copies::software_doi.eq(&p.software_doi),
                     zenodo_copies::conceptrecid.eq(&p.conceptrecid),
-                    zenodo_copies::retries.eq(p.retries),
+                    zenodo_copies::attempts.eq(p.retries),
+                    zenodo_copies::daily_retries.eq(p.retries),
                     zenodo_copies::note.eq(&p.note),
                     zenodo_copies::last_error.eq(&p.last_error),
                     zenodo_copies::size.eq(0_i64),
@@ -882,7 +892,7 @@ fn write(
                 deposition_id: p.deposition_id,
                 software_doi: p.software_doi.clone(),
                 conceptrecid: p.conceptrecid.clone(),
-                retries: p.retries,
+                attempts: p.retries,
                 note: p.note.clone(),
                 last_error: p.last_error.clone(),
                 size: 0,
@@ -890,6 +900,13 @@ fn write(
                 job_id: None,
                 created_at: p.created_at,
                 updated_at: p.updated_at,
+                daily_retries: p.retries,
+                daily_retry_excluded: false,
+                daily_retry_note: None,
+                given_up_reason: None,
+                files_total: 0,
+                files_done: 0,
+                bytes_done: 0,
             })
         })
         .collect();

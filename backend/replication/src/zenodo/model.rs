@@ -76,8 +76,15 @@ pub enum CopyState {
     Replicating,
     /// On Zenodo as asked.
     Finished,
-    /// The last attempt failed; `last_error` says why. Holds back later copies of the group.
+    /// An attempt failed and its job will try again by itself (attempt n of m, at the
+    /// job's `run_at`); `last_error` says why. Holds back later copies of the group.
+    Retrying,
+    /// Failed with no automatic retry left; `last_error` says why. Holds back later copies
+    /// of the group until it is resent (or given up).
     Error,
+    /// An operator ended it without replicating it (`given_up_reason` says why); later
+    /// copies of the group no longer wait on it. A resend brings it back.
+    GivenUp,
     /// Its turn came while Zenodo replication was deferred for maintenance.
     Deferred,
 }
@@ -85,10 +92,20 @@ pub enum CopyState {
 longjobs_core::text_enum!(CopyState {
     Enqueued => "enqueued",
     Replicating => "replicating",
+    Retrying => "retrying",
     Finished => "finished",
     Error => "error",
+    GivenUp => "given_up",
     Deferred => "deferred",
 });
+
+impl CopyState {
+    /// Whether the copy is done with (finished or given up): later copies of its group
+    /// do not wait on it.
+    pub fn is_settled(self) -> bool {
+        matches!(self, CopyState::Finished | CopyState::GivenUp)
+    }
+}
 
 /// A copy as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -102,7 +119,8 @@ pub struct ZenodoCopy {
     pub deposition_id: Option<i64>,
     pub software_doi: Option<String>,
     pub conceptrecid: Option<String>,
-    pub retries: i32,
+    /// Real attempts made (a clean first success shows 1).
+    pub attempts: i32,
     pub note: Option<String>,
     pub last_error: Option<String>,
     pub size: i64,
@@ -110,6 +128,19 @@ pub struct ZenodoCopy {
     pub job_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Times the daily retry resent it.
+    pub daily_retries: i32,
+    /// Taken out of the daily retry by an operator.
+    pub daily_retry_excluded: bool,
+    /// Why it was taken out of (or put back in) the daily retry.
+    pub daily_retry_note: Option<String>,
+    /// Why an operator gave up on it.
+    pub given_up_reason: Option<String>,
+    /// Files of the manifest the current (or last) attempt has on Zenodo, of `files_total`.
+    pub files_total: i32,
+    pub files_done: i32,
+    /// Bytes of those files, of `size`.
+    pub bytes_done: i64,
 }
 
 impl ZenodoCopy {

@@ -68,7 +68,9 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
             "copy #{copy_id} belongs to {owner}, not to this job; only a copy's own job sends it"
         )));
     }
-    if copy.state == CopyState::Finished {
+    // Finished, or given up by an operator (its job is cancelled then; a run that had
+    // already started ends here).
+    if copy.state.is_settled() {
         return Ok(());
     }
     // Maintenance: a copy whose turn comes while replication is deferred is parked as
@@ -121,9 +123,16 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
         .map_err(JobError::retry)?;
         return Err(JobError::discard(crate::import::NO_MANIFEST));
     }
-    db.run(move |c| store::start_attempt(c, copy_id))
+    let files_total = copy
+        .request()
+        .map_or(0, |r| i32::try_from(r.files.len()).unwrap_or(i32::MAX));
+    if !db
+        .run(move |c| store::start_attempt(c, copy_id, files_total))
         .await
-        .map_err(JobError::retry)?;
+        .map_err(JobError::retry)?
+    {
+        return Ok(());
+    }
     let client = ZenodoClient::new(ctx.http.clone(), ctx.config.clone(), db.clone(), copy_id);
     client
         .log(
@@ -169,16 +178,24 @@ async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
         }
         Err(e) => {
             let last = job.job.attempt >= job.job.max_attempts || !e.transient;
-            let note = if last {
-                "final failure".to_string()
+            // `error` only when no automatic retry remains; otherwise the copy waits for its
+            // next attempt (`retrying`; the API shows when, from its job).
+            let (state, note) = if last {
+                (CopyState::Error, "final failure".to_string())
             } else {
-                format!("attempt {} failed; will retry", job.job.attempt)
+                (
+                    CopyState::Retrying,
+                    format!(
+                        "attempt {} of {} failed; will retry",
+                        job.job.attempt, job.job.max_attempts
+                    ),
+                )
             };
             client.log("ERROR", format!("{note}: {}", e.message)).await;
             let (msg, failed) = (e.message.clone(), copy.clone());
             db.run(move |c| {
                 longjobs_core::db::transaction(c, |c| {
-                    store::set_state(c, copy_id, CopyState::Error, Some(&note), Some(&msg))?;
+                    store::set_state(c, copy_id, state, Some(&note), Some(&msg))?;
                     // Only the end of the road is told: a failed attempt that will retry is not.
                     if last {
                         crate::events::copy_failed(c, &failed, &msg)?;
@@ -255,17 +272,26 @@ async fn replicate(
     // Metadata (the reserved DOI is kept by Zenodo).
     dep = client.update_metadata(dep.id, &request.metadata).await?;
 
-    // Files: upload what is new or changed, delete what is gone.
+    // Files: upload what is new or changed, delete what is gone. Progress counts the
+    // manifest's files on Zenodo (those already there first), written per file.
     let present: HashMap<String, &super::client::DepositionFile> =
         dep.files.iter().map(|f| (f.filename.clone(), f)).collect();
-    let mut uploaded = 0;
-    for f in &request.files {
-        if present.get(&f.name).is_some_and(|p| {
+    let same = |f: &super::model::ManifestFile| {
+        present.get(&f.name).is_some_and(|p| {
             p.checksum
                 .trim_start_matches("md5:")
                 .eq_ignore_ascii_case(&f.md5)
                 && p.filesize == f.size
-        }) {
+        })
+    };
+    let mut progress = Progress::default();
+    for f in request.files.iter().filter(|f| same(f)) {
+        progress.add(f.size);
+    }
+    progress.record(db, copy_id).await;
+    let mut uploaded = 0;
+    for f in &request.files {
+        if same(f) {
             continue;
         }
         // The upload checks the source's bytes against the manifest on the way.
@@ -292,6 +318,8 @@ async fn replicate(
             });
         }
         uploaded += 1;
+        progress.add(f.size);
+        progress.record(db, copy_id).await;
     }
     let wanted: std::collections::HashSet<&str> =
         request.files.iter().map(|f| f.name.as_str()).collect();
@@ -361,6 +389,32 @@ async fn replicate(
         }
     }
     Ok(note)
+}
+
+/// Upload progress of one attempt: files of the manifest on Zenodo and their bytes.
+#[derive(Debug, Default, Clone, Copy)]
+struct Progress {
+    files: i32,
+    bytes: i64,
+}
+
+impl Progress {
+    fn add(&mut self, size: i64) {
+        self.files = self.files.saturating_add(1);
+        self.bytes = self.bytes.saturating_add(size);
+    }
+
+    /// Writes it on the copy. Progress is for people watching: a failed write is logged,
+    /// never a reason to fail the copy.
+    async fn record(self, db: &Db, copy_id: i64) {
+        let Progress { files, bytes } = self;
+        if let Err(e) = db
+            .run(move |c| store::set_progress(c, copy_id, files, bytes))
+            .await
+        {
+            tracing::warn!(copy_id, error = %e, "recording upload progress failed");
+        }
+    }
 }
 
 /// The published deposition of the chain that holds the files asked for (Zenodo refuses a

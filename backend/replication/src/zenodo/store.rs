@@ -1,5 +1,6 @@
 //! All SQL about Zenodo copies: creating them with their job, state changes, the capped
-//! request log, ordering checks, and the operator actions (resend, chain, reset stalled).
+//! request log, ordering checks, upload progress, and the operator actions (resend, chain,
+//! reset stalled, give up, exclude from the daily retry).
 
 use std::collections::HashMap;
 
@@ -30,6 +31,8 @@ pub enum Refusal {
     InRunner(i64, JobState),
     #[error("already finished")]
     Finished,
+    #[error("already given up")]
+    GivenUp,
     #[error("there is no copy #{0}")]
     NotFound(i64),
     #[error("a {1} copy of resource {0} already exists (copy #{2})")]
@@ -100,7 +103,8 @@ pub fn create(
                     zenodo_copies::resource_id.eq(resource_id),
                     zenodo_copies::copy_type.eq(copy_type),
                     zenodo_copies::state.eq(CopyState::Enqueued),
-                    zenodo_copies::retries.eq(0),
+                    zenodo_copies::attempts.eq(0),
+                    zenodo_copies::files_total.eq(file_count(request)),
                     zenodo_copies::size.eq(size),
                     zenodo_copies::request.eq(&body),
                     zenodo_copies::created_at.eq(now),
@@ -178,6 +182,12 @@ fn complete_imported(
     Ok((copy, job))
 }
 
+fn file_count(request: &CopyRequest) -> i32 {
+    i32::try_from(request.files.len()).unwrap_or(i32::MAX)
+}
+
+/// Gives a copy its (new) job: back to `state` (a given-up copy comes back, its reason
+/// kept in the log).
 fn link_job(
     conn: &mut DbConn,
     copy_id: i64,
@@ -191,6 +201,7 @@ fn link_job(
             zenodo_copies::job_id.eq(Some(job.0)),
             zenodo_copies::state.eq(state),
             zenodo_copies::note.eq(note),
+            zenodo_copies::given_up_reason.eq(None::<String>),
             zenodo_copies::updated_at.eq(now),
         ))
         .execute(c))?;
@@ -255,7 +266,9 @@ pub fn log_lines(conn: &mut DbConn, copy_id: i64) -> QueryResult<Vec<LogLine>> {
         .load(c))
 }
 
-/// Moves a copy to `state` with a note and (for errors) the error.
+/// Moves a copy to `state` with a note and (for errors) the error. A copy an operator
+/// gave up on stays given up: a job that was still running when it happened cannot undo it
+/// (only a resend, through [`link_job`], brings it back).
 pub fn set_state(
     conn: &mut DbConn,
     id: i64,
@@ -264,26 +277,56 @@ pub fn set_state(
     last_error: Option<&str>,
 ) -> QueryResult<()> {
     let now = clock::now();
-    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
-        .set((
-            zenodo_copies::state.eq(state),
-            zenodo_copies::note.eq(note),
-            zenodo_copies::last_error.eq(last_error),
-            zenodo_copies::updated_at.eq(now),
-        ))
-        .execute(c))?;
+    with_conn!(conn, |c| diesel::update(
+        zenodo_copies::table
+            .find(id)
+            .filter(zenodo_copies::state.ne(CopyState::GivenUp))
+    )
+    .set((
+        zenodo_copies::state.eq(state),
+        zenodo_copies::note.eq(note),
+        zenodo_copies::last_error.eq(last_error),
+        zenodo_copies::updated_at.eq(now),
+    ))
+    .execute(c))?;
     Ok(())
 }
 
-/// Marks the start of a real attempt: `replicating`, retries + 1.
-pub fn start_attempt(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+/// Marks the start of a real attempt: `replicating`, attempts + 1, upload progress from
+/// zero of `files_total` files. Returns false (and changes nothing) for a copy an operator
+/// gave up on.
+pub fn start_attempt(conn: &mut DbConn, id: i64, files_total: i32) -> QueryResult<bool> {
     let now = clock::now();
+    let n = with_conn!(conn, |c| diesel::update(
+        zenodo_copies::table
+            .find(id)
+            .filter(zenodo_copies::state.ne(CopyState::GivenUp))
+    )
+    .set((
+        zenodo_copies::state.eq(CopyState::Replicating),
+        zenodo_copies::attempts.eq(zenodo_copies::attempts + 1),
+        zenodo_copies::note.eq(None::<String>),
+        zenodo_copies::files_total.eq(files_total),
+        zenodo_copies::files_done.eq(0),
+        zenodo_copies::bytes_done.eq(0_i64),
+        zenodo_copies::updated_at.eq(now),
+    ))
+    .execute(c))?;
+    Ok(n > 0)
+}
+
+/// Records upload progress: files of the manifest on Zenodo so far and their bytes. The
+/// replicator calls it per file and at most once a second within a file.
+pub fn set_progress(
+    conn: &mut DbConn,
+    id: i64,
+    files_done: i32,
+    bytes_done: i64,
+) -> QueryResult<()> {
     with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
         .set((
-            zenodo_copies::state.eq(CopyState::Replicating),
-            zenodo_copies::retries.eq(zenodo_copies::retries + 1),
-            zenodo_copies::note.eq(None::<String>),
-            zenodo_copies::updated_at.eq(now),
+            zenodo_copies::files_done.eq(files_done),
+            zenodo_copies::bytes_done.eq(bytes_done),
         ))
         .execute(c))?;
     Ok(())
@@ -326,7 +369,7 @@ pub fn blocking_predecessor(
 ) -> QueryResult<Option<ZenodoCopy>> {
     Ok(group_of(conn, copy)?
         .into_iter()
-        .find(|c| c.id < copy.id && c.state != CopyState::Finished))
+        .find(|c| c.id < copy.id && !c.state.is_settled()))
 }
 
 /// The finished copies before `copy` in its group that name a deposition, newest first:
@@ -386,9 +429,10 @@ pub fn requeue_from(
     let group = group_of(conn, from)?;
     let mut requeued = Vec::new();
     let now = clock::now();
+    // Later copies an operator gave up on stay given up; `from` itself comes back.
     for copy in group
         .iter()
-        .filter(|c| c.id >= from.id && c.state != CopyState::Finished)
+        .filter(|c| c.id == from.id || (c.id > from.id && !c.state.is_settled()))
     {
         // Replace the old job so the new jobs' ids follow copy order.
         if let Some(old) = copy.job_id {
@@ -412,6 +456,7 @@ pub fn requeue_from(
 }
 
 /// Resends one copy, unless an earlier copy of its group is unfinished or its job is live.
+/// A copy an operator gave up on comes back this way.
 pub fn resend(conn: &mut DbConn, id: i64, actor: &str) -> Result<Vec<i64>, StoreError> {
     transaction(conn, |conn| {
         let copy = get(conn, id)?.ok_or(Refusal::NotFound(id))?;
@@ -444,7 +489,7 @@ pub fn resend_chain(conn: &mut DbConn, identifier: &str, actor: &str) -> QueryRe
         for group in ["data", "software", "supp"] {
             if let Some(first) = all
                 .iter()
-                .find(|c| c.copy_type.group() == group && c.state != CopyState::Finished)
+                .find(|c| c.copy_type.group() == group && !c.state.is_settled())
             {
                 done.extend(requeue_from(
                     conn,
@@ -466,12 +511,16 @@ pub fn for_identifier(conn: &mut DbConn, identifier: &str) -> QueryResult<Vec<Ze
         .load(c))
 }
 
-/// Unfinished copies (enqueued, replicating) with no live job → `error`. Linked by job id,
-/// never by text. Returns the copies reset.
+/// Unfinished copies (enqueued, replicating, retrying) with no live job → `error`. Linked
+/// by job id, never by text. Returns the copies reset.
 pub fn reset_stalled(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
     transaction(conn, |conn| {
         let candidates: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
-            .filter(zenodo_copies::state.eq_any([CopyState::Enqueued, CopyState::Replicating]))
+            .filter(zenodo_copies::state.eq_any([
+                CopyState::Enqueued,
+                CopyState::Replicating,
+                CopyState::Retrying,
+            ]))
             .select(ZenodoCopy::as_select())
             .load(c))?;
         let mut reset = Vec::new();
@@ -500,16 +549,19 @@ pub fn reset_stalled(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
 }
 
 /// Copies left `replicating` by a job that is no longer running (its worker died or was
-/// stopped): back to `enqueued` when the job will run again, else `error`.
+/// stopped): back to `enqueued` when the job will run again, else `error`. A `retrying`
+/// copy whose job will not run again (cancelled or discarded by an operator through the
+/// jobs API) is `error` too: no automatic retry remains.
 pub fn reconcile(conn: &mut DbConn) -> QueryResult<usize> {
     let stuck: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
-        .filter(zenodo_copies::state.eq(CopyState::Replicating))
+        .filter(zenodo_copies::state.eq_any([CopyState::Replicating, CopyState::Retrying]))
         .select(ZenodoCopy::as_select())
         .load(c))?;
     let mut fixed = 0;
     for copy in stuck {
         match job_state(conn, copy.job_id)? {
             Some(JobState::Running) => {}
+            Some(s) if copy.state == CopyState::Retrying && JobState::LIVE.contains(&s) => {}
             Some(s) if JobState::LIVE.contains(&s) => {
                 set_state(
                     conn,
@@ -537,13 +589,14 @@ pub fn reconcile(conn: &mut DbConn) -> QueryResult<usize> {
     Ok(fixed)
 }
 
-/// The daily retry: every group with a copy in error below `limit` retries is resent
-/// from that copy. Returns the copies requeued.
+/// The daily retry: every group whose first unsettled copy is in error, has been resent by
+/// the daily retry fewer than `limit` times and is not excluded by an operator is resent
+/// from that copy (its `daily_retries` counts it). A group held behind an excluded copy is
+/// left alone too. Returns the copies requeued.
 pub fn retry_errors(conn: &mut DbConn, limit: i32) -> QueryResult<Vec<i64>> {
     transaction(conn, |conn| {
         let errored: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
             .filter(zenodo_copies::state.eq(CopyState::Error))
-            .filter(zenodo_copies::retries.lt(limit))
             .order(zenodo_copies::id.asc())
             .select(ZenodoCopy::as_select())
             .load(c))?;
@@ -554,20 +607,126 @@ pub fn retry_errors(conn: &mut DbConn, limit: i32) -> QueryResult<Vec<i64>> {
                 continue;
             }
             let first = blocking_predecessor(conn, &copy)?.unwrap_or(copy);
-            if first.state == CopyState::Error && first.retries >= limit {
+            if first.state != CopyState::Error
+                || first.daily_retries >= limit
+                || first.daily_retry_excluded
+            {
                 continue;
             }
             if job_state(conn, first.job_id)?.is_some_and(|s| JobState::LIVE.contains(&s)) {
                 continue;
             }
+            with_conn!(conn, |c| diesel::update(
+                zenodo_copies::table.find(first.id)
+            )
+            .set(zenodo_copies::daily_retries.eq(zenodo_copies::daily_retries + 1))
+            .execute(c))?;
             out.extend(requeue_from(
                 conn,
                 &first,
                 "daily retry",
-                "daily retry of copies in error",
+                &format!(
+                    "daily retry {} of {limit} of copies in error",
+                    first.daily_retries + 1
+                ),
             )?);
         }
         Ok(out)
+    })
+}
+
+/// An operator ends a copy without replicating it: `given_up` with the reason (noted and
+/// logged), its job cancelled if live (a running one is asked to stop; whatever it does
+/// after, the copy stays given up), and the copies behind it in its group released: their
+/// jobs run as after a finish, and a later copy whose job is gone gets a new one. Refused
+/// for a finished or already given-up copy. Returns the copies released (requeued or
+/// already queued), in order.
+pub fn give_up(
+    conn: &mut DbConn,
+    id: i64,
+    actor: &str,
+    reason: &str,
+) -> Result<Vec<i64>, StoreError> {
+    transaction(conn, |conn| {
+        let copy = get(conn, id)?.ok_or(Refusal::NotFound(id))?;
+        match copy.state {
+            CopyState::Finished => return Err(Refusal::Finished.into()),
+            CopyState::GivenUp => return Err(Refusal::GivenUp.into()),
+            _ => {}
+        }
+        let now = clock::now();
+        if let (Some(j), Some(s)) = (copy.job_id, job_state(conn, copy.job_id)?)
+            && s.blocks_ordering()
+        {
+            queue::apply_action(conn, Action::Cancel, &[JobId(j)], actor, now)?;
+        }
+        let note = format!("given up by {actor}: {reason}");
+        with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+            .set((
+                zenodo_copies::state.eq(CopyState::GivenUp),
+                zenodo_copies::given_up_reason.eq(Some(reason)),
+                zenodo_copies::note.eq(Some(note.as_str())),
+                zenodo_copies::updated_at.eq(now),
+            ))
+            .execute(c))?;
+        log(conn, id, "INFO", &note)?;
+        // The next unsettled copy of the group, if this one held it, runs now.
+        let group = group_of(conn, &copy)?;
+        if group
+            .iter()
+            .any(|c| c.id < copy.id && !c.state.is_settled())
+        {
+            return Ok(Vec::new());
+        }
+        let Some(next) = group
+            .iter()
+            .find(|c| c.id > copy.id && !c.state.is_settled())
+        else {
+            return Ok(Vec::new());
+        };
+        let next_job = job_state(conn, next.job_id)?;
+        // A job that looked and is waiting a while for this copy to finish gets a new job
+        // that runs now; a job held by the ordering key runs by itself once it is free.
+        let snoozed = next_job == Some(JobState::Scheduled);
+        let live = next_job.is_some_and(|s| JobState::LIVE.contains(&s)) && !snoozed;
+        if live || next.state != CopyState::Enqueued {
+            // Its job runs once the ordering key is free; a deferred or failed copy waits
+            // for restart or a resend as it would after a finish.
+            return Ok(if live { vec![next.id] } else { Vec::new() });
+        }
+        Ok(requeue_from(
+            conn,
+            next,
+            actor,
+            &format!("released: copy #{id} before it was given up"),
+        )?)
+    })
+}
+
+/// An operator takes a copy out of the daily retry (or puts it back), with the reason.
+/// Returns the copy as it is now.
+pub fn set_daily_retry_excluded(
+    conn: &mut DbConn,
+    id: i64,
+    excluded: bool,
+    actor: &str,
+    reason: &str,
+) -> Result<ZenodoCopy, StoreError> {
+    transaction(conn, |conn| {
+        get(conn, id)?.ok_or(Refusal::NotFound(id))?;
+        let note = if excluded {
+            format!("excluded from the daily retry by {actor}: {reason}")
+        } else {
+            format!("back in the daily retry by {actor}: {reason}")
+        };
+        with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+            .set((
+                zenodo_copies::daily_retry_excluded.eq(excluded),
+                zenodo_copies::daily_retry_note.eq(Some(note.as_str())),
+            ))
+            .execute(c))?;
+        log(conn, id, "INFO", &note)?;
+        Ok(get(conn, id)?.ok_or(Refusal::NotFound(id))?)
     })
 }
 
@@ -592,7 +751,7 @@ pub enum CopySort {
     State,
     CopyType,
     Size,
-    Retries,
+    Attempts,
     CreatedAt,
     UpdatedAt,
 }
@@ -624,7 +783,7 @@ impl CopySort {
             CopySort::State => CopySortValue::Text(copy.state.as_str().to_string()),
             CopySort::CopyType => CopySortValue::Text(copy.copy_type.as_str().to_string()),
             CopySort::Size => CopySortValue::Int(copy.size),
-            CopySort::Retries => CopySortValue::Int(i64::from(copy.retries)),
+            CopySort::Attempts => CopySortValue::Int(i64::from(copy.attempts)),
             CopySort::CreatedAt => CopySortValue::Time(copy.created_at),
             CopySort::UpdatedAt => CopySortValue::Time(copy.updated_at),
         };
@@ -703,13 +862,13 @@ pub fn list(
                     keyset!(zenodo_copies::resource_id, v, id)
                 }
                 (CopySort::Size, CopySortValue::Int(v)) => keyset!(zenodo_copies::size, v, id),
-                (CopySort::Retries, CopySortValue::Int(v)) => {
+                (CopySort::Attempts, CopySortValue::Int(v)) => {
                     let v = i32::try_from(*v).map_err(|_| {
                         diesel::result::Error::QueryBuilderError(
-                            "the cursor's retry count is out of range".into(),
+                            "the cursor's attempt count is out of range".into(),
                         )
                     })?;
-                    keyset!(zenodo_copies::retries, v, id)
+                    keyset!(zenodo_copies::attempts, v, id)
                 }
                 (CopySort::CreatedAt, CopySortValue::Time(v)) => {
                     keyset!(zenodo_copies::created_at, v, id)
@@ -741,7 +900,7 @@ pub fn list(
             CopySort::State => by!(zenodo_copies::state),
             CopySort::CopyType => by!(zenodo_copies::copy_type),
             CopySort::Size => by!(zenodo_copies::size),
-            CopySort::Retries => by!(zenodo_copies::retries),
+            CopySort::Attempts => by!(zenodo_copies::attempts),
             CopySort::CreatedAt => by!(zenodo_copies::created_at),
             CopySort::UpdatedAt => by!(zenodo_copies::updated_at),
         };
@@ -764,14 +923,14 @@ pub fn list(
 pub fn waiting_on(conn: &mut DbConn, copies: &[ZenodoCopy]) -> QueryResult<HashMap<i64, i64>> {
     let mut out = HashMap::new();
     let mut groups: HashMap<String, Vec<ZenodoCopy>> = HashMap::new();
-    for copy in copies.iter().filter(|c| c.state != CopyState::Finished) {
+    for copy in copies.iter().filter(|c| !c.state.is_settled()) {
         let key = copy.ordering_key();
         if !groups.contains_key(&key) {
             groups.insert(key.clone(), group_of(conn, copy)?);
         }
         if let Some(p) = groups[&key]
             .iter()
-            .find(|c| c.id < copy.id && c.state != CopyState::Finished)
+            .find(|c| c.id < copy.id && !c.state.is_settled())
         {
             out.insert(copy.id, p.id);
         }
@@ -857,7 +1016,7 @@ pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Restarted
             // Say what the parked copies will wait on when restart cannot move it.
             if let Some(blocker) = group
                 .iter()
-                .find(|c| c.id < first.id && c.state != CopyState::Finished)
+                .find(|c| c.id < first.id && !c.state.is_settled())
             {
                 let js = job_state(conn, blocker.job_id)?;
                 if !js.is_some_and(|s| JobState::LIVE.contains(&s)) {

@@ -1,5 +1,7 @@
 //! Zenodo copies: request, list, inspect with the full log, resend (one, many, a chain),
-//! reset stalled.
+//! reset stalled, give up on one, exclude one from the daily retry.
+
+use std::collections::HashMap;
 
 use longjobs_core::access::Role;
 use longjobs_core::queue;
@@ -51,8 +53,10 @@ fn state_out(s: CopyState) -> wire::CopyState {
     match s {
         CopyState::Enqueued => wire::CopyState::Enqueued,
         CopyState::Replicating => wire::CopyState::Replicating,
+        CopyState::Retrying => wire::CopyState::Retrying,
         CopyState::Finished => wire::CopyState::Finished,
         CopyState::Error => wire::CopyState::Error,
+        CopyState::GivenUp => wire::CopyState::GivenUp,
         CopyState::Deferred => wire::CopyState::Deferred,
     }
 }
@@ -61,13 +65,42 @@ fn state_in(s: wire::CopyState) -> CopyState {
     match s {
         wire::CopyState::Enqueued => CopyState::Enqueued,
         wire::CopyState::Replicating => CopyState::Replicating,
+        wire::CopyState::Retrying => CopyState::Retrying,
         wire::CopyState::Finished => CopyState::Finished,
         wire::CopyState::Error => CopyState::Error,
+        wire::CopyState::GivenUp => CopyState::GivenUp,
         wire::CopyState::Deferred => CopyState::Deferred,
     }
 }
 
-fn copy_out(c: &zenodo::ZenodoCopy, waiting_on: Option<i64>) -> wire::ZenodoCopy {
+/// For each `retrying` copy of `copies`, its job's failed attempt and next run.
+fn retries_of(
+    c: &mut longjobs_core::DbConn,
+    copies: &[zenodo::ZenodoCopy],
+) -> diesel::QueryResult<HashMap<i64, wire::CopyRetry>> {
+    let mut out = HashMap::new();
+    for copy in copies.iter().filter(|c| c.state == CopyState::Retrying) {
+        let Some(j) = copy.job_id else { continue };
+        if let Some(job) = queue::get_job(c, longjobs_core::JobId(j))? {
+            out.insert(copy.id, retry_of(&job));
+        }
+    }
+    Ok(out)
+}
+
+fn retry_of(job: &longjobs_core::job::Job) -> wire::CopyRetry {
+    wire::CopyRetry {
+        attempt: job.attempt,
+        max_attempts: job.max_attempts,
+        next_at: utc(job.run_at),
+    }
+}
+
+fn copy_out(
+    c: &zenodo::ZenodoCopy,
+    waiting_on: Option<i64>,
+    retry: Option<wire::CopyRetry>,
+) -> wire::ZenodoCopy {
     wire::ZenodoCopy {
         id: c.id,
         identifier: c.identifier.clone(),
@@ -77,7 +110,18 @@ fn copy_out(c: &zenodo::ZenodoCopy, waiting_on: Option<i64>) -> wire::ZenodoCopy
         deposition_id: c.deposition_id,
         software_doi: c.software_doi.clone(),
         conceptrecid: c.conceptrecid.clone(),
-        retries: c.retries,
+        attempts: c.attempts,
+        retry: retry.filter(|_| c.state == CopyState::Retrying),
+        daily_retries: c.daily_retries,
+        daily_retry_excluded: c.daily_retry_excluded,
+        daily_retry_note: c.daily_retry_note.clone(),
+        given_up_reason: c.given_up_reason.clone(),
+        progress: wire::CopyProgress {
+            files_done: c.files_done,
+            files_total: c.files_total,
+            bytes_done: c.bytes_done,
+            bytes_total: c.size,
+        },
         note: c.note.clone(),
         last_error: c.last_error.clone(),
         size: c.size,
@@ -188,14 +232,16 @@ impl ZenodoApi {
             )),
         )
         .await?;
-        Ok(CopyCreated::Created(Json(copy_out(&copy, None))))
+        Ok(CopyCreated::Created(Json(copy_out(&copy, None, None))))
     }
 
     /// List Zenodo copies.
     ///
     /// Newest first unless `sort` and `order` say otherwise, with what each unfinished
-    /// copy waits on. Pages are keyset: pass a page's `next_cursor` as `cursor`, with the
-    /// same sort and order, for the next one.
+    /// copy waits on, when each `retrying` copy tries again (`retry`) and each copy's
+    /// upload progress. `state=error` lists only copies with no automatic retry left.
+    /// Pages are keyset: pass a page's `next_cursor` as `cursor`, with the same sort and
+    /// order, for the next one.
     #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/api/zenodo/copies",
@@ -247,14 +293,15 @@ impl ZenodoApi {
             limit,
             before_id: before.0,
         };
-        let (page, waiting) = self
+        let (page, waiting, mut retries) = self
             .state
             .db
             .run(move |c| {
                 let page =
                     store::list(c, &filter, copy_sort_in(sort), descending, cursor.as_ref())?;
                 let waiting = store::waiting_on(c, &page.copies)?;
-                Ok((page, waiting))
+                let retries = retries_of(c, &page.copies)?;
+                Ok((page, waiting, retries))
             })
             .await?;
         let newest_first = sort == wire::CopySort::Id && descending;
@@ -262,7 +309,7 @@ impl ZenodoApi {
             copies: page
                 .copies
                 .iter()
-                .map(|c| copy_out(c, waiting.get(&c.id).copied()))
+                .map(|c| copy_out(c, waiting.get(&c.id).copied(), retries.remove(&c.id)))
                 .collect(),
             next_cursor: page.next.as_ref().map(|c| copy_cursor_out(sort, c)),
             next_before: page.next.as_ref().filter(|_| newest_first).map(|c| c.id),
@@ -271,7 +318,8 @@ impl ZenodoApi {
 
     /// Get one copy.
     ///
-    /// With its metadata, files, full request log (tokens redacted) and its job's history.
+    /// With its metadata, files, full request log (tokens redacted), its job's history,
+    /// its upload progress and, while `retrying`, when its next attempt starts.
     #[oai(
         path = "/api/zenodo/copies/:id",
         method = "get",
@@ -306,7 +354,11 @@ impl ZenodoApi {
             .request()
             .map_err(|e| ApiError::internal(format!("stored request unreadable: {e}")))?;
         Ok(Json(wire::CopyDetail {
-            copy: copy_out(&copy, waiting.get(&copy.id).copied()),
+            copy: copy_out(
+                &copy,
+                waiting.get(&copy.id).copied(),
+                job.as_ref().map(retry_of),
+            ),
             metadata: request.metadata,
             files: request
                 .files
@@ -334,7 +386,8 @@ impl ZenodoApi {
     ///
     /// Refused (409, with the reason) when an earlier copy of the same identifier and type
     /// is unfinished ("prerequisite") or a job for it is still live ("in runner"). Later
-    /// unfinished copies of its group are queued behind it, in order.
+    /// unfinished copies of its group are queued behind it, in order. A copy given up on
+    /// comes back this way (later copies given up on stay so).
     #[oai(
         path = "/api/zenodo/copies/:id/resend",
         method = "post",
@@ -483,6 +536,113 @@ impl ZenodoApi {
         .await?;
         Ok(Json(wire::ResetStalled { reset }))
     }
+
+    /// Give up on one copy.
+    ///
+    /// Ends the copy without replicating it: state `given_up` with the reason (required,
+    /// audited), its job cancelled if live (a running attempt is asked to stop; the copy
+    /// stays given up whatever it does), and the copies behind it in its group released —
+    /// the next one runs as it would after a finish. A resend brings it back. 409 for a
+    /// finished copy or one already given up; 404 for no such copy.
+    #[oai(
+        path = "/api/zenodo/copies/:id/give-up",
+        method = "post",
+        operation_id = "giveUpCopy"
+    )]
+    async fn give_up(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
+        body: Json<wire::GiveUpCopy>,
+    ) -> ApiResult<Json<wire::GivenUp>> {
+        auth.0.require(Role::Operator)?;
+        let reason = body.0.reason.0.trim().to_string();
+        if reason.is_empty() {
+            return Err(ApiError::bad_request("reason must say why (it is empty)"));
+        }
+        let (copy_id, actor, why) = (id.0, auth.0.name.clone(), reason.clone());
+        let res = self
+            .state
+            .db
+            .run(move |c| {
+                Ok(match store::give_up(c, copy_id, &actor, &why) {
+                    Ok(released) => match store::get(c, copy_id)? {
+                        Some(copy) => Ok((copy, released)),
+                        None => Err(store::Refusal::NotFound(copy_id).into()),
+                    },
+                    Err(e) => Err(e),
+                })
+            })
+            .await?;
+        let outcome = match &res {
+            Ok((_, released)) => format!("given up; released {released:?}"),
+            Err(e) => format!("refused: {e}"),
+        };
+        record(
+            &self.state,
+            &auth.0,
+            "zenodo.give_up",
+            &format!("copy {copy_id}"),
+            &outcome,
+            Some(reason),
+        )
+        .await?;
+        let (copy, released) = res.map_err(refused)?;
+        Ok(Json(wire::GivenUp {
+            copy: copy_out(&copy, None, None),
+            released,
+        }))
+    }
+
+    /// Exclude a copy from the daily retry, or include it again.
+    ///
+    /// `excluded: true` keeps the daily retry away from this copy and the copies held
+    /// behind it (what the runbook did by editing `retries` by hand); `false` puts it back.
+    /// The reason is required and audited; the copy shows both.
+    #[oai(
+        path = "/api/zenodo/copies/:id/daily-retry",
+        method = "post",
+        operation_id = "setCopyDailyRetry"
+    )]
+    async fn daily_retry(
+        &self,
+        auth: BearerAuth,
+        #[oai(validator(minimum(value = "1")))] id: Path<i64>,
+        body: Json<wire::DailyRetryChoice>,
+    ) -> ApiResult<Json<wire::ZenodoCopy>> {
+        auth.0.require(Role::Operator)?;
+        let excluded = body.0.excluded;
+        let reason = body.0.reason.0.trim().to_string();
+        if reason.is_empty() {
+            return Err(ApiError::bad_request("reason must say why (it is empty)"));
+        }
+        let (copy_id, actor, why) = (id.0, auth.0.name.clone(), reason.clone());
+        let res = self
+            .state
+            .db
+            .run(move |c| {
+                Ok(store::set_daily_retry_excluded(
+                    c, copy_id, excluded, &actor, &why,
+                ))
+            })
+            .await?;
+        let outcome = match &res {
+            Ok(_) if excluded => "excluded from the daily retry".to_string(),
+            Ok(_) => "included in the daily retry".to_string(),
+            Err(e) => format!("refused: {e}"),
+        };
+        record(
+            &self.state,
+            &auth.0,
+            "zenodo.daily_retry",
+            &format!("copy {copy_id}"),
+            &outcome,
+            Some(reason),
+        )
+        .await?;
+        let copy = res.map_err(refused)?;
+        Ok(Json(copy_out(&copy, None, None)))
+    }
 }
 
 fn copy_sort_in(s: wire::CopySort) -> store::CopySort {
@@ -493,7 +653,7 @@ fn copy_sort_in(s: wire::CopySort) -> store::CopySort {
         wire::CopySort::State => store::CopySort::State,
         wire::CopySort::CopyType => store::CopySort::CopyType,
         wire::CopySort::Size => store::CopySort::Size,
-        wire::CopySort::Retries => store::CopySort::Retries,
+        wire::CopySort::Attempts => store::CopySort::Attempts,
         wire::CopySort::CreatedAt => store::CopySort::CreatedAt,
         wire::CopySort::UpdatedAt => store::CopySort::UpdatedAt,
     }
@@ -542,7 +702,7 @@ fn copy_cursor_in(s: &str, sort: wire::CopySort) -> Result<store::CopyCursor, Ap
         wire::CopySort::ResourceId | wire::CopySort::Size => {
             store::CopySortValue::Int(value.parse().map_err(|_| bad())?)
         }
-        wire::CopySort::Retries => {
+        wire::CopySort::Attempts => {
             store::CopySortValue::Int(value.parse::<i32>().map_err(|_| bad())?.into())
         }
         // Created or updated (id returned above).
