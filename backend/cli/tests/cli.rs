@@ -459,6 +459,30 @@ async fn an_operator_follows_and_resends_copies_and_submissions_from_the_command
         "{out}{err}"
     );
 
+    let id = copy.id.to_string();
+    let (ok, out, err) = cli.run(&[
+        "zenodo",
+        "give-up",
+        &id,
+        "--reason",
+        "withdrawn by the authors",
+    ]);
+    assert!(
+        ok && out.contains("given up; released copies []"),
+        "{out}{err}"
+    );
+    let (ok, out, _) = cli.run(&["zenodo", "show", &id]);
+    assert!(
+        ok && out.contains(" given_up ") && out.contains("given up: withdrawn by the authors"),
+        "{out}"
+    );
+    let (ok, _, err) = cli.run(&["zenodo", "give-up", &id, "--reason", "again"]);
+    assert!(!ok && err.contains("409"), "{err}");
+    let (ok, out, err) = cli.run(&["zenodo", "daily-retry", &id, "--reason", "retired"]);
+    assert!(ok && out.contains("out of the daily retry"), "{out}{err}");
+    let (ok, out, _) = cli.run(&["zenodo", "show", &id]);
+    assert!(ok && out.contains("daily retry: excluded ("), "{out}");
+
     let (ok, out, err) = cli.run(&["merritt", "status"]);
     assert!(ok, "{err}");
     assert!(

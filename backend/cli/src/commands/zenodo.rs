@@ -1,5 +1,5 @@
 //! `longjobs zenodo`: copies of dataset versions to Zenodo — list, show, resend, resend a
-//! dataset's chain, reset stalled copies.
+//! dataset's chain, give up on one, take one out of the daily retry, reset stalled copies.
 
 use clap::Subcommand;
 use longjobs_openapi as wire;
@@ -15,7 +15,8 @@ pub enum ZenodoCmd {
         /// Only the copies of this dataset (its DOI).
         #[arg(long)]
         identifier: Option<String>,
-        /// A state (enqueued, replicating, finished, error, deferred); repeat for several.
+        /// A state (enqueued, replicating, retrying, finished, error, given_up, deferred);
+        /// repeat for several.
         #[arg(long)]
         state: Vec<String>,
         /// A copy type (data, software, software_publish, supp, supp_publish); repeat.
@@ -36,6 +37,23 @@ pub enum ZenodoCmd {
     },
     /// Send every unfinished copy of one dataset again, in order.
     ResendChain { identifier: String },
+    /// End a copy without replicating it; the later copies of its dataset run.
+    GiveUp {
+        id: i64,
+        /// Why (kept on the copy and in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take a copy out of the daily retry (`--include` puts it back).
+    DailyRetry {
+        id: i64,
+        /// Put it back in the daily retry.
+        #[arg(long)]
+        include: bool,
+        /// Why (kept on the copy and in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
     /// Copies shown as enqueued or replicating without a live job go to `error`.
     ResetStalled,
 }
@@ -89,6 +107,45 @@ pub async fn run(api: &Client, out: &Output, cmd: ZenodoCmd) -> anyhow::Result<(
             let r: wire::Requeued = api.post("/api/zenodo/chains/resend", &body).await?;
             out.show(&r, || {
                 format!("{identifier}: requeued copies {:?}\n", r.requeued)
+            })
+        }
+        ZenodoCmd::GiveUp { id, reason } => {
+            let r: wire::GivenUp = api
+                .post(
+                    &format!("/api/zenodo/copies/{id}/give-up"),
+                    &wire::GiveUpCopy {
+                        reason: reason.into(),
+                    },
+                )
+                .await?;
+            out.show(&r, || {
+                format!(
+                    "copy {}: given up; released copies {:?}\n",
+                    r.copy.id, r.released
+                )
+            })
+        }
+        ZenodoCmd::DailyRetry {
+            id,
+            include,
+            reason,
+        } => {
+            let c: wire::ZenodoCopy = api
+                .post(
+                    &format!("/api/zenodo/copies/{id}/daily-retry"),
+                    &wire::DailyRetryChoice {
+                        excluded: !include,
+                        reason: reason.into(),
+                    },
+                )
+                .await?;
+            out.show(&c, || {
+                let what = if c.daily_retry_excluded {
+                    "out of"
+                } else {
+                    "back in"
+                };
+                format!("copy {}: {what} the daily retry\n", c.id)
             })
         }
         ZenodoCmd::ResetStalled => {
@@ -154,6 +211,27 @@ fn detail_text(d: &wire::CopyDetail) -> String {
         ("concept", c.conceptrecid.clone()),
         ("job", c.job_id.map(|j| j.to_string())),
         ("waiting on copy", c.waiting_on.map(|w| w.to_string())),
+        (
+            "next attempt",
+            c.retry.as_ref().map(|r| {
+                format!(
+                    "{} of {} failed; next at {}",
+                    r.attempt,
+                    r.max_attempts,
+                    time(&r.next_at)
+                )
+            }),
+        ),
+        ("given up", c.given_up_reason.clone()),
+        (
+            "daily retry",
+            c.daily_retry_excluded.then(|| {
+                format!(
+                    "excluded ({})",
+                    c.daily_retry_note.as_deref().unwrap_or("no note")
+                )
+            }),
+        ),
         ("note", c.note.clone()),
         ("last error", c.last_error.clone()),
     ] {
@@ -161,6 +239,11 @@ fn detail_text(d: &wire::CopyDetail) -> String {
             s.push_str(&format!("{label}: {v}\n"));
         }
     }
+    let p = &c.progress;
+    s.push_str(&format!(
+        "attempts: {}  daily retries: {}  uploaded: {}/{} files, {}/{} bytes\n",
+        c.attempts, c.daily_retries, p.files_done, p.files_total, p.bytes_done, p.bytes_total
+    ));
     s.push_str(&format!("files ({}, {} bytes):\n", d.files.len(), c.size));
     for f in &d.files {
         s.push_str(&format!("  {}  {} bytes  md5 {}\n", f.name, f.size, f.md5));
