@@ -64,6 +64,9 @@ enum Command {
     /// Queues: list, pause, resume.
     #[command(subcommand)]
     Queues(QueuesCmd),
+    /// Periodic jobs (the daily retry, …): list, run now, pause, resume.
+    #[command(subcommand)]
+    Periodic(PeriodicCmd),
     /// The worker registry.
     Workers,
     /// Job counts per queue and state.
@@ -166,6 +169,18 @@ enum QueuesCmd {
     /// Stop workers claiming from a queue.
     Pause { name: String },
     /// Let workers claim from a queue again.
+    Resume { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum PeriodicCmd {
+    /// Periodic jobs with their schedule, last and next run.
+    List,
+    /// Run one now (e.g. `zenodo.retry_errors`, the daily retry); its schedule stays.
+    Run { name: String },
+    /// Stop the scheduler running one.
+    Pause { name: String },
+    /// Let the scheduler run one again, from its next time.
     Resume { name: String },
 }
 
@@ -307,6 +322,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .post(&format!("/api/queues/{name}/resume"), &json!({}))
                 .await?;
             out.show(&q, || format!("queue {} resumed\n", q.name))
+        }
+        Command::Periodic(PeriodicCmd::List) => {
+            let ps: Vec<wire::PeriodicJob> = api.get("/api/periodic", &[]).await?;
+            out.show(&ps, || periodic_table(&ps))
+        }
+        Command::Periodic(PeriodicCmd::Run { name }) => {
+            let r: wire::PeriodicRun = api
+                .post(&format!("/api/periodic/{name}/run"), &json!({}))
+                .await?;
+            out.show(&r, || {
+                format!(
+                    "{} enqueued as job #{}; next scheduled run {}\n",
+                    r.periodic.name,
+                    r.job_id,
+                    r.periodic.next_run_at.format("%Y-%m-%d %H:%M UTC")
+                )
+            })
+        }
+        Command::Periodic(PeriodicCmd::Pause { name }) => {
+            let p: wire::PeriodicJob = api
+                .post(&format!("/api/periodic/{name}/pause"), &json!({}))
+                .await?;
+            out.show(&p, || format!("periodic job {} paused\n", p.name))
+        }
+        Command::Periodic(PeriodicCmd::Resume { name }) => {
+            let p: wire::PeriodicJob = api
+                .post(&format!("/api/periodic/{name}/resume"), &json!({}))
+                .await?;
+            out.show(&p, || {
+                format!(
+                    "periodic job {} resumed; next run {}\n",
+                    p.name,
+                    p.next_run_at.format("%Y-%m-%d %H:%M UTC")
+                )
+            })
         }
         Command::Workers => {
             let ws: Vec<wire::WorkerInfo> = api.get("/api/workers", &[]).await?;
@@ -773,4 +823,33 @@ fn write_private(path: &std::path::Path, content: &str) -> anyhow::Result<()> {
         .with_context(|| format!("saving the token in {}", path.display()))?;
     f.write_all(content.as_bytes())?;
     Ok(())
+}
+
+fn periodic_table(ps: &[wire::PeriodicJob]) -> String {
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "-".to_string(),
+            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+        )
+    };
+    render(
+        &[
+            "NAME", "SCHEDULE", "PAUSED", "LAST RUN", "LAST JOB", "NEXT RUN",
+        ],
+        &ps.iter()
+            .map(|p| {
+                vec![
+                    p.name.clone(),
+                    p.schedule_text.clone(),
+                    if p.paused { "yes" } else { "no" }.to_string(),
+                    when(p.last_run_at),
+                    p.last_job_id.map_or_else(
+                        || "-".to_string(),
+                        |j| format!("#{j} {}", p.last_job_state.map_or("pruned", |s| s.as_str())),
+                    ),
+                    when(Some(p.next_run_at)),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )
 }
