@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { openFromNav, signIn } from '../lib/act.mjs';
 import { eventually, login, ok } from '../lib/api.mjs';
 import { open } from '../lib/browser.mjs';
+import { USERS } from '../lib/env.mjs';
 import { noPageErrors, screenshot } from '../lib/check.mjs';
 
 const DAILY = 'zenodo.retry_errors';
@@ -73,7 +74,7 @@ test('Pause and Resume switch it, and both are audited', async () => {
   assert.equal((await periodic()).paused, false);
   const audit = await ok(admin, 'GET', '/api/audit?limit=50');
   for (const action of ['periodic.run', 'periodic.pause', 'periodic.resume']) {
-    assert.ok(audit.entries.some((e) => e.action === action && e.target === `periodic ${DAILY}` && e.actor === 'operator'), `${action} audited`);
+    assert.ok(audit.entries.some((e) => e.action === action && e.target === `periodic ${DAILY}` && e.actor === USERS.operator.username), `${action} audited`);
   }
 });
 
