@@ -19,6 +19,7 @@ for (const [path, heading, shot] of [
   ['/admin', 'Users & tokens', '18-admin-800'],
   ['/zenodo', 'Zenodo copies', '18-zenodo-800'],
   ['/merritt', 'Merritt queue', '18-merritt-800'],
+  ['/periodic', 'Periodic jobs', '18-periodic-800'],
 ]) {
   test(`${heading} fits an 800 px window`, async () => {
     const { page } = b;

@@ -814,17 +814,29 @@ function __wbg_get_imports() {
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
+<<<<<<<< HEAD:frontend/dist/longjobs_console-507d028a445d1963.js
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 797, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+========
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 795, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+>>>>>>>> schedule-merritt:frontend/dist/longjobs_console-97f57dde9e05d4b6.js
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h5cddc56ae7f8e60e);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
+<<<<<<<< HEAD:frontend/dist/longjobs_console-507d028a445d1963.js
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 854, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+========
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 852, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+>>>>>>>> schedule-merritt:frontend/dist/longjobs_console-97f57dde9e05d4b6.js
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hceae0859ccb0291f);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
+<<<<<<<< HEAD:frontend/dist/longjobs_console-507d028a445d1963.js
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 854, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+========
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 852, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+>>>>>>>> schedule-merritt:frontend/dist/longjobs_console-97f57dde9e05d4b6.js
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hceae0859ccb0291f_14);
             return ret;
         },

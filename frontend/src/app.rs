@@ -7,7 +7,8 @@ use leptos_router::path;
 use crate::components::Shell;
 use crate::pages::{
     AdminPage, AuditPage, DashboardPage, JobPage, JobsPage, LoginPage, MaintenancePage,
-    MerrittPage, NotFoundPage, QueuesPage, WorkersPage, ZenodoCopyPage, ZenodoPage,
+    MerrittPage, MerrittSubmissionPage, NotFoundPage, PeriodicPage, QueuesPage, WorkersPage,
+    ZenodoCopyPage, ZenodoPage,
 };
 
 /// The console: `/login` on its own, every other page inside the signed-in [`Shell`].
@@ -24,6 +25,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("zenodo") view=ZenodoPage />
                     <Route path=path!("zenodo/copies/:id") view=ZenodoCopyPage />
                     <Route path=path!("merritt") view=MerrittPage />
+                    <Route path=path!("merritt/submissions/:id") view=MerrittSubmissionPage />
+                    <Route path=path!("periodic") view=PeriodicPage />
                     <Route path=path!("maintenance") view=MaintenancePage />
                     <Route path=path!("queues") view=QueuesPage />
                     <Route path=path!("workers") view=WorkersPage />

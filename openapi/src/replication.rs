@@ -283,16 +283,19 @@ pub enum SubmissionState {
     Completed,
     Errored,
     RejectedShuttingDown,
+    /// An operator gave up on it: ended without submitting (the reason is in its history).
+    GivenUp,
 }
 
 impl SubmissionState {
-    pub const ALL: [SubmissionState; 6] = [
+    pub const ALL: [SubmissionState; 7] = [
         SubmissionState::Enqueued,
         SubmissionState::Processing,
         SubmissionState::ProvisionalComplete,
         SubmissionState::Completed,
         SubmissionState::Errored,
         SubmissionState::RejectedShuttingDown,
+        SubmissionState::GivenUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -303,6 +306,7 @@ impl SubmissionState {
             SubmissionState::Completed => "completed",
             SubmissionState::Errored => "errored",
             SubmissionState::RejectedShuttingDown => "rejected_shutting_down",
+            SubmissionState::GivenUp => "given_up",
         }
     }
 }

@@ -17,8 +17,9 @@ use commands::jobs::JobsCmd;
 use commands::maintenance::{Drain, NotDrained};
 use commands::merritt::MerrittCmd;
 use commands::ops::QueuesCmd;
+use commands::periodic::PeriodicCmd;
 use commands::zenodo::ZenodoCmd;
-use commands::{auth, import, jobs, maintenance, merritt, ops, zenodo};
+use commands::{auth, import, jobs, maintenance, merritt, ops, periodic, zenodo};
 use output::Output;
 
 #[derive(Parser, Debug)]
@@ -69,12 +70,15 @@ enum Command {
     /// Queues: list, pause, resume.
     #[command(subcommand)]
     Queues(QueuesCmd),
-    /// Zenodo copies: list, show, resend, resend-chain, reset-stalled.
+    /// Zenodo copies: list, show, resend, resend-chain, give-up, daily-retry, reset-stalled.
     #[command(subcommand)]
     Zenodo(ZenodoCmd),
     /// Merritt submissions: status, list, show, resend, restart.
     #[command(subcommand)]
     Merritt(MerrittCmd),
+    /// Periodic jobs (the daily retry, …): list, run now, pause, resume.
+    #[command(subcommand)]
+    Periodic(PeriodicCmd),
     /// The worker registry.
     Workers,
     /// Job counts per queue and state.
@@ -142,6 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Queues(cmd) => ops::queues(&api, &out, cmd).await,
         Command::Zenodo(cmd) => zenodo::run(&api, &out, cmd).await,
         Command::Merritt(cmd) => merritt::run(&api, &out, cmd).await,
+        Command::Periodic(cmd) => periodic::run(&api, &out, cmd).await,
         Command::Workers => ops::workers(&api, &out).await,
         Command::Stats => ops::stats(&api, &out).await,
         Command::Status => maintenance::status(&api, &out).await,

@@ -10,6 +10,7 @@ pub mod job;
 pub mod logging;
 pub mod maintenance;
 pub mod outbox;
+pub mod periodic;
 pub mod queue;
 pub mod schema;
 #[cfg(feature = "testing")]

@@ -243,3 +243,38 @@ diesel::table! {
         since -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Recurring jobs (the daily retry, …): when each runs next, its last run, paused or not.
+    periodic_jobs (name) {
+        name -> Text,
+        queue -> Text,
+        kind -> Text,
+        priority -> Integer,
+        max_attempts -> Integer,
+        /// `daily HH:MM` (UTC) or `every <seconds>s`.
+        schedule -> Text,
+        paused -> Bool,
+        last_run_at -> Nullable<Timestamp>,
+        last_job_id -> Nullable<BigInt>,
+        next_run_at -> Timestamp,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The request log of a Merritt submission: REQUEST, RESPONSE, ERROR and INFO lines.
+    merritt_submission_log (id) {
+        id -> BigInt,
+        submission_id -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        method -> Nullable<Text>,
+        /// With any credentials removed.
+        url -> Nullable<Text>,
+        status -> Nullable<Integer>,
+        duration_ms -> Nullable<BigInt>,
+        message -> Text,
+    }
+}

@@ -1,36 +1,28 @@
-//! The daily retry of Zenodo copies in error (every copy type), as a recurring job with
-//! the retry limit from configuration — no hand-edited counters.
+//! The daily retry of Zenodo copies in error (every copy type), as a periodic job run at a
+//! configured time of day, with the retry limit from configuration — no hand-edited
+//! counters.
 
-use chrono::NaiveDate;
-use diesel::prelude::*;
+use chrono::NaiveTime;
 use futures_util::future::BoxFuture;
+use longjobs_core::Db;
 use longjobs_core::handler::{JobContext, JobError};
-use longjobs_core::queue::{self, EnqueueRequest};
-use longjobs_core::schema::jobs;
-use longjobs_core::{Db, DbConn, with_conn};
+use longjobs_core::periodic::{PeriodicDef, Schedule};
 
 use crate::zenodo::store;
 use crate::{KIND_ZENODO_RETRY_ERRORS, QUEUE_ZENODO};
 
-/// Enqueues the retry for `date` unless one was already made that day (any state).
-/// Returns whether it enqueued one. Safe from every worker at once.
-pub fn schedule(conn: &mut DbConn, date: NaiveDate) -> QueryResult<bool> {
-    let key = format!("{KIND_ZENODO_RETRY_ERRORS}:{date}");
-    let exists: i64 = with_conn!(conn, |c| jobs::table
-        .filter(jobs::unique_key.eq(&key))
-        .count()
-        .get_result(c))?;
-    if exists > 0 {
-        return Ok(false);
+/// The daily retry's periodic job (named after its kind), run every day at `at` UTC
+/// (`LONGJOBS_DAILY_RETRY_AT`): the workers' scheduler enqueues it once per day whatever
+/// the number of workers, and operators see, run and pause it (`/api/periodic`).
+pub fn definition(at: NaiveTime) -> PeriodicDef {
+    PeriodicDef {
+        name: KIND_ZENODO_RETRY_ERRORS.to_string(),
+        queue: QUEUE_ZENODO.to_string(),
+        kind: KIND_ZENODO_RETRY_ERRORS.to_string(),
+        priority: 100,
+        max_attempts: 3,
+        schedule: Schedule::DailyAt(at),
     }
-    let e = queue::enqueue(
-        conn,
-        &EnqueueRequest::new(QUEUE_ZENODO, KIND_ZENODO_RETRY_ERRORS)
-            .priority(100)
-            .max_attempts(3)
-            .unique_key(key),
-    )?;
-    Ok(e.inserted)
 }
 
 type Handler = Box<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;

@@ -30,7 +30,7 @@ pub const INTERNAL_KINDS: &[(&str, &str)] = &[
     ),
     (
         KIND_ZENODO_RETRY_ERRORS,
-        "the workers schedule it daily; resend copies in error with POST /api/zenodo/copies/resend",
+        "the workers schedule it daily (LONGJOBS_DAILY_RETRY_AT); run it now with POST /api/periodic/zenodo.retry_errors/run, or resend copies in error with POST /api/zenodo/copies/resend",
     ),
     // The notifier's kind (longjobs-notify, which the server does not link).
     ("notify.send", "the workers enqueue it for notifications"),
@@ -39,6 +39,10 @@ pub const INTERNAL_KINDS: &[(&str, &str)] = &[
 /// Ordering-key prefixes of replication jobs (`zenodo:<identifier>:<group>`,
 /// `merritt:<resource>`): a raw job holding one would stall that chain behind it.
 pub const RESERVED_ORDERING_PREFIXES: &[&str] = &["zenodo:", "merritt:"];
+
+/// Unique-key prefix of periodic jobs' runs (`periodic:<name>`): a raw job holding one
+/// would stand in for the periodic job's next run.
+pub const PERIODIC_KEY_PREFIX: &str = "periodic:";
 
 /// The API's acceptance rules, set once at start-up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +129,13 @@ impl ApiPolicy {
                 "unique_key {key:?} is reserved for {kind} jobs, which POST /api/jobs does not take"
             ));
         }
+        if let Some(key) = unique_key
+            && key.starts_with(PERIODIC_KEY_PREFIX)
+        {
+            return Some(format!(
+                "unique_key {key:?} is reserved: keys starting {PERIODIC_KEY_PREFIX:?} hold the runs of periodic jobs (run one with POST /api/periodic/{{name}}/run)"
+            ));
+        }
         if let Some(key) = ordering_key
             && let Some(prefix) = RESERVED_ORDERING_PREFIXES
                 .iter()
@@ -168,6 +179,10 @@ mod tests {
                 .is_some()
         );
         assert!(p.refuse_keys(Some("merritt.submit:1"), None).is_some());
+        assert!(
+            p.refuse_keys(Some("periodic:zenodo.retry_errors"), None)
+                .is_some()
+        );
         assert!(
             p.refuse_keys(None, Some("zenodo:doi:10.5061/x:data"))
                 .is_some()

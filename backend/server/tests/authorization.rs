@@ -64,6 +64,12 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("merrittStatus", Some(Viewer)),
         ("resendSubmissions", Some(Operator)),
         ("restartSubmissions", Some(Operator)),
+        ("getSubmissionLog", Some(Viewer)),
+        ("giveUpSubmission", Some(Operator)),
+        ("listPeriodicJobs", Some(Viewer)),
+        ("runPeriodicJob", Some(Operator)),
+        ("pausePeriodicJob", Some(Operator)),
+        ("resumePeriodicJob", Some(Operator)),
         ("maintenanceStatus", Some(Viewer)),
         ("drain", Some(Operator)),
         ("restart", Some(Operator)),
@@ -92,6 +98,7 @@ fn sample_body(op: &str, n: usize) -> Option<Value> {
             json!({ "resource_id": n, "identifier": "doi:10.5061/dryad.m", "files": [{ "url": "http://127.0.0.1:9/f", "size": 1, "md5": "0123456789abcdef0123456789abcdef", "name": "f" }], "profile": "p", "submitter": "s" })
         }
         "drain" => json!({}),
+        "giveUpSubmission" => json!({ "reason": "the dataset was withdrawn" }),
         _ => return None,
     })
 }

@@ -1,11 +1,13 @@
 //! A worker with everything longjobs runs: the built-in kinds, Zenodo and Merritt jobs,
-//! the periodic tasks that keep copies honest (reconcile, daily retry) and notifications.
+//! the periodic task that keeps copies honest (reconcile), the daily retry as a periodic
+//! job run at a configured time of day, and notifications.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use longjobs_core::Db;
 use longjobs_core::clock::parse_duration;
+use longjobs_core::periodic::parse_time_of_day;
 use longjobs_notify::{Notifier, NotifyConfig};
 use longjobs_replication::merritt::{MerrittConfig, MerrittContext};
 use longjobs_replication::source::{SourceFetcher, SourcePolicy};
@@ -17,8 +19,6 @@ use crate::{Worker, kinds};
 
 /// How often copies left `replicating` by a stopped or lost job are put right.
 pub const RECONCILE_EVERY: Duration = Duration::from_secs(10);
-/// How often a worker checks whether today's daily retry was scheduled.
-pub const DAILY_CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
 
 /// Where the remote services are, and the replication timings.
 #[derive(clap::Args, Debug, Clone)]
@@ -65,6 +65,9 @@ pub struct ReplicationSettings {
     /// not attempts; copies an operator excluded are skipped).
     #[arg(long, env = "LONGJOBS_DAILY_RETRY_LIMIT", default_value_t = DEFAULT_DAILY_RETRY_LIMIT)]
     pub daily_retry_limit: i32,
+    /// Time of day (UTC, `HH:MM`) the daily retry of copies in error runs.
+    #[arg(long, env = "LONGJOBS_DAILY_RETRY_AT", value_parser = parse_time_of_day, default_value = "03:00")]
+    pub daily_retry_at: chrono::NaiveTime,
     /// Hosts file URLs may name (comma-separated: host, *.domain, host:port); none by
     /// default, so every copy and submission is refused until it is set.
     #[arg(long, env = "LONGJOBS_SOURCE_HOSTS", value_delimiter = ',')]
@@ -164,17 +167,5 @@ pub fn full_worker(
                 })
             }),
         )
-        .with_periodic(
-            "schedule the daily retry",
-            DAILY_CHECK_EVERY,
-            Arc::new(|db: Db| {
-                Box::pin(async move {
-                    let today = chrono::Utc::now().date_naive();
-                    if db.run(move |c| daily::schedule(c, today)).await? {
-                        tracing::info!(%today, "scheduled the daily retry of copies in error");
-                    }
-                    Ok(())
-                })
-            }),
-        ))
+        .with_periodic_jobs(vec![daily::definition(s.daily_retry_at)]))
 }

@@ -1,6 +1,10 @@
-//! Merritt submissions: the queue's status, the listing, restart held and resend checked.
+//! Merritt submissions: the queue's status, the listing, one submission with its request
+//! log, restart held, resend checked and give up.
 
-use longjobs_openapi::{MerrittStatus, Requeued, ResendSubmissions, Submission, SubmissionState};
+use longjobs_openapi::{
+    GiveUpSubmission, MerrittStatus, Requeued, ResendSubmissions, Submission, SubmissionLogLine,
+    SubmissionState,
+};
 
 use super::ApiError;
 use super::client::{self, Get};
@@ -31,6 +35,27 @@ pub async fn resend(ids: Vec<i64>) -> Result<Requeued, ApiError> {
     client::post(
         "/api/merritt/submissions/resend",
         &ResendSubmissions { ids },
+    )
+    .await
+}
+
+/// One submission with its state history.
+pub fn get(id: i64) -> Get<Submission> {
+    Get::new(format!("/api/merritt/submissions/{id}"))
+}
+
+/// The submission's request log, oldest first.
+pub fn log(id: i64) -> Get<Vec<SubmissionLogLine>> {
+    Get::new(format!("/api/merritt/submissions/{id}/log"))
+}
+
+/// Ends the submission without submitting, for `reason`.
+pub async fn give_up(id: i64, reason: String) -> Result<Submission, ApiError> {
+    client::post(
+        &format!("/api/merritt/submissions/{id}/give-up"),
+        &GiveUpSubmission {
+            reason: reason.into(),
+        },
     )
     .await
 }

@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod maintenance;
 pub mod merritt;
 pub mod ops;
+pub mod periodic;
 pub mod users;
 pub mod zenodo;
 

@@ -87,6 +87,7 @@ fn SignedIn() -> impl IntoView {
                         <NavLink href="/merritt" label="Merritt" />
                         <NavLink href="/maintenance" label="Maintenance" />
                         <NavLink href="/queues" label="Queues" />
+                        <NavLink href="/periodic" label="Periodic" />
                         <NavLink href="/workers" label="Workers" />
                         <NavLink href="/audit" label="Audit" />
                         {move || is_admin.get().then(|| view! {

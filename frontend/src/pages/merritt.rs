@@ -1,5 +1,6 @@
 //! `/merritt`: the Merritt queue — the status block (hold, counts, completed in 24 h,
-//! alerts), submissions with their state history and hosts, restart held, resend checked.
+//! alerts), submissions with their state history and hosts (each linked to its page),
+//! restart held, resend checked.
 
 use std::collections::BTreeSet;
 
@@ -333,7 +334,7 @@ fn SubmissionRow(
                     />
                 </td>
             })}
-            <td class="mono">{format!("#{id}")}</td>
+            <td class="mono"><a href=format!("/merritt/submissions/{id}") data-testid="submission-link">{format!("#{id}")}</a></td>
             <td class="num">{sub.resource_id}</td>
             <td class="ident-cell">
                 <div class="mono">{sub.identifier.clone()}</div>

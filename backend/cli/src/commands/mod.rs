@@ -6,4 +6,5 @@ pub mod jobs;
 pub mod maintenance;
 pub mod merritt;
 pub mod ops;
+pub mod periodic;
 pub mod zenodo;

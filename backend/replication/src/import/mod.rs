@@ -736,6 +736,8 @@ fn plan_submissions(
                 None,
                 false,
             ),
+            // The old system has no such state; kept as it is should a row carry it.
+            SubmissionState::GivenUp => (SubmissionState::GivenUp, "imported".to_string(), None, false),
             SubmissionState::Processing => {
                 let why = "imported: was processing, so Merritt may have it; not sent again by the import: check Merritt, then resend".to_string();
                 (SubmissionState::Errored, why.clone(), Some(why), false)

@@ -1,10 +1,11 @@
 //! The Merritt client: deposit a manifest with `object/update`, look an object up with
-//! `local_id_search`.
+//! `local_id_search`; each request, answer and error goes to the submission's request log.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::log::{BODY_EXCERPT, Entry, RequestLog};
 use super::model::SubmissionRequest;
 use crate::source::SourcePolicy;
 use crate::zenodo::client::error_chain;
@@ -37,9 +38,52 @@ pub struct MerrittError {
 pub struct MerrittClient {
     pub http: reqwest::Client,
     pub cfg: MerrittConfig,
+    /// The submission's request log (none: calls are not logged).
+    pub log: Option<RequestLog>,
 }
 
 impl MerrittClient {
+    async fn log(&self, e: Entry) {
+        if let Some(log) = &self.log {
+            log.write(e).await;
+        }
+    }
+
+    async fn log_request(&self, method: &str, url: &str, message: String) {
+        self.log(Entry {
+            kind: "REQUEST",
+            method: Some(method.into()),
+            url: Some(url.into()),
+            message,
+            ..Default::default()
+        })
+        .await;
+    }
+
+    async fn log_answer(&self, method: &str, url: &str, status: u16, took: Duration, body: &str) {
+        self.log(Entry {
+            kind: "RESPONSE",
+            method: Some(method.into()),
+            url: Some(url.into()),
+            status: Some(i32::from(status)),
+            duration: Some(took),
+            message: longjobs_core::job::truncate(body.to_string(), BODY_EXCERPT),
+        })
+        .await;
+    }
+
+    async fn log_error(&self, method: &str, url: &str, took: Duration, message: &str) {
+        self.log(Entry {
+            kind: "ERROR",
+            method: Some(method.into()),
+            url: Some(url.into()),
+            duration: Some(took),
+            message: message.to_string(),
+            ..Default::default()
+        })
+        .await;
+    }
+
     fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.cfg.user {
             Some(u) => req.basic_auth(u, self.cfg.password.as_deref()),
@@ -76,18 +120,39 @@ impl MerrittClient {
             .text("submitter", req.submitter.clone())
             .text("responseForm", "json");
         let url = format!("{}/object/update", self.cfg.base_url.trim_end_matches('/'));
-        let resp = self
+        self.log_request(
+            "POST",
+            &url,
+            format!(
+                "deposit {doi}: {} file(s), profile {}",
+                req.files.len(),
+                req.profile
+            ),
+        )
+        .await;
+        let started = Instant::now();
+        let sent = self
             .auth(self.http.post(&url).multipart(form).timeout(CALL_TIMEOUT))
             .send()
-            .await
-            .map_err(|e| MerrittError {
-                // Only a connection never made is sure to have sent nothing.
-                maybe_sent: !e.is_connect(),
-                transient: true,
-                message: format!("POST {url}: network error: {}", error_chain(&e)),
-            })?;
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                let err = MerrittError {
+                    // Only a connection never made is sure to have sent nothing.
+                    maybe_sent: !e.is_connect(),
+                    transient: true,
+                    message: format!("POST {url}: network error: {}", error_chain(&e)),
+                };
+                self.log_error("POST", &url, started.elapsed(), &err.message)
+                    .await;
+                return Err(err);
+            }
+        };
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
+        self.log_answer("POST", &url, status.as_u16(), started.elapsed(), &text)
+            .await;
         if !status.is_success() {
             return Err(MerrittError {
                 maybe_sent: status == reqwest::StatusCode::GATEWAY_TIMEOUT,
@@ -118,7 +183,12 @@ impl MerrittClient {
             self.cfg.base_url.trim_end_matches('/'),
             self.cfg.collection
         );
-        let resp = self
+        let logged_url = reqwest::Url::parse_with_params(&url, &[("terms", doi)])
+            .map_or_else(|_| url.clone(), |u| u.to_string());
+        self.log_request("GET", &logged_url, format!("is {doi} in Merritt?"))
+            .await;
+        let started = Instant::now();
+        let sent = self
             .auth(
                 self.http
                     .get(&url)
@@ -126,17 +196,33 @@ impl MerrittClient {
                     .timeout(CALL_TIMEOUT),
             )
             .send()
-            .await
-            .map_err(|e| MerrittError {
-                maybe_sent: false,
-                transient: true,
-                message: format!("GET {url}: network error: {}", error_chain(&e)),
-            })?;
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                let err = MerrittError {
+                    maybe_sent: false,
+                    transient: true,
+                    message: format!("GET {url}: network error: {}", error_chain(&e)),
+                };
+                self.log_error("GET", &logged_url, started.elapsed(), &err.message)
+                    .await;
+                return Err(err);
+            }
+        };
         let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        self.log_answer(
+            "GET",
+            &logged_url,
+            status.as_u16(),
+            started.elapsed(),
+            &text,
+        )
+        .await;
         if status.as_u16() == 404 {
             return Ok(None);
         }
-        let text = resp.text().await.unwrap_or_default();
         if !status.is_success() {
             return Err(MerrittError {
                 maybe_sent: false,

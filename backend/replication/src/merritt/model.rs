@@ -4,7 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel::{AsExpression, FromSqlRow};
-use longjobs_core::schema::{merritt_submission_states, merritt_submissions};
+use longjobs_core::schema::{
+    merritt_submission_log, merritt_submission_states, merritt_submissions,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(
@@ -25,6 +27,8 @@ pub enum SubmissionState {
     Errored,
     /// Its turn came while submissions were held for maintenance.
     RejectedShuttingDown,
+    /// An operator gave up on it: ended without submitting; the history holds the reason.
+    GivenUp,
 }
 
 longjobs_core::text_enum!(SubmissionState {
@@ -34,6 +38,7 @@ longjobs_core::text_enum!(SubmissionState {
     Completed => "completed",
     Errored => "errored",
     RejectedShuttingDown => "rejected_shutting_down",
+    GivenUp => "given_up",
 });
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -61,6 +66,23 @@ pub struct StateEntry {
     pub host: String,
     pub note: Option<String>,
     pub at: NaiveDateTime,
+}
+
+/// A line of a submission's request log.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = merritt_submission_log)]
+pub struct LogLine {
+    pub id: i64,
+    pub submission_id: i64,
+    pub at: NaiveDateTime,
+    /// REQUEST, RESPONSE, ERROR or INFO.
+    pub kind: String,
+    pub method: Option<String>,
+    /// With any credentials removed.
+    pub url: Option<String>,
+    pub status: Option<i32>,
+    pub duration_ms: Option<i64>,
+    pub message: String,
 }
 
 /// One file for Merritt to fetch.

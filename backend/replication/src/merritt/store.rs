@@ -1,5 +1,6 @@
 //! All SQL about Merritt submissions: creation with its job, the append-only state
-//! history (each entry stamped with the writing host), listing, restart and resend.
+//! history (each entry stamped with the writing host), listing, restart, resend and
+//! giving up.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -291,6 +292,100 @@ pub fn hold_waiting(conn: &mut DbConn, actor: &str, host: &str) -> QueryResult<V
             out.push(s.id);
         }
         Ok(out)
+    })
+}
+
+/// Why giving up on a submission does not apply.
+#[derive(Debug, thiserror::Error)]
+pub enum GiveUpRefused {
+    #[error("there is no submission #{0}")]
+    NotFound(i64),
+    /// It cannot be given up now; the text says why and what to do.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Gives up on submission `id`: it ends `given_up` without being submitted, the reason in
+/// its history and its request log, and its job (waiting or retrying) is cancelled.
+/// Refused for a completed submission, one already given up, and one Merritt may already
+/// hold: accepted and awaiting the checker, being deposited right now, or after an attempt
+/// that may have reached Merritt (a resend asks Merritt first).
+pub fn give_up(
+    conn: &mut DbConn,
+    id: i64,
+    reason: &str,
+    actor: &str,
+    host: &str,
+) -> Result<Submission, GiveUpRefused> {
+    transaction(conn, |conn| {
+        let sub = get(conn, id)?.ok_or(GiveUpRefused::NotFound(id))?;
+        let refuse = |why: String| -> Result<Submission, GiveUpRefused> {
+            Err(GiveUpRefused::Conflict(why))
+        };
+        match sub.state {
+            SubmissionState::Completed => {
+                return refuse(format!(
+                    "submission #{id} is completed{}: there is nothing to give up",
+                    sub.ark
+                        .as_deref()
+                        .map(|a| format!(" (Merritt holds it as {a})"))
+                        .unwrap_or_default()
+                ));
+            }
+            SubmissionState::GivenUp => {
+                return refuse(format!("submission #{id} was already given up"));
+            }
+            SubmissionState::ProvisionalComplete => {
+                return refuse(format!(
+                    "Merritt accepted the deposit of submission #{id} (provisional_complete): it may already hold this version, and the checker waits for it to appear"
+                ));
+            }
+            _ => {}
+        }
+        let job = job_state(conn, sub.job_id)?;
+        if let (Some(j), Some(JobState::Running)) = (sub.job_id, job) {
+            return refuse(format!(
+                "a worker is depositing submission #{id} now (job #{j}): Merritt may hold it once the attempt ends; try again when it has"
+            ));
+        }
+        if let Some(why) = super::submit::may_have_deposited(&history(conn, id)?) {
+            return refuse(format!(
+                "Merritt may already hold submission #{id}: {why}; resend it instead, and the worker asks Merritt before sending again"
+            ));
+        }
+        if let (Some(j), Some(st)) = (sub.job_id, job)
+            && st.blocks_ordering()
+        {
+            queue::apply_action(
+                conn,
+                queue::Action::Cancel,
+                &[JobId(j)],
+                actor,
+                clock::now(),
+            )?;
+        }
+        let note = format!("given up by {actor}: {reason}");
+        record(
+            conn,
+            id,
+            SubmissionState::GivenUp,
+            host,
+            Some(&note),
+            sub.last_error.as_deref(),
+            None,
+        )?;
+        super::log::append(
+            conn,
+            id,
+            &super::log::Entry {
+                kind: "INFO",
+                message: note,
+                ..Default::default()
+            },
+        )?;
+        get(conn, id)?.ok_or(GiveUpRefused::NotFound(id))
     })
 }
 

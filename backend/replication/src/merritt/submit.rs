@@ -11,6 +11,7 @@ use longjobs_core::{Db, clock};
 use serde::Deserialize;
 
 use super::client::{MerrittClient, MerrittConfig};
+use super::log::RequestLog;
 use super::model::SubmissionState;
 use super::store;
 use crate::maintenance;
@@ -74,6 +75,11 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
     ) {
         return Ok(());
     }
+    if sub.state == SubmissionState::GivenUp {
+        return Err(JobError::discard(format!(
+            "submission #{id} was given up: it is not sent"
+        )));
+    }
     if db
         .run(maintenance::merritt_held)
         .await
@@ -123,6 +129,10 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
     let client = MerrittClient {
         http: ctx.http.clone(),
         cfg: ctx.config.clone(),
+        log: Some(RequestLog {
+            db: db.clone(),
+            submission_id: id,
+        }),
     };
     // Never the same version twice: when an earlier attempt may have deposited it (a crash
     // after the POST, a timeout after sending), Merritt is asked first, and the checker
@@ -310,6 +320,10 @@ async fn check(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
     let client = MerrittClient {
         http: ctx.http.clone(),
         cfg: ctx.config.clone(),
+        log: Some(RequestLog {
+            db: db.clone(),
+            submission_id: id,
+        }),
     };
     let host = ctx.host.clone();
     let request: Option<super::model::SubmissionRequest> = serde_json::from_str(&sub.request).ok();

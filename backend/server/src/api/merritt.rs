@@ -1,4 +1,5 @@
-//! Merritt submissions: submit, list with history, queue status, resend, restart held.
+//! Merritt submissions: submit, list with history, one with its request log, queue status,
+//! resend, restart held, give up.
 
 use chrono::TimeDelta;
 use longjobs_core::access::Role;
@@ -38,6 +39,7 @@ pub fn sub_state_out(s: SubmissionState) -> wire::SubmissionState {
         SubmissionState::Completed => wire::SubmissionState::Completed,
         SubmissionState::Errored => wire::SubmissionState::Errored,
         SubmissionState::RejectedShuttingDown => wire::SubmissionState::RejectedShuttingDown,
+        SubmissionState::GivenUp => wire::SubmissionState::GivenUp,
     }
 }
 
@@ -49,6 +51,7 @@ fn sub_state_in(s: wire::SubmissionState) -> SubmissionState {
         wire::SubmissionState::Completed => SubmissionState::Completed,
         wire::SubmissionState::Errored => SubmissionState::Errored,
         wire::SubmissionState::RejectedShuttingDown => SubmissionState::RejectedShuttingDown,
+        wire::SubmissionState::GivenUp => SubmissionState::GivenUp,
     }
 }
 
@@ -281,6 +284,111 @@ impl MerrittApi {
         let (s, h) =
             found.ok_or_else(|| ApiError::not_found(format!("there is no submission #{id}")))?;
         Ok(Json(sub_out(&s, h)))
+    }
+
+    /// A Merritt submission's request log.
+    ///
+    /// Every request the submitter and checker made for it, oldest first: method, URL (with
+    /// credentials removed), the status answered, how long the call took and a short
+    /// excerpt of the body — or the error. The last 500 lines are kept.
+    #[oai(
+        path = "/api/merritt/submissions/:id/log",
+        method = "get",
+        operation_id = "getSubmissionLog"
+    )]
+    async fn log(
+        &self,
+        auth: BearerAuth,
+        /// The submission's id.
+        #[oai(validator(minimum(value = "1")))]
+        id: poem_openapi::param::Path<i64>,
+    ) -> ApiResult<Json<Vec<wire::SubmissionLogLine>>> {
+        auth.0.require(Role::Viewer)?;
+        let id = id.0;
+        let lines = self
+            .state
+            .db
+            .run(move |c| match store::get(c, id)? {
+                Some(_) => merritt::log::lines(c, id).map(Some),
+                None => Ok(None),
+            })
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("there is no submission #{id}")))?;
+        Ok(Json(
+            lines
+                .into_iter()
+                .map(|l| wire::SubmissionLogLine {
+                    at: utc(l.at),
+                    kind: l.kind,
+                    method: l.method,
+                    url: l.url,
+                    status: l.status,
+                    duration_ms: l.duration_ms,
+                    message: l.message,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Give up on a Merritt submission.
+    ///
+    /// Ends it without submitting: it becomes `given_up`, the reason (required) in its
+    /// history, and its waiting or retrying job is cancelled. 409, saying why, for a
+    /// completed submission, one already given up, and one Merritt may already hold
+    /// (accepted and awaiting the checker, being deposited now, or after an attempt that
+    /// may have reached Merritt — resend that one: the worker asks Merritt first).
+    #[oai(
+        path = "/api/merritt/submissions/:id/give-up",
+        method = "post",
+        operation_id = "giveUpSubmission"
+    )]
+    async fn give_up(
+        &self,
+        auth: BearerAuth,
+        /// The submission's id.
+        #[oai(validator(minimum(value = "1")))]
+        id: poem_openapi::param::Path<i64>,
+        body: Json<wire::GiveUpSubmission>,
+    ) -> ApiResult<Json<wire::Submission>> {
+        auth.0.require(Role::Operator)?;
+        let id = id.0;
+        let reason = body.0.reason.0.trim().to_string();
+        if reason.is_empty() {
+            return Err(ApiError::bad_request(
+                "reason must say why the submission is given up",
+            ));
+        }
+        let (actor, host, why) = (auth.0.name.clone(), this_host(), reason.clone());
+        let outcome = self
+            .state
+            .db
+            .run(move |c| {
+                Ok(match store::give_up(c, id, &why, &actor, &host) {
+                    Ok(s) => store::history(c, s.id).map(|h| Ok((s, h)))?,
+                    Err(e) => Err(e),
+                })
+            })
+            .await?;
+        let (sub, history) = match outcome {
+            Ok(v) => v,
+            Err(store::GiveUpRefused::NotFound(_)) => {
+                return Err(ApiError::not_found(format!("there is no submission #{id}")));
+            }
+            Err(store::GiveUpRefused::Conflict(why)) => return Err(ApiError::conflict(why)),
+            Err(store::GiveUpRefused::Db(e)) => {
+                return Err(longjobs_core::DbError::from(e).into());
+            }
+        };
+        record(
+            &self.state,
+            &auth.0,
+            "merritt.give_up",
+            &format!("submission {id}"),
+            "done",
+            Some(reason),
+        )
+        .await?;
+        Ok(Json(sub_out(&sub, history)))
     }
 
     /// The Merritt queue's status.

@@ -9,6 +9,7 @@ mod health;
 mod jobs;
 mod maintenance;
 mod merritt;
+mod periodic;
 mod queues;
 mod stats;
 mod tokens;
@@ -51,6 +52,8 @@ pub enum Tag {
     Maintenance,
     /// Events for the host application: copies and submissions that ended.
     Events,
+    /// Periodic jobs (the daily retry, …): schedule, last and next run, run now, pause.
+    Periodic,
 }
 
 pub type Apis = (
@@ -67,6 +70,7 @@ pub type Apis = (
     merritt::MerrittApi,
     maintenance::MaintenanceApi,
     events::EventsApi,
+    periodic::PeriodicApi,
 );
 
 /// The whole API with its OpenAPI document.
@@ -87,6 +91,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             merritt::MerrittApi { state: s() },
             maintenance::MaintenanceApi { state: s() },
             events::EventsApi { state: s() },
+            periodic::PeriodicApi { state: s() },
         ),
         "longjobs",
         env!("CARGO_PKG_VERSION"),

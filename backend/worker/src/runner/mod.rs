@@ -3,7 +3,8 @@
 //! - `producer`: one per queue, claims jobs whenever the queue has free slots;
 //! - `executor`: runs each claimed job as its own task;
 //! - `completer`: writes the outcomes in batches;
-//! - `maintenance`: heartbeat, rescuer, pruner, PostgreSQL listener, periodic tasks;
+//! - `maintenance`: heartbeat, rescuer, pruner, PostgreSQL listener, periodic tasks, the
+//!   scheduler of periodic jobs;
 //! - `stop`: what happens once a stop signal ([`Shutdown`]) arrives.
 //!
 //! Each loop takes its own config struct; [`config::WorkerConfig`] gathers them.
@@ -22,6 +23,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use longjobs_core::db::DbUrl;
+use longjobs_core::periodic::PeriodicDef;
 use longjobs_core::queue::{self, WorkerRow};
 use longjobs_core::{Db, clock};
 use tokio::sync::{mpsc, watch};
@@ -51,6 +53,7 @@ pub struct Worker {
     cfg: WorkerConfig,
     registry: Registry,
     periodic: Vec<(String, Duration, PeriodicTask)>,
+    scheduled: Vec<PeriodicDef>,
     metrics: Arc<WorkerMetrics>,
 }
 
@@ -61,6 +64,7 @@ impl Worker {
             cfg,
             registry,
             periodic: Vec::new(),
+            scheduled: Vec::new(),
             metrics: Arc::new(WorkerMetrics::new()),
         }
     }
@@ -76,6 +80,14 @@ impl Worker {
         self
     }
 
+    /// Adds periodic jobs (rows of `periodic_jobs`): written from these definitions when
+    /// the worker starts, and enqueued by its scheduler when due — once per run however
+    /// many workers schedule (see [`longjobs_core::periodic`]).
+    pub fn with_periodic_jobs(mut self, defs: Vec<PeriodicDef>) -> Self {
+        self.scheduled.extend(defs);
+        self
+    }
+
     /// Runs until `stop` leaves [`Shutdown::Running`], then stops as it asks: no more
     /// claims, running jobs finish within the grace period, the rest are handed back.
     pub async fn run(self, mut stop: watch::Receiver<Shutdown>) -> anyhow::Result<Summary> {
@@ -84,9 +96,11 @@ impl Worker {
             cfg,
             registry,
             periodic,
+            scheduled,
             metrics,
         } = self;
         register(&db, &cfg, &registry).await?;
+        maintenance::scheduler::write_definitions(&db, &scheduled).await?;
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared::new(
             db.clone(),
@@ -132,6 +146,12 @@ impl Worker {
                 name,
                 every,
                 task,
+            ));
+        }
+        if !scheduled.is_empty() {
+            background.spawn(maintenance::scheduler::schedule(
+                db.clone(),
+                maintenance::scheduler::CHECK_EVERY,
             ));
         }
         let mut producers = JoinSet::new();

@@ -49,6 +49,7 @@ pub fn settings(sim: &SimHandle) -> ReplicationSettings {
         merritt_check_timeout: Duration::from_secs(30),
         remote_retry_base: Duration::from_millis(150),
         daily_retry_limit: 4,
+        daily_retry_at: chrono::NaiveTime::from_hms_opt(3, 0, 0).unwrap(),
         // The simulator's file source is on loopback: allowed here by name, as an operator
         // would allow a private storage network.
         source_hosts: vec![sim.addr().to_string()],
