@@ -637,16 +637,21 @@ async fn run_on(
             .filter(|c| c["state"] == "error" && c["note"] == "final failure")
         {
             let ident = c["identifier"].as_str().unwrap().to_string();
-            if resent.insert(format!("copy {}", c["id"])) {
-                let (st, _) = s
+            if !resent.contains(&format!("copy {}", c["id"])) {
+                let (st, v) = s
                     .post("/api/zenodo/chains/resend", json!({ "identifier": ident }))
                     .await;
-                assert_eq!(st, 200, "resend chain {ident}");
-                tally.resends += 1;
+                assert_eq!(st, 200, "resend chain {ident}: {v}");
+                // Nothing requeued while the failed attempt's job is still being recorded:
+                // the operator tries again a moment later.
+                if v["requeued"].as_array().is_some_and(|r| !r.is_empty()) {
+                    resent.insert(format!("copy {}", c["id"]));
+                    tally.resends += 1;
+                }
             }
         }
         for m in submissions.iter().filter(|m| m["state"] == "errored") {
-            if resent.insert(format!("submission {}", m["id"])) {
+            if !resent.contains(&format!("submission {}", m["id"])) {
                 let (st, v) = s
                     .post(
                         "/api/merritt/submissions/resend",
@@ -654,7 +659,11 @@ async fn run_on(
                     )
                     .await;
                 assert_eq!(st, 200, "resend submission {}: {v}", m["id"]);
-                tally.resends += 1;
+                // A submission whose job still runs is not requeued: try again later.
+                if v["requeued"].as_array().is_some_and(|r| !r.is_empty()) {
+                    resent.insert(format!("submission {}", m["id"]));
+                    tally.resends += 1;
+                }
             }
         }
         if Instant::now() > deadline {
