@@ -1083,3 +1083,51 @@ async fn a_worker_killed_mid_copy_stops_its_upload_and_the_next_worker_finishes_
     assert_eq!(done["copy"]["deposition_id"], json!(dep.id));
     assert_eq!(dep.published.unwrap().files.len(), 6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_chain_resent_while_its_failed_attempt_is_being_recorded_is_not_left_waiting_for_ever() {
+    use longjobs_core::{clock, queue};
+    use longjobs_replication::zenodo::{CopyState, store};
+
+    const IDENT: &str = "doi:10.5061/dryad.race";
+    const OWNER: &str = "a worker recording a failure";
+    let mut s = Stack::start(TestDb::sqlite().await.unwrap()).await;
+    s.stop_worker().await;
+    let id = s
+        .request_copy(IDENT, 1, "data", vec![s.file("a.csv", 300, 1)])
+        .await;
+    // The moment of the race: the copy already reads `error` (final failure) while its
+    // job is still running, its outcome not yet written.
+    let jobs = s
+        .t
+        .db
+        .run(move |c| {
+            let now = clock::now();
+            let until = queue::lease_until(Duration::from_secs(60));
+            let jobs = queue::claim(c, longjobs_replication::QUEUE_ZENODO, 1, OWNER, now, until)?;
+            store::set_state(c, id, CopyState::Error, Some("final failure"), Some("400"))?;
+            Ok(jobs)
+        })
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    let resend = || s.post("/api/zenodo/chains/resend", json!({ "identifier": IDENT }));
+    let (st, v) = resend().await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["requeued"], json!([]), "nothing while its job runs: {v}");
+    // The failure is written (the job ends discarded); a resend now goes through, and the
+    // copy finishes instead of waiting behind the discarded job.
+    s.t.db
+        .run(move |c| {
+            let failure = queue::Failure::Discard {
+                error: "400".into(),
+            };
+            queue::record_failures(c, OWNER, &[(jobs[0].clone(), failure)], clock::now())
+        })
+        .await
+        .unwrap();
+    let (st, v) = resend().await;
+    assert_eq!((st, v["requeued"].clone()), (200, json!([id])), "{v}");
+    s.start_worker();
+    s.wait_state(id, "finished").await;
+}
