@@ -1131,3 +1131,43 @@ async fn a_chain_resent_while_its_failed_attempt_is_being_recorded_is_not_left_w
     s.start_worker();
     s.wait_state(id, "finished").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_metadata_only_change_whose_attempt_stopped_before_edit_is_finished_by_the_retry() {
+    const IDENT: &str = "doi:10.5061/dryad.meta";
+    let s = Stack::start(TestDb::sqlite().await.unwrap()).await;
+    let request = |resource: i64, title: &str| {
+        let mut metadata = stack::metadata();
+        metadata["title"] = json!(title);
+        s.post(
+            "/api/zenodo/copies",
+            json!({ "identifier": IDENT, "resource_id": resource, "copy_type": "data",
+                    "metadata": metadata, "files": [s.file("a.csv", 400, 1)] }),
+        )
+    };
+    let (st, v1) = request(1, "First title").await;
+    assert_eq!(st, 201, "{v1}");
+    s.wait_state(v1["id"].as_i64().unwrap(), "finished").await;
+    // The metadata-only change's first attempt records the published deposition, then its
+    // edit fails (as when its worker stops there); the retry must still change the record.
+    s.sim
+        .set_faults(one(
+            "zenodo.edit",
+            RouteFaults {
+                storm_next: 1,
+                ..Default::default()
+            },
+        ))
+        .unwrap();
+    let (st, v2) = request(2, "Second title").await;
+    assert_eq!(st, 201, "{v2}");
+    let done = s.wait_state(v2["id"].as_i64().unwrap(), "finished").await;
+    let dep = only_deposition(&s);
+    assert_eq!(done["copy"]["deposition_id"], json!(dep.id));
+    assert_eq!(
+        dep.published.unwrap().metadata["title"],
+        json!("Second title"),
+        "{}",
+        done["log"]
+    );
+}

@@ -231,6 +231,15 @@ async fn replicate(
         // An earlier attempt published it (and stopped before recording that): done if the
         // published files are the ones asked for; otherwise a new version carries them.
         if same_files(&dep, &request) {
+            // An attempt stopped in a metadata-only change (the copy already names the
+            // chain's last published deposition, not yet reopened): finish the change.
+            // Metadata equal to the record's sends nothing.
+            if last_deposition(db, client, copy)
+                .await?
+                .is_some_and(|base| base.id == dep.id)
+            {
+                return metadata_only(db, client, copy_id, &dep, &request.metadata).await;
+            }
             return Ok(format!(
                 "deposition {} was already published with these files",
                 dep.id
