@@ -154,7 +154,19 @@ fn fault_response(fault: Fault, retry_after: Option<u64>) -> Response {
             let mut resp = Response::builder()
                 .status(status)
                 .content_type("application/json");
-            // Zenodo REST API, "Rate limiting": a 429 says when to come back.
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                // Zenodo's REST API documentation, "Rate Limiting"
+                // (https://developers.zenodo.org/#rate-limiting): answers carry the policy
+                // (`X-RateLimit-Limit`, 100 a minute for authenticated users), what is left of
+                // it (`X-RateLimit-Remaining`) and when it resets (`X-RateLimit-Reset`, epoch
+                // seconds). `Retry-After` (RFC 9110, section 10.2.3) says when to come back.
+                let wait = retry_after.unwrap_or(60);
+                let reset = chrono::Utc::now().timestamp().saturating_add_unsigned(wait);
+                resp = resp
+                    .header("X-RateLimit-Limit", "100")
+                    .header("X-RateLimit-Remaining", "0")
+                    .header("X-RateLimit-Reset", reset.to_string());
+            }
             if let Some(secs) = retry_after {
                 resp = resp.header("Retry-After", secs.to_string());
             }

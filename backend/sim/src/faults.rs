@@ -125,6 +125,12 @@ pub struct FaultPlan {
     /// never shows up in `local_id_search` (exact).
     #[serde(default)]
     pub merritt_fail_next: u32,
+    /// Milliseconds every Merritt ingest accepted while this plan is in force takes to
+    /// complete, instead of the configured delay (a slow ingest queue; 0 keeps the delay).
+    /// The deposit is still answered at once with a `QUEUED` batch; the object shows in
+    /// `local_id_search` only once its ingest completed.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub merritt_ingest_ms: u64,
     /// Reseeds the route RNGs; absent keeps the seed in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
@@ -314,6 +320,12 @@ impl Faults {
     /// Consumes one `corrupt_checksums` credit; true when this upload must get a wrong md5.
     pub fn take_checksum_corruption(&mut self) -> bool {
         take_one(&mut self.plan.corrupt_checksums)
+    }
+
+    /// How long an ingest accepted now takes, when the plan slows them down.
+    pub fn merritt_ingest_delay(&self) -> Option<Duration> {
+        (self.plan.merritt_ingest_ms > 0)
+            .then(|| Duration::from_millis(self.plan.merritt_ingest_ms))
     }
 
     /// Consumes one `merritt_fail_next` credit; true when this submission's ingest must fail.

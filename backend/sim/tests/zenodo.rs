@@ -432,3 +432,47 @@ async fn an_unknown_deposition_answers_404_in_zenodo_form() {
         json!({"status": 404, "message": "PID does not exist."})
     );
 }
+
+#[tokio::test]
+async fn the_list_filters_by_status_sorts_newest_first_and_pages_as_zenodo_documents() {
+    let h = Harness::start().await;
+    let published = h.published_with_files(&[("a.txt", b"published")]).await;
+    let mut drafts = Vec::new();
+    for _ in 0..12 {
+        drafts.push(h.create().await["id"].as_u64().unwrap());
+    }
+    let list = |query: &'static str| {
+        let url = format!("{}?{query}", h.depositions_url());
+        let h = &h;
+        async move { h.get(&url).await.as_array().unwrap().clone() }
+    };
+    let ids = |v: &[Value]| {
+        v.iter()
+            .map(|d| d["id"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+
+    // Ten a page unless `size` says otherwise.
+    assert_eq!(list("").await.len(), 10);
+    let newest: Vec<u64> = drafts.iter().rev().copied().collect();
+    assert_eq!(
+        ids(&list("status=draft&sort=mostrecent&size=50").await),
+        newest
+    );
+    assert_eq!(
+        ids(&list("status=draft&sort=mostrecent&size=5&page=2").await),
+        newest[5..10].to_vec()
+    );
+    assert_eq!(
+        ids(&list("status=published").await),
+        vec![published["id"].as_u64().unwrap()]
+    );
+    let refused = h
+        .http
+        .get(format!("{}?status=open", h.depositions_url()))
+        .query(&h.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+}

@@ -217,7 +217,7 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
                         id,
                         SubmissionState::ProvisionalComplete,
                         &h,
-                        Some(&format!("accepted as batch {batch}")),
+                        Some(&format!("{ACCEPTED}{batch}")),
                         None,
                         None,
                     )?;
@@ -265,18 +265,35 @@ async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
 
 /// Added to a failed attempt's note when the deposit may have reached Merritt.
 const MAYBE_SENT: &str = "; no answer after sending: Merritt may have accepted it";
+/// How the note of a deposit Merritt answered starts.
+const ACCEPTED: &str = "accepted as batch ";
 /// The note of the checker giving up: the version never appeared, so sending is safe.
 const CHECKER_GAVE_UP: &str = "checker gave up";
 
 /// Why an earlier attempt may have deposited this version, if one may have: it reached
 /// `processing` (the POST) and what followed does not show the POST refused or the version
 /// absent — nothing followed (the worker died), or the attempt failed with no answer after
-/// sending. A refusal Merritt answered, or the checker giving up, makes a new POST safe.
+/// sending. A refusal Merritt answered, or the checker giving up, makes a new POST safe —
+/// also when the checker gave up on a deposit that was never confirmed (its answer lost, its
+/// worker killed): the version did not appear for the whole check timeout, so it is sent
+/// again rather than waited for again after every resend. A deposit Merritt confirmed
+/// (`accepted as batch …`) is never sent again: its ingest is only slow.
 pub fn may_have_deposited(history: &[super::model::StateEntry]) -> Option<String> {
     let last = history
         .iter()
         .rposition(|e| e.state == SubmissionState::Processing)?;
     let posted_at = history[last].at.format("%Y-%m-%d %H:%M:%S UTC");
+    let after = &history[last + 1..];
+    let confirmed = after.iter().any(|e| {
+        e.state == SubmissionState::ProvisionalComplete
+            && e.note.as_deref().is_some_and(|n| n.starts_with(ACCEPTED))
+    });
+    let checker_gave_up = after
+        .iter()
+        .any(|e| e.state == SubmissionState::Errored && e.note.as_deref() == Some(CHECKER_GAVE_UP));
+    if checker_gave_up && !confirmed {
+        return None;
+    }
     match history.get(last + 1) {
         None => Some(format!(
             "the attempt that started at {posted_at} ended without a word (its worker stopped?)"
@@ -379,5 +396,52 @@ async fn check(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
             ))
         }
         Err(e) => Err(JobError::Retry(e.message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merritt::model::StateEntry;
+
+    fn entry(state: SubmissionState, note: &str) -> StateEntry {
+        StateEntry {
+            id: 0,
+            submission_id: 1,
+            state,
+            host: "h".into(),
+            note: Some(note.into()),
+            at: clock::now(),
+        }
+    }
+
+    #[test]
+    fn an_unconfirmed_deposit_the_checker_gave_up_on_is_sent_again() {
+        use SubmissionState::*;
+        let killed = vec![
+            entry(Enqueued, "submitted"),
+            entry(Processing, "attempt 1"),
+            entry(
+                ProvisionalComplete,
+                "the attempt …: not sent again; the checker waits for it in Merritt (local_id_search)",
+            ),
+        ];
+        assert!(may_have_deposited(&killed).is_some());
+        let mut gave_up = killed.clone();
+        gave_up.push(entry(Errored, CHECKER_GAVE_UP));
+        gave_up.push(entry(Enqueued, "requeued by ops"));
+        assert_eq!(may_have_deposited(&gave_up), None);
+    }
+
+    #[test]
+    fn a_confirmed_deposit_is_never_sent_again_even_after_the_checker_gave_up() {
+        use SubmissionState::*;
+        let slow = vec![
+            entry(Processing, "attempt 1"),
+            entry(ProvisionalComplete, "accepted as batch bid-1"),
+            entry(Errored, CHECKER_GAVE_UP),
+            entry(Enqueued, "requeued by ops"),
+        ];
+        assert!(may_have_deposited(&slow).is_some());
     }
 }

@@ -227,16 +227,37 @@ impl ZenodoClient {
             .map_err(|e| ZenodoError::transient(format!("unexpected {what} answer: {e}")))
     }
 
-    pub async fn create(&self, prereserve_doi: bool) -> Result<Deposition, ZenodoError> {
-        let body = if prereserve_doi {
-            json!({ "metadata": { "prereserve_doi": true } })
-        } else {
-            json!({})
-        };
+    /// Creates a deposition whose metadata carries `marker` in `notes` until the copy's
+    /// metadata replaces it: a create whose answer was lost is found again by it
+    /// ([`ZenodoClient::drafts`]).
+    pub async fn create(
+        &self,
+        prereserve_doi: bool,
+        marker: &str,
+    ) -> Result<Deposition, ZenodoError> {
+        let mut metadata = json!({ "notes": marker });
+        if prereserve_doi {
+            metadata["prereserve_doi"] = json!(true);
+        }
         let (_, v) = self
-            .call(Method::POST, &self.api("/deposit/depositions"), Some(&body))
+            .call(
+                Method::POST,
+                &self.api("/deposit/depositions"),
+                Some(&json!({ "metadata": metadata })),
+            )
             .await?;
         Self::parse(v, "create")
+    }
+
+    /// The account's most recent unpublished depositions, newest first (REST API
+    /// documentation, "Deposit › List": `status=draft`, `sort=mostrecent`, `size`).
+    pub async fn drafts(&self, size: usize) -> Result<Vec<Deposition>, ZenodoError> {
+        let url = format!(
+            "{}?status=draft&sort=mostrecent&size={size}",
+            self.api("/deposit/depositions")
+        );
+        let (_, v) = self.call(Method::GET, &url, None).await?;
+        Self::parse(v, "list")
     }
 
     pub async fn get(&self, id: i64) -> Result<Deposition, ZenodoError> {

@@ -248,6 +248,15 @@ async fn replicate(
         // An earlier attempt published it (and stopped before recording that): done if the
         // published files are the ones asked for; otherwise a new version carries them.
         if same_files(&dep, &request) {
+            // An attempt stopped in a metadata-only change (the copy already names the
+            // chain's last published deposition, not yet reopened): finish the change.
+            // Metadata equal to the record's sends nothing.
+            if last_deposition(db, client, copy)
+                .await?
+                .is_some_and(|base| base.id == dep.id)
+            {
+                return metadata_only(db, client, copy_id, &dep, &request.metadata).await;
+            }
             return Ok(format!(
                 "deposition {} was already published with these files",
                 dep.id
@@ -641,17 +650,86 @@ async fn continue_chain(
         Some(prev) if prev.is_published() => new_version(client, &prev).await?,
         // The previous copy left a draft (an unpublished software/supp copy): continue it.
         Some(prev) => prev,
-        None => {
-            client
-                .create(copy.copy_type != super::model::CopyType::Data)
-                .await?
-        }
+        None => match lost_create(client, copy).await? {
+            Some(draft) => draft,
+            None => {
+                client
+                    .create(
+                        copy.copy_type != super::model::CopyType::Data,
+                        &create_marker(copy),
+                    )
+                    .await?
+            }
+        },
     };
     let (id, doi, concept) = (dep.id, dep.reserved_doi(), dep.concept());
     db.run(move |c| store::set_deposition(c, copy_id, id, doi.as_deref(), concept.as_deref()))
         .await
         .map_err(db_error)?;
     Ok(dep)
+}
+
+/// How many of the account's newest drafts are searched for a lost create.
+const LOST_CREATE_SEARCH: usize = 100;
+
+/// What a deposition created for `copy` carries in `metadata.notes` until the copy's own
+/// metadata replaces it.
+fn create_marker(copy: &ZenodoCopy) -> String {
+    format!(
+        "longjobs copy #{} ({} {}, resource {})",
+        copy.id,
+        copy.identifier,
+        copy.copy_type.as_str(),
+        copy.resource_id
+    )
+}
+
+/// A create of an earlier attempt whose answer was lost (a 504 or a dropped connection
+/// after Zenodo made the deposition, or a worker stopped before recording it): found among
+/// the account's newest drafts by the marker the create put in `notes`, and reused; any
+/// other draft with the same marker (several lost answers) is deleted, so none is left
+/// orphaned. Only looked for when an earlier attempt of the copy ran.
+async fn lost_create(
+    client: &ZenodoClient,
+    copy: &ZenodoCopy,
+) -> Result<Option<Deposition>, ZenodoError> {
+    if copy.retries == 0 {
+        return Ok(None);
+    }
+    let marker = create_marker(copy);
+    let mut mine: Vec<Deposition> = client
+        .drafts(LOST_CREATE_SEARCH)
+        .await?
+        .into_iter()
+        .filter(|d| !d.submitted && d.metadata["notes"].as_str() == Some(marker.as_str()))
+        .collect();
+    mine.sort_by_key(|d| std::cmp::Reverse(d.id));
+    let mut found = mine.into_iter();
+    let Some(keep) = found.next() else {
+        return Ok(None);
+    };
+    for extra in found {
+        client
+            .log(
+                "INFO",
+                format!(
+                    "draft {} is another lost create of this copy: deleted",
+                    extra.id
+                ),
+            )
+            .await;
+        client.delete_deposition(extra.id).await?;
+    }
+    client
+        .log(
+            "INFO",
+            format!(
+                "draft {} was created by an earlier attempt whose answer was lost: reused",
+                keep.id
+            ),
+        )
+        .await;
+    Ok(Some(keep))
 }
 
 /// The deposition the group's chain continues from: that of the newest earlier finished

@@ -430,10 +430,20 @@ pub fn requeue_from(
     let mut requeued = Vec::new();
     let now = clock::now();
     // Later copies an operator gave up on stay given up; `from` itself comes back.
-    for copy in group
+    let range: Vec<&ZenodoCopy> = group
         .iter()
         .filter(|c| c.id == from.id || (c.id > from.id && !c.state.is_settled()))
-    {
+        .collect();
+    // A job of the range still running is left to end first, and the group is not
+    // requeued now: its copy may already read `error` while its outcome is being recorded,
+    // and a job that then ends discarded keeps holding the group's ordering key, so a new
+    // job queued behind it would never run. Requeued: nothing; a resend once it ended works.
+    for copy in &range {
+        if job_state(conn, copy.job_id)? == Some(JobState::Running) {
+            return Ok(Vec::new());
+        }
+    }
+    for copy in range {
         // Replace the old job so the new jobs' ids follow copy order.
         if let Some(old) = copy.job_id {
             let old_state = job_state(conn, Some(old))?;

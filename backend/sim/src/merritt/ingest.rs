@@ -69,10 +69,13 @@ pub async fn update(
     let verification = verify::check_local_files(&mut files, &sim.base_url).await;
 
     let now = Utc::now();
-    let delay =
-        chrono::Duration::from_std(sim.config.merritt_delay).unwrap_or(chrono::Duration::MAX);
     let submission = {
         let mut world = sim.world();
+        let delay = world
+            .faults
+            .merritt_ingest_delay()
+            .unwrap_or(sim.config.merritt_delay);
+        let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
         let fault = world
             .faults
             .take_merritt_failure()

@@ -83,18 +83,70 @@ pub async fn create(
     })
 }
 
-/// `GET /api/deposit/depositions` → 200 with every deposition.
+/// Most depositions one page lists when `size` is not given (Zenodo's default page size).
+pub const DEFAULT_PAGE_SIZE: usize = 10;
+
+/// `GET /api/deposit/depositions` → 200 with the depositions of the account, as Zenodo's
+/// REST API documentation, "Deposit › List" (https://developers.zenodo.org/#list) describes
+/// its query arguments: `status` (`draft` or `published`; a reopened published deposition is
+/// `published`), `sort` (`mostrecent` is newest first, `-mostrecent` oldest first; anything
+/// else is by id), `page` (from 1) and `size` ([`DEFAULT_PAGE_SIZE`] when absent). `q` is not
+/// searched: it is refused rather than ignored, so a client relying on it finds out here.
 #[handler]
 pub async fn list(req: &Request, Data(sim): Data<&Arc<Sim>>) -> Result<Response, ZenodoError> {
     authorize(req, sim)?;
+    let mut status = None;
+    let mut newest_first = false;
+    let mut page = 1usize;
+    let mut size = DEFAULT_PAGE_SIZE;
+    for (name, value) in url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
+        let number = |what: &str| {
+            value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    ZenodoError::bad_request(format!("{what} must be a positive integer."))
+                })
+        };
+        match name.as_ref() {
+            "status" => match value.as_ref() {
+                "draft" => status = Some(false),
+                "published" => status = Some(true),
+                other => {
+                    return Err(ZenodoError::bad_request(format!(
+                        "Invalid status {other:?}: draft or published."
+                    )));
+                }
+            },
+            "sort" => newest_first = value == "mostrecent",
+            "page" => page = number("page")?,
+            "size" => size = number("size")?,
+            "q" if !value.is_empty() => {
+                return Err(ZenodoError::bad_request(
+                    "The simulator does not search (q); list by status and sort instead.",
+                ));
+            }
+            _ => {}
+        }
+    }
     let world = sim.world();
     let zenodo_url = sim.zenodo_url();
-    let all: Vec<Value> = world
+    let mut all: Vec<&super::store::Deposition> = world
         .zenodo
         .depositions()
+        .filter(|deposition| status.is_none_or(|published| deposition.submitted == published))
+        .collect();
+    if newest_first {
+        all.sort_by_key(|deposition| std::cmp::Reverse((deposition.created, deposition.id)));
+    }
+    let shown: Vec<Value> = all
+        .into_iter()
+        .skip((page - 1).saturating_mul(size))
+        .take(size)
         .map(|deposition| render::deposition(&world.zenodo, deposition, &zenodo_url))
         .collect();
-    Ok(json_response(StatusCode::OK, &Value::Array(all)))
+    Ok(json_response(StatusCode::OK, &Value::Array(shown)))
 }
 
 /// `GET /api/deposit/depositions/:id` → 200.

@@ -1,6 +1,11 @@
 //! The simulated Zenodo's depositions and buckets, kept in memory, and the rules it enforces.
 //!
-//! Deposition states (Zenodo's own words):
+//! Each rule names where Zenodo documents it: the REST API documentation
+//! (https://developers.zenodo.org, its sections cited as "REST API, Section › Subsection"),
+//! Zenodo's FAQ (https://help.zenodo.org/faq/), or, for a rule only Zenodo's code states,
+//! that code.
+//!
+//! Deposition states (Zenodo's own words; REST API, "Deposit › Representation", `state`):
 //! - `unsubmitted`: created by `create` or `newversion`; left by `publish` (→ `done`) or `DELETE`.
 //! - `done`: published; left by `edit` (→ `inprogress`). Never deleted.
 //! - `inprogress`: a published deposition reopened by `edit`; left by `publish` or `discard`
@@ -183,7 +188,8 @@ impl ZenodoStore {
     }
 
     /// Creates an `unsubmitted` deposition of a new concept with `metadata` (unvalidated, as
-    /// Zenodo only validates on update and publish). Returns its id.
+    /// Zenodo only validates on update and publish). Returns its id. (REST API, "Deposit ›
+    /// Create": the body is `{}` or a deposition's metadata; 201.)
     pub fn create(&mut self, mut metadata: Map<String, Value>, now: DateTime<Utc>) -> u64 {
         metadata.remove(PRERESERVE_DOI);
         let conceptrecid = self.allocate_id();
@@ -207,7 +213,9 @@ impl ZenodoStore {
         id
     }
 
-    /// Replaces the metadata of an `unsubmitted` or `inprogress` deposition after validating it.
+    /// Replaces the metadata of an `unsubmitted` or `inprogress` deposition after validating it
+    /// (REST API, "Deposit › Update": the whole `metadata` is replaced; a published
+    /// deposition must be reopened with edit first).
     pub fn update_metadata(
         &mut self,
         id: u64,
@@ -242,7 +250,10 @@ impl ZenodoStore {
         Ok(())
     }
 
-    /// Deletes a deposition that was never published (a first draft or a new-version draft).
+    /// Deletes a deposition that was never published (a first draft or a new-version draft);
+    /// 403 once published, 404 for an unknown one (REST API, "Deposit › Delete": "only
+    /// unpublished depositions may be deleted"; "Deposit actions › Publish": "once a
+    /// deposition is published, you can no longer delete it").
     pub fn delete(&mut self, id: u64) -> Result<(), ZenodoError> {
         if self.get(id)?.submitted {
             return Err(ZenodoError::forbidden(
@@ -254,7 +265,11 @@ impl ZenodoStore {
     }
 
     /// The id of the deposition owning `bucket_id` if its files may change now: 404 for an
-    /// unknown bucket, 403 for a locked one.
+    /// unknown bucket, 403 for a locked one. A published record's files cannot change, also
+    /// once reopened with edit (FAQ, "Can I change the file in the already published
+    /// record?": create a new version instead; only a record with a non-Zenodo DOI differs);
+    /// a new-version draft's files are "modifiable as for a new deposit" (REST API, "Deposit
+    /// actions › New version").
     pub fn writable_bucket(&self, bucket_id: &str) -> Result<u64, ZenodoError> {
         let deposition = self
             .depositions
@@ -299,9 +314,20 @@ impl ZenodoStore {
         Ok(())
     }
 
-    /// Publishes an `unsubmitted` or `inprogress` deposition, refusing what Zenodo refuses:
-    /// invalid metadata, no files, an empty file, too many files, too many bytes, and a new
-    /// version whose files (names and md5) equal those of an earlier version.
+    /// Publishes an `unsubmitted` or `inprogress` deposition (202; REST API, "Deposit actions ›
+    /// Publish"), refusing with 400 what Zenodo refuses:
+    /// - invalid metadata (REST API, "Deposit › Representation", deposit metadata: see
+    ///   [`metadata::validate`]);
+    /// - no files: "Minimum one file must be provided." (Zenodo's `MissingFilesError`, in
+    ///   zenodo/modules/deposit/errors.py);
+    /// - an empty file, too many files, too many bytes: the bucket limits, configurable
+    ///   ([`ZenodoLimits`]); the FAQ gives 50 GB per record ("total files size limit per
+    ///   record is 50GB"), the REST API documentation states no file count;
+    /// - a new version whose files (names and md5) equal those of *any* earlier published
+    ///   version of the concept: "New version's files must differ from all previous
+    ///   versions." (Zenodo's `VersioningFilesError`, zenodo/modules/deposit/errors.py; the
+    ///   REST API's "Deposit actions › New version" only says the draft starts as a snapshot
+    ///   of the files).
     pub fn publish(&mut self, id: u64, now: DateTime<Utc>) -> Result<(), ZenodoError> {
         let deposition = self.get(id)?;
         if deposition.state == DepositionState::Done {
@@ -362,7 +388,9 @@ impl ZenodoStore {
         Ok(())
     }
 
-    /// Reopens a `done` deposition for editing (→ `inprogress`).
+    /// Reopens a `done` deposition for editing (→ `inprogress`); 400 in any other state
+    /// (REST API, "Deposit actions › Edit": "Deposition state does not allow for editing (e.g.
+    /// depositions in state `inprogress`)").
     pub fn edit(&mut self, id: u64, now: DateTime<Utc>) -> Result<(), ZenodoError> {
         let deposition = self.get_mut(id)?;
         if deposition.state != DepositionState::Done {
@@ -376,7 +404,10 @@ impl ZenodoStore {
         Ok(())
     }
 
-    /// Drops the changes of an `inprogress` deposition, back to its last publish (→ `done`).
+    /// Drops the changes of an `inprogress` deposition, back to its last publish (→ `done`);
+    /// 400 when it is not being edited (REST API, "Deposit actions › Discard": "Discard
+    /// changes in the current editing session"; "400 Bad Request: Deposition is not being
+    /// edited").
     pub fn discard(&mut self, id: u64, now: DateTime<Utc>) -> Result<(), ZenodoError> {
         let deposition = self.get_mut(id)?;
         let (DepositionState::InProgress, Some(published)) =
@@ -395,7 +426,11 @@ impl ZenodoStore {
     }
 
     /// Makes (or finds) the new-version draft of a published deposition: one open draft per
-    /// concept, as on Zenodo, so asking twice gives the same draft. The draft copies the
+    /// concept, so asking twice gives the same draft (REST API, "Deposit actions › New
+    /// version": "Only one unpublished new version deposit can be available at any moment,
+    /// i.e.: calling new version action multiple times will have no effect, as long as the
+    /// resulting new version deposit from the first call is not published or deleted"; the
+    /// answer is the original deposition, its `links.latest_draft` the draft). The draft copies the
     /// metadata (without `doi`, a new version gets a new DOI) and the files. Returns its id.
     pub fn new_version(&mut self, id: u64, now: DateTime<Utc>) -> Result<u64, ZenodoError> {
         let source = self.get(id)?;

@@ -119,6 +119,9 @@ impl Worker {
             "worker started"
         );
 
+        // Declared before the task sets: dropped after them, so nothing claims or reports
+        // once the jobs are stopped.
+        let _jobs = StopJobsOnDrop(shared.clone());
         let mut background = JoinSet::new();
         background.spawn(completer::complete(
             shared.clone(),
@@ -186,6 +189,20 @@ impl Worker {
         };
         tracing::info!(worker.id = %shared.id, ?summary, "worker stopped");
         Ok(summary)
+    }
+}
+
+/// Stops the jobs still running when a worker's run is dropped before it ends (its task
+/// aborted, its runtime shut down): they stop with it, as in a killed process, instead of
+/// running on with no heartbeat renewing their leases — which expire, so that another
+/// worker's rescuer hands them back. A clean stop has handed them back already.
+struct StopJobsOnDrop(Arc<Shared>);
+
+impl Drop for StopJobsOnDrop {
+    fn drop(&mut self) {
+        for (_, job) in self.0.running().drain() {
+            job.abort.abort();
+        }
     }
 }
 

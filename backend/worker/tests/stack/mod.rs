@@ -25,6 +25,8 @@ pub struct Stack {
     pub t: TestDb,
     /// Where the next worker started sends notifications (off by default).
     pub notify: longjobs_notify::NotifyConfig,
+    /// The lease of the workers started next (5 s unless a test shortens it).
+    pub lease: Duration,
     /// The metrics of the worker started last.
     pub worker_metrics: Option<Arc<longjobs_worker::metrics::WorkerMetrics>>,
     pub sim: SimHandle,
@@ -89,6 +91,7 @@ impl Stack {
         let mut s = Stack {
             t,
             notify,
+            lease: Duration::from_secs(5),
             worker_metrics: None,
             sim,
             api,
@@ -136,7 +139,7 @@ impl Stack {
         let mut cfg = WorkerConfig::new(vec![("zenodo".into(), 3), ("merritt".into(), 2)]);
         cfg.poll_interval = Duration::from_millis(50);
         cfg.heartbeat = Duration::from_millis(200);
-        cfg.lease = Duration::from_secs(5);
+        cfg.lease = self.lease;
         cfg.rescue_interval = Duration::from_millis(200);
         cfg.grace = Duration::from_secs(5);
         let worker = full_worker(self.t.db.clone(), cfg, replication, &self.notify).unwrap();
@@ -149,6 +152,20 @@ impl Stack {
         let (tx, handle) = self.worker.take().expect("a running worker");
         tx.send(Shutdown::Graceful).unwrap();
         handle.await.unwrap().unwrap()
+    }
+
+    /// Whether a worker runs (started and not stopped or killed since).
+    pub fn has_worker(&self) -> bool {
+        self.worker.is_some()
+    }
+
+    /// Kills the worker: its task is aborted with its jobs mid-flight, without a word to the
+    /// database (no hand-back, no stop mark), as `kill -9` would leave it. Its jobs come back
+    /// once their leases expire, through the next worker's rescuer.
+    pub async fn kill_worker(&mut self) {
+        let (_tx, handle) = self.worker.take().expect("a running worker");
+        handle.abort();
+        let _ = handle.await;
     }
 
     pub async fn call(
