@@ -693,7 +693,7 @@ async fn lost_create(
     client: &ZenodoClient,
     copy: &ZenodoCopy,
 ) -> Result<Option<Deposition>, ZenodoError> {
-    if copy.retries == 0 {
+    if copy.attempts == 0 {
         return Ok(None);
     }
     let marker = create_marker(copy);
