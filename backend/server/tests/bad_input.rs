@@ -529,7 +529,7 @@ async fn negative_zero_and_huge_ids_are_refused_or_not_found(s: TestServer) {
                 .spec
                 .get("requestBody")
                 .map(|_| match op.spec["operationId"].as_str() {
-                    Some("giveUpCopy") => br#"{"reason": "bad ids"}"#.to_vec(),
+                    Some("giveUpCopy" | "giveUpSubmission") => br#"{"reason": "bad ids"}"#.to_vec(),
                     Some("setCopyDailyRetry") => {
                         br#"{"excluded": true, "reason": "bad ids"}"#.to_vec()
                     }
