@@ -26,8 +26,8 @@ let second;
 before(async () => {
   admin = await login('admin');
   await setFaults(REFUSE_CREATE);
-  first = (await requestCopy(admin, { identifier: IDENT, resourceId: 9301, files: [await sourceFile('a.csv', 5_000, 31)] })).id;
-  second = (await requestCopy(admin, { identifier: IDENT, resourceId: 9302, files: [await sourceFile('a.csv', 5_000, 32)] })).id;
+  first = (await requestCopy(admin, { identifier: IDENT, resourceId: 9701, files: [await sourceFile('a.csv', 5_000, 31)] })).id;
+  second = (await requestCopy(admin, { identifier: IDENT, resourceId: 9702, files: [await sourceFile('a.csv', 5_000, 32)] })).id;
   await copiesReach(admin, [first], 'error');
   await clearFaults();
   b = await open();
@@ -98,7 +98,7 @@ test('a long copy shows a progress bar that moves between files while it uploads
   await setFaults({ routes: { 'zenodo.upload': { latency_ms: 1500 } } });
   const files = [];
   for (let i = 1; i <= 5; i += 1) files.push(await sourceFile(`part${i}.csv`, 10_000, 40 + i));
-  const id = (await requestCopy(admin, { identifier: LONG, resourceId: 9401, files })).id;
+  const id = (await requestCopy(admin, { identifier: LONG, resourceId: 9711, files })).id;
   await page.goto(`/zenodo/copies/${id}`);
   const bar = page.getByTestId('copy-progress');
   const seen = new Set();
