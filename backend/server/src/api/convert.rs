@@ -17,6 +17,16 @@ pub fn naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc()
 }
 
+/// An operator's reason for an action, trimmed; blank is a 400 (every such action is
+/// audited with its reason).
+pub fn reason_in(r: &wire::Text) -> Result<String, ApiError> {
+    let reason = r.trim().to_string();
+    if reason.is_empty() {
+        return Err(ApiError::bad_request("reason must say why (it is empty)"));
+    }
+    Ok(reason)
+}
+
 pub fn state_out(s: JobState) -> wire::JobState {
     match s {
         JobState::Scheduled => wire::JobState::Scheduled,

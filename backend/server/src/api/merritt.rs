@@ -352,12 +352,7 @@ impl MerrittApi {
     ) -> ApiResult<Json<wire::Submission>> {
         auth.0.require(Role::Operator)?;
         let id = id.0;
-        let reason = body.0.reason.0.trim().to_string();
-        if reason.is_empty() {
-            return Err(ApiError::bad_request(
-                "reason must say why the submission is given up",
-            ));
-        }
+        let reason = super::convert::reason_in(&body.0.reason)?;
         let (actor, host, why) = (auth.0.name.clone(), this_host(), reason.clone());
         let outcome = self
             .state

@@ -13,7 +13,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::Tag;
 use super::audit::record;
-use super::convert::{job_detail, utc};
+use super::convert::{job_detail, reason_in, utc};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -556,10 +556,7 @@ impl ZenodoApi {
         body: Json<wire::GiveUpCopy>,
     ) -> ApiResult<Json<wire::GivenUp>> {
         auth.0.require(Role::Operator)?;
-        let reason = body.0.reason.0.trim().to_string();
-        if reason.is_empty() {
-            return Err(ApiError::bad_request("reason must say why (it is empty)"));
-        }
+        let reason = reason_in(&body.0.reason)?;
         let (copy_id, actor, why) = (id.0, auth.0.name.clone(), reason.clone());
         let res = self
             .state
@@ -612,10 +609,7 @@ impl ZenodoApi {
     ) -> ApiResult<Json<wire::ZenodoCopy>> {
         auth.0.require(Role::Operator)?;
         let excluded = body.0.excluded;
-        let reason = body.0.reason.0.trim().to_string();
-        if reason.is_empty() {
-            return Err(ApiError::bad_request("reason must say why (it is empty)"));
-        }
+        let reason = reason_in(&body.0.reason)?;
         let (copy_id, actor, why) = (id.0, auth.0.name.clone(), reason.clone());
         let res = self
             .state
