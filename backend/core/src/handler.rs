@@ -5,8 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::Job;
-use crate::queue::RetryPolicy;
+use crate::queue::{DEFAULT_MAX_ATTEMPTS, EnqueueRequest, RetryPolicy};
 use futures_util::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// Default longest run of one attempt before it counts as failed.
 pub const DEFAULT_KIND_TIMEOUT: Duration = Duration::from_secs(60 * 60);
@@ -72,6 +74,43 @@ where
     }
 }
 
+/// A kind of job as one type: its name, its queue, its attempts and time limit, and its
+/// payload (the type itself, stored as JSON). Enqueue with [`BackgroundJob::request`],
+/// register with [`Registry::register_job`]; the runner parses the payload back into the type.
+pub trait BackgroundJob: Serialize + DeserializeOwned + Send + 'static {
+    /// The kind name stored on the job row.
+    const KIND: &'static str;
+    /// The queue its jobs go to.
+    const QUEUE: &'static str;
+    /// Attempts a job of this kind gets unless its request says otherwise.
+    const MAX_ATTEMPTS: i32 = DEFAULT_MAX_ATTEMPTS;
+    /// Longest run of one attempt.
+    const TIMEOUT: Duration = DEFAULT_KIND_TIMEOUT;
+    /// What a run needs besides its payload (clients, the database, settings).
+    type Context: Clone + Send + Sync + 'static;
+
+    /// Runs one attempt.
+    fn run(
+        self,
+        ctx: Self::Context,
+        job: JobContext,
+    ) -> impl std::future::Future<Output = Result<(), JobError>> + Send;
+
+    /// The enqueue request for this payload, with the kind's queue and attempts.
+    fn request(&self) -> EnqueueRequest {
+        EnqueueRequest::new(Self::QUEUE, Self::KIND)
+            .payload(serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({})))
+            .max_attempts(Self::MAX_ATTEMPTS)
+    }
+
+    /// [`BackgroundJob::request`] in another queue than the kind's own (a configured one).
+    fn request_in(&self, queue: &str) -> EnqueueRequest {
+        let mut request = self.request();
+        request.queue = queue.to_string();
+        request
+    }
+}
+
 /// A registered kind.
 #[derive(Clone)]
 pub struct Kind {
@@ -112,6 +151,19 @@ impl Registry {
             },
         );
         self
+    }
+
+    /// Registers the typed kind `J` with its context and retry policy; its time limit is
+    /// `J::TIMEOUT`. A payload that does not parse as `J` fails for good.
+    pub fn register_job<J: BackgroundJob>(self, ctx: J::Context, retry: RetryPolicy) -> Self {
+        let handler = move |job: JobContext| {
+            let ctx = ctx.clone();
+            async move {
+                let payload: J = job.payload()?;
+                payload.run(ctx, job).await
+            }
+        };
+        self.register_with(J::KIND, handler, retry, J::TIMEOUT)
     }
 
     /// Replaces the retry policy of every registered kind (tests, benchmarks).

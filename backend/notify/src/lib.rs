@@ -20,12 +20,12 @@ pub mod webhook;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use longjobs_core::handler::{JobContext, JobError, Registry};
+use longjobs_core::handler::{BackgroundJob, JobContext, JobError, Registry};
 use longjobs_core::host_events;
 use longjobs_core::outbox;
-use longjobs_core::queue::{self, EnqueueRequest, RetryPolicy};
+use longjobs_core::queue::{self, RetryPolicy};
 use longjobs_core::{Db, clock};
+use serde::{Deserialize, Serialize};
 
 pub use config::{NotifyConfig, NotifySettings};
 pub use send::{Sent, send_pending};
@@ -78,10 +78,10 @@ impl Notifier {
                 .run(|c| host_events::delivery_due(c, clock::now()))
                 .await?
         {
-            let request =
-                EnqueueRequest::new(self.config.queue.clone(), hooks::KIND_EVENTS_DELIVER)
-                    .unique_key(hooks::DELIVER_UNIQUE_KEY)
-                    .priority(100);
+            let request = DeliverJob {}
+                .request_in(&self.config.queue)
+                .unique_key(hooks::DELIVER_UNIQUE_KEY)
+                .priority(100);
             tick.hooks_scheduled = self
                 .db
                 .run(move |c| queue::enqueue(c, &request))
@@ -99,7 +99,8 @@ impl Notifier {
         let oldest = self.db.run(outbox::oldest_pending).await?;
         let due = clock::now() - clock::delta(self.config.window);
         if oldest.is_some_and(|t| t <= due) {
-            let request = EnqueueRequest::new(self.config.queue.clone(), KIND_NOTIFY_SEND)
+            let request = SendJob {}
+                .request_in(&self.config.queue)
                 .unique_key(SEND_UNIQUE_KEY)
                 .priority(100);
             tick.scheduled = self
@@ -169,45 +170,48 @@ impl Notifier {
     }
 }
 
-type Handler = Box<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
+/// The `notify.send` job: sends the waiting events as one digest. A failed delivery is
+/// retried with backoff; the events wait.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SendJob {}
 
-/// Registers `notify.send` (a failed delivery is retried with backoff; the events wait) and
-/// `events.deliver` (an event the host does not take waits with its own backoff, recorded
-/// on the event, and the next tick after it sends it again).
+impl BackgroundJob for SendJob {
+    const KIND: &'static str = KIND_NOTIFY_SEND;
+    const QUEUE: &'static str = config::DEFAULT_QUEUE;
+    const TIMEOUT: Duration = SEND_TIMEOUT;
+    type Context = Arc<Notifier>;
+
+    async fn run(self, notifier: Arc<Notifier>, _job: JobContext) -> Result<(), JobError> {
+        notifier.send_pending().await.map_err(JobError::from)?;
+        Ok(())
+    }
+}
+
+/// The `events.deliver` job: an event the host does not take waits with its own backoff,
+/// recorded on the event, and the next tick after it sends it again.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DeliverJob {}
+
+impl BackgroundJob for DeliverJob {
+    const KIND: &'static str = hooks::KIND_EVENTS_DELIVER;
+    const QUEUE: &'static str = config::DEFAULT_QUEUE;
+    const TIMEOUT: Duration = SEND_TIMEOUT;
+    type Context = Arc<Notifier>;
+
+    async fn run(self, notifier: Arc<Notifier>, _job: JobContext) -> Result<(), JobError> {
+        notifier.deliver_events().await.map_err(JobError::from)?;
+        Ok(())
+    }
+}
+
+/// Registers `notify.send` and `events.deliver`.
 pub fn register(registry: Registry, notifier: Arc<Notifier>) -> Registry {
-    let deliverer = notifier.clone();
-    let deliver: Handler = Box::new(move |_job| {
-        let n = deliverer.clone();
-        Box::pin(async move {
-            n.deliver_events().await.map_err(JobError::from)?;
-            Ok(())
-        })
-    });
-    let registry = registry.register_with(
-        hooks::KIND_EVENTS_DELIVER,
-        deliver,
-        RetryPolicy {
-            base: Duration::from_secs(30),
-            max: Duration::from_secs(30 * 60),
-            jitter: 0.1,
-        },
-        SEND_TIMEOUT,
-    );
-    let handler: Handler = Box::new(move |_job| {
-        let n = notifier.clone();
-        Box::pin(async move {
-            n.send_pending().await.map_err(JobError::from)?;
-            Ok(())
-        })
-    });
-    registry.register_with(
-        KIND_NOTIFY_SEND,
-        handler,
-        RetryPolicy {
-            base: Duration::from_secs(30),
-            max: Duration::from_secs(30 * 60),
-            jitter: 0.1,
-        },
-        SEND_TIMEOUT,
-    )
+    let retry = RetryPolicy {
+        base: Duration::from_secs(30),
+        max: Duration::from_secs(30 * 60),
+        jitter: 0.1,
+    };
+    registry
+        .register_job::<DeliverJob>(notifier.clone(), retry)
+        .register_job::<SendJob>(notifier, retry)
 }

@@ -37,35 +37,18 @@ pub fn register(
     retry_base: Duration,
     daily_retry_limit: i32,
 ) -> Registry {
-    let zenodo_db = zenodo.db.clone();
+    let daily = daily::RetryErrorsContext {
+        db: zenodo.db.clone(),
+        limit: daily_retry_limit,
+    };
     let policy = RetryPolicy {
         base: retry_base,
         max: Duration::from_secs(60 * 60),
         jitter: 0.1,
     };
     registry
-        .register_with(
-            KIND_ZENODO_COPY,
-            zenodo::replicate::handler(zenodo),
-            policy,
-            ZENODO_COPY_TIMEOUT,
-        )
-        .register_with(
-            KIND_MERRITT_SUBMIT,
-            merritt::submit::submit_handler(merritt.clone()),
-            policy,
-            Duration::from_secs(60 * 60),
-        )
-        .register_with(
-            KIND_MERRITT_CHECK,
-            merritt::submit::check_handler(merritt),
-            policy,
-            Duration::from_secs(10 * 60),
-        )
-        .register_with(
-            KIND_ZENODO_RETRY_ERRORS,
-            daily::handler(zenodo_db, daily_retry_limit),
-            policy,
-            Duration::from_secs(10 * 60),
-        )
+        .register_job::<zenodo::replicate::CopyJob>(zenodo, policy)
+        .register_job::<merritt::submit::SubmitJob>(merritt.clone(), policy)
+        .register_job::<merritt::submit::CheckJob>(merritt, policy)
+        .register_job::<daily::RetryErrorsJob>(daily, policy)
 }

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
+use longjobs_core::handler::BackgroundJob;
 use longjobs_core::job::{Job, JobId, JobState};
 use longjobs_core::queue::{self, Action, EnqueueRequest, RetryPolicy};
 use longjobs_core::schema::jobs;
@@ -25,6 +26,7 @@ longjobs_core::on_every_database! {
     failures_retry_with_backoff_then_discard,
     an_operator_can_cancel_a_running_job,
     prefetched_jobs_start_as_slots_free_and_unstarted_ones_are_handed_back,
+    a_typed_job_brings_its_queue_attempts_time_limit_and_payload,
 }
 
 fn fast_config(queue: &str, concurrency: usize) -> WorkerConfig {
@@ -231,6 +233,77 @@ async fn failures_retry_with_backoff_then_discard(t: TestDb) {
     );
     let summary = w.stop().await;
     assert!(summary.failed >= 6, "{summary:?}");
+}
+
+/// A kind defined as a type: its queue, attempts and time limit come with it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Greet {
+    name: String,
+    ms: u64,
+}
+
+impl BackgroundJob for Greet {
+    const KIND: &'static str = "greet";
+    const QUEUE: &'static str = "typed";
+    const MAX_ATTEMPTS: i32 = 2;
+    const TIMEOUT: Duration = Duration::from_millis(400);
+    type Context = Arc<Mutex<Vec<String>>>;
+
+    async fn run(self, seen: Self::Context, job: JobContext) -> Result<(), JobError> {
+        tokio::time::sleep(Duration::from_millis(self.ms)).await;
+        seen.lock()
+            .unwrap()
+            .push(format!("{} #{}", self.name, job.job.attempt));
+        Ok(())
+    }
+}
+
+async fn a_typed_job_brings_its_queue_attempts_time_limit_and_payload(t: TestDb) {
+    let reqs = vec![
+        Greet {
+            name: "ada".into(),
+            ms: 0,
+        }
+        .request(),
+        Greet {
+            name: "slow".into(),
+            ms: 2_000,
+        }
+        .request(),
+    ];
+    let enq =
+        t.db.run(move |c| queue::enqueue_many(c, &reqs))
+            .await
+            .unwrap();
+    for e in &enq {
+        assert_eq!(
+            (e.job.queue.as_str(), e.job.kind.as_str()),
+            ("typed", "greet")
+        );
+        assert_eq!(e.job.max_attempts, 2);
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let registry = Registry::new()
+        .register_job::<Greet>(seen.clone(), RetryPolicy::fixed(Duration::from_millis(50)));
+    let w = start(&t.db, fast_config("typed", 2), registry);
+    wait_state(
+        &t.db,
+        enq[0].job.id,
+        JobState::Completed,
+        Duration::from_secs(10),
+    )
+    .await;
+    // Over its time limit on both attempts: out of attempts, never recorded as run.
+    let slow = wait_state(
+        &t.db,
+        enq[1].job.id,
+        JobState::Discarded,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(slow.attempt, 2);
+    w.stop().await;
+    assert_eq!(*seen.lock().unwrap(), vec!["ada #1".to_string()]);
 }
 
 async fn an_operator_can_cancel_a_running_job(t: TestDb) {

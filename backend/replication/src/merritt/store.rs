@@ -11,7 +11,8 @@ use longjobs_core::schema::{jobs, merritt_submission_states, merritt_submissions
 use longjobs_core::{JobId, clock, with_conn};
 
 use super::model::{StateEntry, Submission, SubmissionRequest, SubmissionState};
-use crate::{KIND_MERRITT_CHECK, KIND_MERRITT_SUBMIT, QUEUE_MERRITT};
+use super::submit::{CheckJob, SubmitJob};
+use longjobs_core::handler::BackgroundJob;
 
 /// Attempts a submission's deposit gets.
 pub const SUBMIT_MAX_ATTEMPTS: i32 = 5;
@@ -25,18 +26,18 @@ pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Submission>> {
 }
 
 fn submit_job(s: &Submission) -> EnqueueRequest {
-    EnqueueRequest::new(QUEUE_MERRITT, KIND_MERRITT_SUBMIT)
-        .payload(serde_json::json!({ "submission_id": s.id }))
-        .max_attempts(SUBMIT_MAX_ATTEMPTS)
-        .ordering_key(format!("merritt:{}", s.resource_id))
-        .unique_key(format!("merritt.submit:{}", s.id))
+    SubmitJob {
+        submission_id: s.id,
+    }
+    .request()
+    .ordering_key(format!("merritt:{}", s.resource_id))
+    .unique_key(format!("merritt.submit:{}", s.id))
 }
 
 /// The checker job for a submission, first run at `at`.
 pub fn check_job(submission_id: i64, at: NaiveDateTime) -> EnqueueRequest {
-    EnqueueRequest::new(QUEUE_MERRITT, KIND_MERRITT_CHECK)
-        .payload(serde_json::json!({ "submission_id": submission_id }))
-        .max_attempts(20)
+    CheckJob { submission_id }
+        .request()
         .run_at(at)
         .unique_key(format!("merritt.check:{submission_id}"))
 }

@@ -4,17 +4,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
-use longjobs_core::handler::{JobContext, JobError};
+use longjobs_core::handler::{BackgroundJob, JobContext, JobError};
 use longjobs_core::queue;
 use longjobs_core::{Db, clock};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::client::{MerrittClient, MerrittConfig};
 use super::log::RequestLog;
 use super::model::SubmissionState;
 use super::store;
 use crate::maintenance;
+use crate::{KIND_MERRITT_CHECK, KIND_MERRITT_SUBMIT, QUEUE_MERRITT};
 
 /// What the Merritt handlers need.
 #[derive(Clone)]
@@ -30,29 +30,43 @@ pub struct MerrittContext {
     pub host: String,
 }
 
-#[derive(Deserialize)]
-struct Payload {
-    submission_id: i64,
+/// The `merritt.submit` job: deposits one submission.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubmitJob {
+    pub submission_id: i64,
 }
 
-type Handler = Box<dyn Fn(JobContext) -> BoxFuture<'static, Result<(), JobError>> + Send + Sync>;
+impl BackgroundJob for SubmitJob {
+    const KIND: &'static str = KIND_MERRITT_SUBMIT;
+    const QUEUE: &'static str = QUEUE_MERRITT;
+    const MAX_ATTEMPTS: i32 = store::SUBMIT_MAX_ATTEMPTS;
+    const TIMEOUT: Duration = Duration::from_secs(60 * 60);
+    type Context = Arc<MerrittContext>;
 
-pub fn submit_handler(ctx: Arc<MerrittContext>) -> Handler {
-    Box::new(move |job| {
-        let ctx = ctx.clone();
-        Box::pin(async move { submit(&ctx, job).await })
-    })
+    async fn run(self, ctx: Arc<MerrittContext>, job: JobContext) -> Result<(), JobError> {
+        submit(&ctx, self.submission_id, job).await
+    }
 }
 
-pub fn check_handler(ctx: Arc<MerrittContext>) -> Handler {
-    Box::new(move |job| {
-        let ctx = ctx.clone();
-        Box::pin(async move { check(&ctx, job).await })
-    })
+/// The `merritt.check` job: asks Merritt whether a deposited submission was ingested.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckJob {
+    pub submission_id: i64,
 }
 
-async fn submit(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
-    let Payload { submission_id: id } = job.payload()?;
+impl BackgroundJob for CheckJob {
+    const KIND: &'static str = KIND_MERRITT_CHECK;
+    const QUEUE: &'static str = QUEUE_MERRITT;
+    const MAX_ATTEMPTS: i32 = 20;
+    const TIMEOUT: Duration = Duration::from_secs(10 * 60);
+    type Context = Arc<MerrittContext>;
+
+    async fn run(self, ctx: Arc<MerrittContext>, _job: JobContext) -> Result<(), JobError> {
+        check(&ctx, self.submission_id).await
+    }
+}
+
+async fn submit(ctx: &MerrittContext, id: i64, job: JobContext) -> Result<(), JobError> {
     let db = &ctx.db;
     let host = ctx.host.clone();
     let sub = db
@@ -323,8 +337,7 @@ pub fn may_have_deposited(history: &[super::model::StateEntry]) -> Option<String
     }
 }
 
-async fn check(ctx: &MerrittContext, job: JobContext) -> Result<(), JobError> {
-    let Payload { submission_id: id } = job.payload()?;
+async fn check(ctx: &MerrittContext, id: i64) -> Result<(), JobError> {
     let db = &ctx.db;
     let sub = db
         .run(move |c| store::get(c, id))

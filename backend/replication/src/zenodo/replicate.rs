@@ -13,20 +13,34 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use longjobs_core::Db;
-use longjobs_core::handler::{JobContext, JobError};
-use serde::Deserialize;
+use longjobs_core::handler::{BackgroundJob, JobContext, JobError};
+use serde::{Deserialize, Serialize};
 
 use super::client::{Deposition, ZenodoClient, ZenodoConfig, ZenodoError};
 use super::model::{CopyRequest, CopyState, ZenodoCopy};
 use super::store;
 use crate::maintenance;
+use crate::{KIND_ZENODO_COPY, QUEUE_ZENODO, ZENODO_COPY_TIMEOUT};
 
 /// How long a copy waits before looking again when an earlier copy is unfinished.
 pub const WAIT_FOR_PREDECESSOR: Duration = Duration::from_secs(30);
 
-#[derive(Deserialize)]
-struct Payload {
-    copy_id: i64,
+/// The `zenodo.copy` job: sends one copy (its payload names the copy).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CopyJob {
+    pub copy_id: i64,
+}
+
+impl BackgroundJob for CopyJob {
+    const KIND: &'static str = KIND_ZENODO_COPY;
+    const QUEUE: &'static str = QUEUE_ZENODO;
+    const MAX_ATTEMPTS: i32 = store::COPY_MAX_ATTEMPTS;
+    const TIMEOUT: Duration = ZENODO_COPY_TIMEOUT;
+    type Context = Arc<ZenodoContext>;
+
+    async fn run(self, ctx: Arc<ZenodoContext>, job: JobContext) -> Result<(), JobError> {
+        run(&ctx, self, job).await
+    }
 }
 
 /// What the handler needs besides the job.
@@ -37,21 +51,8 @@ pub struct ZenodoContext {
     pub config: ZenodoConfig,
 }
 
-/// The handler registered for [`crate::KIND_ZENODO_COPY`].
-pub fn handler(
-    ctx: Arc<ZenodoContext>,
-) -> impl Fn(JobContext) -> futures_util::future::BoxFuture<'static, Result<(), JobError>>
-+ Send
-+ Sync
-+ 'static {
-    move |job| {
-        let ctx = ctx.clone();
-        Box::pin(async move { run(&ctx, job).await })
-    }
-}
-
-async fn run(ctx: &ZenodoContext, job: JobContext) -> Result<(), JobError> {
-    let Payload { copy_id } = job.payload()?;
+async fn run(ctx: &ZenodoContext, payload: CopyJob, job: JobContext) -> Result<(), JobError> {
+    let CopyJob { copy_id } = payload;
     let db = &ctx.db;
     let copy = db
         .run(move |c| store::get(c, copy_id))

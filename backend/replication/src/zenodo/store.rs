@@ -13,7 +13,8 @@ use longjobs_core::schema::{jobs, zenodo_copies, zenodo_copy_log};
 use longjobs_core::{clock, with_conn};
 
 use super::model::{CopyRequest, CopyState, CopyType, LogLine, ZenodoCopy};
-use crate::{KIND_ZENODO_COPY, QUEUE_ZENODO};
+use super::replicate::CopyJob;
+use longjobs_core::handler::BackgroundJob;
 
 /// Lines kept per copy's log; older ones are dropped.
 pub const LOG_LINES_KEPT: i64 = 500;
@@ -57,10 +58,9 @@ pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<ZenodoCopy>> {
 }
 
 pub(crate) fn job_request(copy: &ZenodoCopy) -> EnqueueRequest {
-    EnqueueRequest::new(QUEUE_ZENODO, KIND_ZENODO_COPY)
-        .payload(serde_json::json!({ "copy_id": copy.id }))
+    CopyJob { copy_id: copy.id }
+        .request()
         .priority(copy.copy_type.priority())
-        .max_attempts(COPY_MAX_ATTEMPTS)
         .ordering_key(copy.ordering_key())
         .unique_key(format!("zenodo.copy:{}", copy.id))
 }

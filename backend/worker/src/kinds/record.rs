@@ -4,8 +4,10 @@
 use std::io::Write;
 use std::time::Duration;
 
-use serde::Deserialize;
+use longjobs_core::handler::BackgroundJob;
+use serde::{Deserialize, Serialize};
 
+use super::BUILTIN_QUEUE;
 use crate::registry::{JobContext, JobError};
 
 /// The file `record` appends to, set per worker process. Unset: `record` jobs are discarded
@@ -13,9 +15,9 @@ use crate::registry::{JobContext, JobError};
 pub const EXECUTION_LOG_ENV: &str = "LONGJOBS_EXECUTION_LOG";
 
 /// `{"ms": 50, "tag": "kill-17"}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RecordPayload {
+pub struct RecordJob {
     /// How long the job works before it records itself, in milliseconds.
     #[serde(default)]
     pub ms: u64,
@@ -25,7 +27,7 @@ pub struct RecordPayload {
 }
 
 /// One line of the execution log (JSON).
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, Serialize)]
 struct Execution<'a> {
     job: i64,
     attempt: i32,
@@ -34,8 +36,17 @@ struct Execution<'a> {
     tag: &'a str,
 }
 
-pub async fn record(ctx: JobContext) -> Result<(), JobError> {
-    let p: RecordPayload = ctx.payload()?;
+impl BackgroundJob for RecordJob {
+    const KIND: &'static str = "record";
+    const QUEUE: &'static str = BUILTIN_QUEUE;
+    type Context = ();
+
+    async fn run(self, _: (), ctx: JobContext) -> Result<(), JobError> {
+        record(self, ctx).await
+    }
+}
+
+async fn record(p: RecordJob, ctx: JobContext) -> Result<(), JobError> {
     let Some(path) = std::env::var_os(EXECUTION_LOG_ENV) else {
         return Err(JobError::Discard(format!(
             "worker {} keeps no execution log: start it with {EXECUTION_LOG_ENV}=FILE",
