@@ -33,6 +33,11 @@ pub const DEFAULT_PREFETCH: usize = 0;
 pub const DEFAULT_ADAPTIVE_PREFETCH: bool = true;
 /// A job claimed ahead that has not started within this goes back to the queue.
 pub const HELD_AHEAD_MAX: Duration = Duration::from_secs(1);
+/// Jobs that will start within this of being claimed may be held ahead of free slots:
+/// short jobs started together end together, and a burst of freed slots starts at once from
+/// what is held instead of waiting on one claim after another. Jobs of a second or more
+/// are never held ahead on this account.
+pub const AHEAD_WINDOW: Duration = Duration::from_millis(100);
 /// How often an idle queue is polled when no notification arrives.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1_000);
 /// The first wait after a failed claim; it doubles with each failure in a row.
@@ -88,14 +93,17 @@ fn smooth(old: u64, sample: Duration) -> u64 {
     }
 }
 
-/// How many jobs to hold ahead of free slots: those `concurrency` slots free up during two
-/// claims of `claim_us`, when jobs run `run_us` (0: unknown, nothing held ahead); at most
-/// `concurrency` and `batch`.
+/// How many jobs to hold ahead of free slots, when `concurrency` slots run jobs of `run_us`
+/// (0: unknown, nothing held ahead): those the slots free up during two claims of
+/// `claim_us` or within [`AHEAD_WINDOW`], whichever is more; at most `concurrency` and
+/// `batch`.
 pub fn adaptive_ahead(concurrency: usize, batch: usize, claim_us: u64, run_us: u64) -> usize {
     if run_us == 0 {
         return 0;
     }
-    let frees = (concurrency as u128 * 2 * u128::from(claim_us)) / u128::from(run_us);
+    let window_us = AHEAD_WINDOW.as_micros() as u64;
+    let frees =
+        (concurrency as u128 * u128::from((2 * claim_us).max(window_us))) / u128::from(run_us);
     (frees.min(usize::MAX as u128) as usize)
         .min(concurrency)
         .min(batch)
@@ -122,15 +130,22 @@ pub(super) async fn produce(
     let mut held_since: Option<Instant> = None;
     // After held jobs went back unstarted, hold none ahead until a slot frees.
     let mut ahead_paused = false;
+    // The claim in flight, if any: slots that free while it runs still start held jobs.
+    let mut claiming: Option<Claim> = None;
     loop {
         if *stop.borrow() != Shutdown::Running {
+            if let Some(claim) = claiming.take()
+                && let Ok(claimed) = claim.await
+            {
+                buffer.extend(claimed.jobs);
+            }
             hand_back_buffered(&shared, &queue, buffer).await;
             return;
         }
         start_buffered(&shared, &slots, &mut buffer, &wake);
         if buffer.is_empty() {
             held_since = None;
-        } else if held_since.is_some_and(|t| t.elapsed() >= HELD_AHEAD_MAX) {
+        } else if claiming.is_none() && held_since.is_some_and(|t| t.elapsed() >= HELD_AHEAD_MAX) {
             // No slot freed for a while: let idle workers have them.
             hand_back_buffered(&shared, &queue, std::mem::take(&mut buffer)).await;
             held_since = None;
@@ -155,41 +170,12 @@ pub(super) async fn produce(
         let want = (free + ahead).saturating_sub(buffer.len());
         // Claim when a slot is free and nothing waits for it, or to top up the jobs held
         // ahead once half of them went.
-        if (free > 0 && buffer.is_empty()) || (ahead > 0 && buffer.len() * 2 < ahead && want > 0) {
+        if claiming.is_none()
+            && ((free > 0 && buffer.is_empty())
+                || (ahead > 0 && buffer.len() * 2 < ahead && want > 0))
+        {
             let limit = want.min(cfg.batch.max(free));
-            let (q, owner, lease) = (queue.clone(), shared.id.to_string(), cfg.lease);
-            let asked = Instant::now();
-            let claimed = shared
-                .db
-                .run(move |c| {
-                    let now = clock::now();
-                    queue::claim(c, &q, limit, &owner, now, now + clock::delta(lease))
-                })
-                .await;
-            claim_us = smooth(claim_us, asked.elapsed());
-            match claimed {
-                Ok(jobs) => {
-                    error_backoff = CLAIM_RETRY_FIRST;
-                    let full = jobs.len() == limit;
-                    buffer.extend(jobs);
-                    start_buffered(&shared, &slots, &mut buffer, &wake);
-                    if !buffer.is_empty() && held_since.is_none() {
-                        held_since = Some(Instant::now());
-                    }
-                    if full {
-                        continue;
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(queue = %queue, error = %e, "claiming jobs failed; retrying");
-                    tokio::select! {
-                        () = tokio::time::sleep(error_backoff) => {}
-                        _ = stop.changed() => {}
-                    }
-                    error_backoff = (error_backoff * 2).min(CLAIM_RETRY_MAX);
-                    continue;
-                }
-            }
+            claiming = Some(claim(&shared, &queue, limit, cfg.lease));
         }
         // Held jobs go back after HELD_AHEAD_MAX if no slot frees before.
         let nap = match held_since {
@@ -198,12 +184,80 @@ pub(super) async fn produce(
                 .min(HELD_AHEAD_MAX.saturating_sub(t.elapsed())),
             None => cfg.poll_interval,
         };
+        let idle = claiming.is_none();
+        let claim_done = async {
+            match claiming.as_mut() {
+                Some(claim) => claim.await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            claimed = claim_done => {
+                claiming = None;
+                match claimed {
+                    Ok(Claimed { jobs, limit, took }) => {
+                        claim_us = smooth(claim_us, took);
+                        error_backoff = CLAIM_RETRY_FIRST;
+                        let full = jobs.len() == limit;
+                        buffer.extend(jobs);
+                        start_buffered(&shared, &slots, &mut buffer, &wake);
+                        if !buffer.is_empty() && held_since.is_none() {
+                            held_since = Some(Instant::now());
+                        }
+                        if !full {
+                            // Nothing more to take now: wait for a wake-up or the poll.
+                            tokio::select! {
+                                () = wake.notified() => {}
+                                () = tokio::time::sleep(nap) => {}
+                                _ = stop.changed() => {}
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(queue = %queue, error = %e, "claiming jobs failed; retrying");
+                        tokio::select! {
+                            () = tokio::time::sleep(error_backoff) => {}
+                            _ = stop.changed() => {}
+                        }
+                        error_backoff = (error_backoff * 2).min(CLAIM_RETRY_MAX);
+                    }
+                }
+            }
             () = wake.notified() => {}
-            () = tokio::time::sleep(nap) => {}
+            () = tokio::time::sleep(nap), if idle => {}
             _ = stop.changed() => {}
         }
     }
+}
+
+/// A claim of up to `limit` jobs, as it came back.
+struct Claimed {
+    jobs: Vec<Job>,
+    limit: usize,
+    took: Duration,
+}
+
+type Claim = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Claimed, longjobs_core::DbError>> + Send>,
+>;
+
+/// Claims up to `limit` jobs of `queue` for this worker, timed.
+fn claim(shared: &Arc<Shared>, queue: &str, limit: usize, lease: Duration) -> Claim {
+    let (db, q, owner) = (shared.db.clone(), queue.to_string(), shared.id.to_string());
+    Box::pin(async move {
+        let asked = Instant::now();
+        let jobs = db
+            .run(move |c| {
+                let now = clock::now();
+                queue::claim(c, &q, limit, &owner, now, now + clock::delta(lease))
+            })
+            .await?;
+        Ok(Claimed {
+            jobs,
+            limit,
+            took: asked.elapsed(),
+        })
+    })
 }
 
 /// Starts buffered jobs in order while there are free slots.
@@ -247,14 +301,18 @@ mod tests {
 
     #[test]
     fn short_jobs_are_held_ahead_and_long_ones_never() {
-        // 50 ms jobs, 3 ms claims, 50 slots: six free up during two claims.
-        assert_eq!(adaptive_ahead(50, 500, 3_000, 50_000), 6);
+        // 50 ms jobs at 50 slots: all of them free up within the window, in bursts.
+        assert_eq!(adaptive_ahead(50, 500, 3_000, 50_000), 50);
+        // 200 ms jobs at 50 slots: a quarter free up within the window.
+        assert_eq!(adaptive_ahead(50, 500, 3_000, 200_000), 25);
+        // Slow claims: what frees up during two of them, when that is more.
+        assert_eq!(adaptive_ahead(50, 500, 100_000, 400_000), 25);
         // No-op jobs: as many as the slots, never more than a claim's batch.
         assert_eq!(adaptive_ahead(24, 500, 2_000, 5), 24);
         assert_eq!(adaptive_ahead(1_000, 500, 2_000, 5), 500);
-        // A Zenodo copy of minutes, or a quick failure of 100 ms at 3 slots: none.
+        // A Zenodo copy of minutes, or jobs of a second or more at 3 slots: none.
         assert_eq!(adaptive_ahead(3, 500, 3_000, 120_000_000), 0);
-        assert_eq!(adaptive_ahead(3, 500, 3_000, 100_000), 0);
+        assert_eq!(adaptive_ahead(3, 500, 3_000, 1_000_000), 0);
         // Nothing measured yet: none.
         assert_eq!(adaptive_ahead(50, 500, 3_000, 0), 0);
     }
