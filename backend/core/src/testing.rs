@@ -72,6 +72,11 @@ impl TestDb {
             let mut admin = PgConnection::establish(&base2).map_err(|e| {
                 DbError::Pool(format!("test PostgreSQL at {base2} is not reachable: {e}"))
             })?;
+            // The trigram extension lives in `public`, outside every test schema: installed
+            // by the first test's migration it would go into that test's schema and vanish
+            // with it. Tests that race here find it there, or go on without (the migration
+            // then leaves the text search unindexed, which is still correct).
+            let _ = admin.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public");
             admin.batch_execute(&format!("CREATE SCHEMA {schema2}"))?;
             Ok::<_, DbError>(())
         })

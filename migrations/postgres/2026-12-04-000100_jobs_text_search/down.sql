@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS jobs_payload_trgm;
+DROP INDEX IF EXISTS jobs_last_error_trgm;
