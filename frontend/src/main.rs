@@ -3,12 +3,12 @@
 mod api;
 mod app;
 mod components;
-mod copies_query;
+mod confirm;
 mod format;
-mod jobs_query;
 mod maintenance_feed;
 mod pages;
 mod poll;
+mod query;
 mod session;
 
 fn main() {

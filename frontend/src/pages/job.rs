@@ -9,7 +9,7 @@ use longjobs_openapi::{ActionOutcome, ActionResult, JobAction, JobDetail, JobSta
 
 use crate::api::{self, ApiError};
 use crate::components::{ConfirmDialog, ErrorNotice, JobTimeline, StateBadge, TimeCell};
-use crate::pages::jobs::{action_past, action_verb};
+use crate::format::{action_past, action_verb};
 use crate::poll::use_polled;
 use crate::session;
 

@@ -9,8 +9,10 @@ use leptos_router::hooks::use_params_map;
 use longjobs_openapi::{Submission, SubmissionLogLine, SubmissionState};
 
 use crate::api::{self, ApiError};
-use crate::components::{ConfirmDialog, ErrorNotice, SubmissionStateBadge, TimeCell};
-use crate::format;
+use crate::components::{
+    ConfirmDialog, ErrorNotice, LogLine, LogLines, SubmissionHistory, SubmissionStateBadge,
+    TimeCell,
+};
 use crate::poll::use_polled;
 use crate::session;
 
@@ -119,20 +121,6 @@ pub fn MerrittSubmissionPage() -> impl IntoView {
 #[component]
 fn SubmissionBody(sub: Submission) -> impl IntoView {
     let dash = || "—".to_string();
-    let history = sub
-        .history
-        .iter()
-        .map(|h| {
-            view! {
-                <li data-state=h.state.as_str()>
-                    <SubmissionStateBadge state=h.state />
-                    " " <span class="mono small">{h.host.clone()}</span>
-                    " " <TimeCell time=h.at compact=true />
-                    {h.note.clone().map(|n| view! { <div class="muted small">{n}</div> })}
-                </li>
-            }
-        })
-        .collect_view();
     view! {
         <div class="grid-2">
             <section class="card" aria-labelledby="submission-summary-title">
@@ -154,7 +142,7 @@ fn SubmissionBody(sub: Submission) -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="submission-history-title">
                 <h2 id="submission-history-title">"State history"</h2>
-                <ol class="history-list" data-testid="submission-history-list">{history}</ol>
+                <ol class="history-list" data-testid="submission-history-list"><SubmissionHistory history=sub.history.clone() tagged=true /></ol>
             </section>
         </div>
     }
@@ -163,11 +151,9 @@ fn SubmissionBody(sub: Submission) -> impl IntoView {
 /// The request log: one line per request, answer or error.
 #[component]
 fn SubmissionLog(lines: Vec<SubmissionLogLine>) -> impl IntoView {
-    let empty = lines.is_empty();
-    let items = lines
+    let lines = lines
         .into_iter()
         .map(|l| {
-            let kind = l.kind.to_lowercase();
             let call = match (&l.method, &l.url) {
                 (Some(m), Some(u)) => format!("{m} {u}"),
                 _ => String::new(),
@@ -180,21 +166,20 @@ fn SubmissionLog(lines: Vec<SubmissionLogLine>) -> impl IntoView {
             .flatten()
             .collect::<Vec<_>>()
             .join(" · ");
-            view! {
-                <li class=format!("log-line log-{kind}") data-kind=l.kind.clone()>
-                    <span class="log-time mono">{format::datetime(&l.at)}</span>
-                    <span class=format!("badge log-badge log-badge-{kind}")>{l.kind.clone()}</span>
-                    <span class="log-message">
-                        {(!call.is_empty()).then(|| view! { <span class="mono">{call}</span> " " })}
-                        {(!facts.is_empty()).then(|| view! { <strong>{facts}</strong> " " })}
-                        {l.message}
-                    </span>
-                </li>
+            let message = view! {
+                {(!call.is_empty()).then(|| view! { <span class="mono">{call}</span> " " })}
+                {(!facts.is_empty()).then(|| view! { <strong>{facts}</strong> " " })}
+                {l.message}
+            };
+            LogLine {
+                at: l.at,
+                kind: l.kind,
+                message: message.into_any(),
             }
         })
-        .collect_view();
+        .collect();
     view! {
-        <ol class="copy-log" data-testid="submission-log">{items}</ol>
-        {empty.then(|| view! { <p class="muted">"Nothing logged yet: no request was made for this submission."</p> })}
+        <LogLines lines=lines testid="submission-log"
+            empty="Nothing logged yet: no request was made for this submission." />
     }
 }
