@@ -1,5 +1,6 @@
 //! Pieces the pages share, one concern per file.
 
+mod breadcrumbs;
 mod bulk_bar;
 mod confirm_dialog;
 mod copies_filters;
@@ -22,9 +23,11 @@ mod state_badge;
 mod state_chip;
 mod submission_history;
 mod submission_state_badge;
+mod table_card;
 mod throughput_chart;
 mod time_cell;
 
+pub use breadcrumbs::Breadcrumbs;
 pub use bulk_bar::{BulkBar, CheckCell, check};
 pub use confirm_dialog::ConfirmDialog;
 pub use copies_filters::CopiesFilters;
@@ -47,5 +50,6 @@ pub use state_badge::StateBadge;
 pub use state_chip::StateFilter;
 pub use submission_history::SubmissionHistory;
 pub use submission_state_badge::SubmissionStateBadge;
+pub use table_card::{TableCard, column_heads};
 pub use throughput_chart::ThroughputChart;
 pub use time_cell::TimeCell;

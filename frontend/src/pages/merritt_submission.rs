@@ -1,35 +1,24 @@
 //! `/merritt/submissions/:id`: one Merritt submission — summary, its state history and its
 //! request log; give up (with a reason).
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use longjobs_openapi::{Submission, SubmissionLogLine, SubmissionState};
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    ConfirmDialog, ErrorNotice, LogLine, LogLines, SubmissionHistory, SubmissionStateBadge,
-    TimeCell,
+    Breadcrumbs, ConfirmDialog, ErrorNotice, LogLine, LogLines, SubmissionHistory,
+    SubmissionStateBadge, TimeCell,
 };
-use crate::poll::use_polled;
+use crate::poll::{ITEM_REFRESH, use_item, use_polled};
 use crate::session;
-
-/// How often the submission page refreshes (people watch a deposit go through).
-const SUBMISSION_REFRESH: Duration = Duration::from_secs(2);
 
 /// The submission with its history and request log, refreshed every 2 s; operators give
 /// it up, saying why (the API refuses, with its reason, where that cannot apply).
 #[component]
 pub fn MerrittSubmissionPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
-    // An id that is not a number asks for submission 0, which the API refuses with its reason.
-    let sub = use_polled(Some(SUBMISSION_REFRESH), move || {
-        api::merritt::get(id.get().unwrap_or(0))
-    });
-    let log = use_polled(Some(SUBMISSION_REFRESH), move || {
+    let (id, sub) = use_item(api::merritt::get);
+    let log = use_polled(Some(ITEM_REFRESH), move || {
         api::merritt::log(id.get().unwrap_or(0))
     });
     let can_act = Memo::new(move |_| session::can_act());
@@ -65,11 +54,7 @@ pub fn MerrittSubmissionPage() -> impl IntoView {
     });
 
     view! {
-        <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <a href="/merritt">"Merritt queue"</a>
-            <span aria-hidden="true">" / "</span>
-            <span aria-current="page">{move || id.get().map(|i| format!("#{i}")).unwrap_or_default()}</span>
-        </nav>
+        <Breadcrumbs href="/merritt" list="Merritt queue" id=id />
         <ErrorNotice error=sub.error />
         {move || sub.data.get().map(|s| {
             let ended = matches!(s.state, SubmissionState::Completed | SubmissionState::GivenUp);

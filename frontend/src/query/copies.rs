@@ -3,7 +3,7 @@
 
 use longjobs_openapi::{CopySort, CopyState, CopyType, SortOrder};
 
-use super::{Listing, Params, UrlBuilder, UrlQuery};
+use super::{Params, UrlBuilder, UrlQuery, listing_fields};
 
 /// What the Zenodo copies page shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -46,23 +46,7 @@ impl UrlQuery for CopiesQuery {
     }
 }
 
-impl Listing for CopiesQuery {
-    type Sort = CopySort;
-    fn sort(&self) -> (CopySort, SortOrder) {
-        (self.sort, self.order)
-    }
-    fn cursor(&self) -> Option<&String> {
-        self.cursor.as_ref()
-    }
-    fn with(&self, sort: CopySort, order: SortOrder, cursor: Option<String>) -> Self {
-        CopiesQuery {
-            sort,
-            order,
-            cursor,
-            ..self.clone()
-        }
-    }
-}
+listing_fields!(CopiesQuery, CopySort);
 
 impl CopiesQuery {
     /// The view of one dataset's copies (the "Ident. ID" link).

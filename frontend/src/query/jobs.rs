@@ -2,7 +2,7 @@
 
 use longjobs_openapi::{JobFilter, JobSort, JobState, SortOrder, Text};
 
-use super::{Listing, Params, UrlBuilder, UrlQuery};
+use super::{Listing, Params, UrlBuilder, UrlQuery, listing_fields};
 
 /// What the jobs page shows.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -43,23 +43,7 @@ impl UrlQuery for JobsQuery {
     }
 }
 
-impl Listing for JobsQuery {
-    type Sort = JobSort;
-    fn sort(&self) -> (JobSort, SortOrder) {
-        (self.sort, self.order)
-    }
-    fn cursor(&self) -> Option<&String> {
-        self.cursor.as_ref()
-    }
-    fn with(&self, sort: JobSort, order: SortOrder, cursor: Option<String>) -> Self {
-        JobsQuery {
-            sort,
-            order,
-            cursor,
-            ..self.clone()
-        }
-    }
-}
+listing_fields!(JobsQuery, JobSort);
 
 impl JobsQuery {
     /// The filter of a bulk action on "all matching" jobs.

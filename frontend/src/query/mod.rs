@@ -12,7 +12,7 @@ pub use submissions::SubmissionsQuery;
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 use longjobs_openapi::{
     CopySort, CopyState, CopyType, JobSort, JobState, SortOrder, SubmissionState,
@@ -108,6 +108,30 @@ pub trait Listing: UrlQuery {
         self.with(key, order, None)
     }
 }
+
+/// Implements [`Listing`] for a query whose `sort`, `order` and `cursor` fields hold them.
+macro_rules! listing_fields {
+    ($query:ty, $sort:ty) => {
+        impl $crate::query::Listing for $query {
+            type Sort = $sort;
+            fn sort(&self) -> ($sort, SortOrder) {
+                (self.sort, self.order)
+            }
+            fn cursor(&self) -> Option<&String> {
+                self.cursor.as_ref()
+            }
+            fn with(&self, sort: $sort, order: SortOrder, cursor: Option<String>) -> Self {
+                Self {
+                    sort,
+                    order,
+                    cursor,
+                    ..self.clone()
+                }
+            }
+        }
+    };
+}
+use listing_fields;
 
 /// A query string, read leniently: blank values count as absent, unknown names are ignored.
 pub struct Params<'a>(pub &'a ParamsMap);
@@ -225,4 +249,10 @@ pub fn use_url_query<Q: UrlQuery>() -> (Memo<Q>, Callback<Q>) {
         );
     });
     (query, go)
+}
+
+/// The `:id` of the route (a job, copy or submission page), when it is a number.
+pub fn use_id_param() -> Memo<Option<i64>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())))
 }

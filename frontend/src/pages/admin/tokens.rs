@@ -6,7 +6,7 @@ use longjobs_openapi::{CreatedToken, TokenInfo};
 
 use super::Pending;
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, InlineForm, RoleSelect, TimeCell, parse_role};
+use crate::components::{ErrorNotice, InlineForm, RoleSelect, TimeCell, column_heads, parse_role};
 use crate::session::role_str;
 
 /// The token list, the new-token form and the one-time secret.
@@ -68,12 +68,7 @@ pub fn TokensSection(
                     <thead>
                         <tr>
                             <th scope="col" class="num">"ID"</th>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Created by"</th>
-                            <th scope="col">"Created"</th>
-                            <th scope="col">"Last used"</th>
-                            <th scope="col">"Status"</th>
+                            {column_heads(&["Name", "Role", "Created by", "Created", "Last used", "Status"])}
                         </tr>
                     </thead>
                     <tbody>

@@ -6,7 +6,9 @@ use longjobs_openapi::{Role, UpdateUser, UserInfo};
 
 use super::Pending;
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, InlineForm, RoleSelect, TimeCell, parse_role, role_options};
+use crate::components::{
+    ErrorNotice, InlineForm, RoleSelect, TimeCell, column_heads, parse_role, role_options,
+};
 use crate::session;
 
 /// The user list and the new-user form.
@@ -69,11 +71,7 @@ pub fn UsersSection(
                 <table class="table" data-testid="users-table">
                     <thead>
                         <tr>
-                            <th scope="col">"Username"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Created"</th>
-                            <th scope="col">"Updated"</th>
+                            {column_heads(&["Username", "Role", "Status", "Created", "Updated"])}
                             <th scope="col"><span class="sr-only">"Actions"</span></th>
                         </tr>
                     </thead>

@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use longjobs_openapi::{JobPage, JobSort, JobState, JobSummary};
 
 use super::bulk::Bulk;
-use crate::components::{CheckCell, KeysetPager, StateBadge, TimeCell, check, sort_column};
+use crate::components::{
+    CheckCell, KeysetPager, StateBadge, TableCard, TimeCell, check, sort_column,
+};
 use crate::format;
 use crate::poll::Polled;
 use crate::query::JobsQuery;
@@ -26,60 +28,52 @@ pub fn JobsTable(
         ..
     } = bulk;
     let header = move |label, key: JobSort| sort_column(query, go, label, key, key != JobSort::Id);
-    let next_cursor = Signal::derive(move || {
-        page.data
-            .with(|p| p.as_ref().and_then(|p| p.next_cursor.clone()))
-    });
+    let head = move || {
+        view! {
+            {move || can_act.get().then(|| view! {
+                <th scope="col" class="check">
+                    <input
+                        type="checkbox"
+                        aria-label="Select every job on this page"
+                        data-testid="select-page"
+                        prop:checked=move || all_on_page.get() || all_matching.get()
+                        disabled=move || all_matching.get()
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            let ids = page_ids.get_untracked();
+                            selected.update(|s| check(s, ids, on));
+                        }
+                    />
+                </th>
+            })}
+            {header("ID", JobSort::Id)}
+            <th scope="col">"Queue"</th>
+            <th scope="col">"Kind"</th>
+            <th scope="col">"State"</th>
+            <th scope="col" class="num">"Attempt"</th>
+            {header("Priority", JobSort::Priority)}
+            {header("Run at", JobSort::RunAt)}
+            <th scope="col">"Last error"</th>
+        }
+    };
+    let pager = move || {
+        view! {
+            <KeysetPager query=query go=go next_cursor=page.select(|p| p.next_cursor.clone())
+                previous=true next_testid="next-page" />
+        }
+    };
     view! {
-        <div class="card card-flush">
-            <div class="table-wrap">
-                <table class="table jobs-table" data-testid="jobs-table">
-                    <thead>
-                        <tr>
-                            {move || can_act.get().then(|| view! {
-                                <th scope="col" class="check">
-                                    <input
-                                        type="checkbox"
-                                        aria-label="Select every job on this page"
-                                        data-testid="select-page"
-                                        prop:checked=move || all_on_page.get() || all_matching.get()
-                                        disabled=move || all_matching.get()
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            let ids = page_ids.get_untracked();
-                                            selected.update(|s| check(s, ids, on));
-                                        }
-                                    />
-                                </th>
-                            })}
-                            {header("ID", JobSort::Id)}
-                            <th scope="col">"Queue"</th>
-                            <th scope="col">"Kind"</th>
-                            <th scope="col">"State"</th>
-                            <th scope="col" class="num">"Attempt"</th>
-                            {header("Priority", JobSort::Priority)}
-                            {header("Run at", JobSort::RunAt)}
-                            <th scope="col">"Last error"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For
-                            each=move || page.data.get().map(|p| p.jobs).unwrap_or_default()
-                            key=|j| (j.id, j.state, j.attempt, j.run_at, j.cancel_requested, j.last_error.clone())
-                            let:job
-                        >
-                            <JobRow job=job can_act=can_act selected=selected all_matching=all_matching />
-                        </For>
-                    </tbody>
-                </table>
-            </div>
-            {move || match page.data.with(|p| p.as_ref().map(|p| p.jobs.is_empty())) {
-                None => Some(view! { <p class="empty">"Loading…"</p> }.into_any()),
-                Some(true) => Some(view! { <p class="empty" data-testid="no-jobs">"No jobs match these filters."</p> }.into_any()),
-                Some(false) => None,
-            }}
-            <KeysetPager query=query go=go next_cursor=next_cursor previous=true next_testid="next-page" />
-        </div>
+        <TableCard class="jobs-table" testid="jobs-table" head=head after=pager
+            empty=page.select(|p| Some(p.jobs.is_empty())) empty_text="No jobs match these filters."
+            empty_testid="no-jobs">
+            <For
+                each=move || page.data.get().map(|p| p.jobs).unwrap_or_default()
+                key=|j| (j.id, j.state, j.attempt, j.run_at, j.cancel_requested, j.last_error.clone())
+                let:job
+            >
+                <JobRow job=job can_act=can_act selected=selected all_matching=all_matching />
+            </For>
+        </TableCard>
     }
 }
 

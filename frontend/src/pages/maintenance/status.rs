@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use longjobs_openapi::{MaintenanceStatus, RunningJob, SwitchOn};
 
-use crate::components::{StatCard, TimeCell};
+use crate::components::{StatCard, TimeCell, column_heads};
 use crate::format;
 use crate::maintenance_feed::Phase;
 
@@ -90,11 +90,7 @@ fn RunningTable(jobs: Vec<RunningJob>) -> impl IntoView {
             <table class="table" data-testid="running-table">
                 <thead>
                     <tr>
-                        <th scope="col">"Job"</th>
-                        <th scope="col">"Queue"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"Worker"</th>
-                        <th scope="col">"Started"</th>
+                        {column_heads(&["Job", "Queue", "Kind", "Worker", "Started"])}
                         <th scope="col" class="num">"Running for"</th>
                     </tr>
                 </thead>

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use longjobs_openapi::{Submission, SubmissionState};
 
-use crate::components::{CheckCell, SubmissionHistory, SubmissionStateBadge, TimeCell};
+use crate::components::{
+    CheckCell, SubmissionHistory, SubmissionStateBadge, TableCard, TimeCell, column_heads,
+};
 use crate::format;
 use crate::poll::Polled;
 
@@ -16,38 +18,24 @@ pub fn SubmissionsTable(
     can_act: Memo<bool>,
     checked: RwSignal<BTreeSet<i64>>,
 ) -> impl IntoView {
-    view! {
-        <div class="card card-flush">
-            <div class="table-wrap">
-                <table class="table submissions-table" data-testid="submissions-table">
-                    <thead>
-                        <tr>
-                            {move || can_act.get().then(|| view! {
-                                <th scope="col" class="check"><span class="sr-only">"Checked"</span></th>
-                            })}
-                            <th scope="col">"ID"</th>
-                            <th scope="col" class="num">"Res. ID"</th>
-                            <th scope="col">"Identifier / ARK"</th>
-                            <th scope="col">"State"</th>
-                            <th scope="col">"Host"</th>
-                            <th scope="col">"Job"</th>
-                            <th scope="col">"Updated"</th>
-                            <th scope="col">"State history"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || subs.data.get().unwrap_or_default().into_iter()
-                            .map(|sub| view! { <SubmissionRow sub=sub can_act=can_act checked=checked /> })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
-            {move || subs.data.with(|s| match s {
-                None => Some(view! { <p class="empty" data-testid="submissions-loading">"Loading…"</p> }),
-                Some(s) if s.is_empty() => Some(view! { <p class="empty" data-testid="no-submissions">"No submissions match."</p> }),
-                _ => None,
+    let head = move || {
+        view! {
+            {move || can_act.get().then(|| view! {
+                <th scope="col" class="check"><span class="sr-only">"Checked"</span></th>
             })}
-        </div>
+            <th scope="col">"ID"</th>
+            <th scope="col" class="num">"Res. ID"</th>
+            {column_heads(&["Identifier / ARK", "State", "Host", "Job", "Updated", "State history"])}
+        }
+    };
+    view! {
+        <TableCard class="submissions-table" testid="submissions-table" head=head
+            empty=subs.select(|s| Some(s.is_empty())) empty_text="No submissions match."
+            empty_testid="no-submissions" loading_testid="submissions-loading">
+            {move || subs.data.get().unwrap_or_default().into_iter()
+                .map(|sub| view! { <SubmissionRow sub=sub can_act=can_act checked=checked /> })
+                .collect_view()}
+        </TableCard>
     }
 }
 

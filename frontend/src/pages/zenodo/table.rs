@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use longjobs_openapi::{CopyPage, CopySort, CopyState, ZenodoCopy};
 
 use crate::components::{
-    CopyStateBadge, KeysetPager, ResendOutcome, Resent, TimeCell, resend_copy, sort_column,
+    CopyStateBadge, KeysetPager, ResendOutcome, Resent, TableCard, TimeCell, resend_copy,
+    sort_column,
 };
 use crate::format;
 use crate::poll::Polled;
@@ -33,54 +34,48 @@ pub fn CopiesTable(
         )
     };
     let header = move |label, key, numeric| sort_column(query, go, label, key, numeric);
-    let next_cursor = Signal::derive(move || {
-        page.data
-            .with(|p| p.as_ref().and_then(|p| p.next_cursor.clone()))
-    });
-    view! {
-        <div class="card card-flush">
-            <div class="table-wrap">
-                <table class="table copies-table" data-testid="copies-table">
-                    <thead>
-                        <tr>
-                            {header("ID", CopySort::Id, false)}
-                            {header("Ident. ID", CopySort::Identifier, false)}
-                            {header("Res. ID", CopySort::ResourceId, true)}
-                            {header("State", CopySort::State, false)}
-                            {header("Updated", CopySort::UpdatedAt, false)}
-                            {header("Created", CopySort::CreatedAt, false)}
-                            {header("Copy type", CopySort::CopyType, false)}
-                            {header("Size", CopySort::Size, true)}
-                            {header("Attempts", CopySort::Attempts, true)}
-                            <th scope="col">"Waiting on"</th>
-                            {move || can_act.get().then(|| view! {
-                                <th scope="col"><span class="sr-only">"Actions"</span></th>
-                            })}
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {move || page.data.with(|p| {
-                            p.as_ref()
-                                .map(|p| p.copies.clone())
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|copy| view! { <CopyRow copy=copy can_act=can_act resent=resent resend=resend /> })
-                                .collect_view()
-                        })}
-                    </tbody>
-                </table>
-            </div>
-            {move || match page.data.with(|p| p.as_ref().map(|p| p.copies.is_empty())) {
-                None => Some(view! { <p class="empty">"Loading…"</p> }.into_any()),
-                Some(true) => Some(view! { <p class="empty" data-testid="no-copies">"No copies match these filters."</p> }.into_any()),
-                Some(false) => None,
-            }}
-            <KeysetPager query=query go=go next_cursor=next_cursor first_testid="copies-first" next_testid="copies-next">
-                <span class="pager-info muted small">
-                    {move || format!("{} on this page", format::plural(page.data.with(|p| p.as_ref().map_or(0, |p| p.copies.len())), "copy", "copies"))}
-                </span>
+    let head = move || {
+        view! {
+            {header("ID", CopySort::Id, false)}
+            {header("Ident. ID", CopySort::Identifier, false)}
+            {header("Res. ID", CopySort::ResourceId, true)}
+            {header("State", CopySort::State, false)}
+            {header("Updated", CopySort::UpdatedAt, false)}
+            {header("Created", CopySort::CreatedAt, false)}
+            {header("Copy type", CopySort::CopyType, false)}
+            {header("Size", CopySort::Size, true)}
+            {header("Attempts", CopySort::Attempts, true)}
+            <th scope="col">"Waiting on"</th>
+            {move || can_act.get().then(|| view! {
+                <th scope="col"><span class="sr-only">"Actions"</span></th>
+            })}
+        }
+    };
+    let on_page = move || {
+        let n = page.data.with(|p| p.as_ref().map_or(0, |p| p.copies.len()));
+        format!("{} on this page", format::plural(n, "copy", "copies"))
+    };
+    let pager = move || {
+        view! {
+            <KeysetPager query=query go=go next_cursor=page.select(|p| p.next_cursor.clone())
+                first_testid="copies-first" next_testid="copies-next">
+                <span class="pager-info muted small">{on_page}</span>
             </KeysetPager>
-        </div>
+        }
+    };
+    view! {
+        <TableCard class="copies-table" testid="copies-table" head=head after=pager
+            empty=page.select(|p| Some(p.copies.is_empty())) empty_text="No copies match these filters."
+            empty_testid="no-copies">
+            {move || page.data.with(|p| {
+                p.as_ref()
+                    .map(|p| p.copies.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|copy| view! { <CopyRow copy=copy can_act=can_act resent=resent resend=resend /> })
+                    .collect_view()
+            })}
+        </TableCard>
     }
 }
 

@@ -7,35 +7,25 @@ mod body;
 mod header;
 mod reason;
 
-use std::time::Duration;
-
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::api;
 use crate::components::{
-    ConfirmDialog, ErrorNotice, ResendOutcome, Resent, chain_done, chain_question, resend_copy,
+    Breadcrumbs, ConfirmDialog, ErrorNotice, ResendOutcome, Resent, chain_done, chain_question,
+    resend_copy,
 };
 use crate::confirm::Confirmable;
-use crate::poll::use_polled;
+use crate::poll::use_item;
 use crate::session;
 use body::CopyBody;
 use header::CopyHeader;
 use reason::{ReasonDialog, Reasoned};
 
-/// How often the copy page refreshes (people watch a resend finish).
-const COPY_REFRESH: Duration = Duration::from_secs(2);
-
 /// The copy with its log and job, refreshed every 2 s; operators resend it (the refusal's
 /// reason shows inline) or resend its dataset's chain (confirmed).
 #[component]
 pub fn ZenodoCopyPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
-    // An id that is not a number asks for copy 0, which the API refuses with its reason.
-    let copy = use_polled(Some(COPY_REFRESH), move || {
-        api::zenodo::get(id.get().unwrap_or(0))
-    });
+    let (id, copy) = use_item(api::zenodo::get);
     let can_act = Memo::new(move |_| session::can_act());
     let resent = RwSignal::new(None::<Resent>);
     let on_resend = Callback::new(move |()| {
@@ -71,11 +61,7 @@ pub fn ZenodoCopyPage() -> impl IntoView {
     let reasoned = Reasoned::default();
 
     view! {
-        <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <a href="/zenodo">"Zenodo copies"</a>
-            <span aria-hidden="true">" / "</span>
-            <span aria-current="page">{move || id.get().map(|i| format!("#{i}")).unwrap_or_default()}</span>
-        </nav>
+        <Breadcrumbs href="/zenodo" list="Zenodo copies" id=id />
         <ErrorNotice error=copy.error />
         {move || copy.data.get().map(|d| view! {
             <CopyHeader copy=d.copy can_act=can_act resent=resent on_resend=on_resend
