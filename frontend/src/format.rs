@@ -1,6 +1,7 @@
-//! How numbers, times and text excerpts are shown.
+//! How numbers, times, text excerpts, counted things and job actions are shown.
 
 use chrono::{DateTime, Utc};
+use longjobs_openapi::{JobAction, JobState, StateCount};
 
 /// Now, from the browser's clock.
 pub fn now() -> DateTime<Utc> {
@@ -100,6 +101,55 @@ pub fn id_list(ids: &[i64]) -> String {
     }
 }
 
+/// `1 copy`, `3 copies`, `1,200 copies`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", count(n as i64))
+    }
+}
+
+/// `job` or `jobs`: the word for `n` of them.
+pub fn noun<'a>(n: i64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// `No jobs`, `1 job`, `12 jobs`: a selection's size.
+pub fn tally(n: usize, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("No {many}"),
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// How many jobs of `state` a breakdown counts (none when it does not list the state).
+pub fn count_of(counts: &[StateCount], state: JobState) -> i64 {
+    counts
+        .iter()
+        .find(|c| c.state == state)
+        .map_or(0, |c| c.count)
+}
+
+/// `Retry`: a job action as a button names it.
+pub fn action_verb(a: JobAction) -> &'static str {
+    match a {
+        JobAction::Retry => "Retry",
+        JobAction::Cancel => "Cancel",
+        JobAction::Discard => "Discard",
+    }
+}
+
+/// What a job action does to a job, after "will be".
+pub fn action_past(a: JobAction) -> &'static str {
+    match a {
+        JobAction::Retry => "retried (run again now)",
+        JobAction::Cancel => "cancelled (running jobs at their worker's next heartbeat)",
+        JobAction::Discard => "discarded without running again",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +165,14 @@ mod tests {
         assert_eq!(bytes(999_999), "1.0 MB");
         assert_eq!(bytes(4_200_000_000), "4.2 GB");
         assert_eq!(bytes(50_000_000_000), "50 GB");
+    }
+
+    #[test]
+    fn a_selection_reads_none_one_or_many() {
+        assert_eq!(tally(0, "job", "jobs"), "No jobs");
+        assert_eq!(tally(1, "job", "jobs"), "1 job");
+        assert_eq!(tally(12, "job", "jobs"), "12 jobs");
+        assert_eq!(plural(1_200, "copy", "copies"), "1,200 copies");
     }
 
     #[test]

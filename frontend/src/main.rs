@@ -1,14 +1,24 @@
 //! The longjobs operator console: mounts [`app::App`] on the page's body.
 
+/// Talking to the API: the fetch helper and one typed function per operation.
 mod api;
+/// The router and its routes.
 mod app;
+/// Pieces the pages share, one concern per file.
 mod components;
-mod copies_query;
+/// Actions behind a confirmation dialog.
+mod confirm;
+/// How numbers, times, counted things and job actions read.
 mod format;
-mod jobs_query;
+/// The maintenance status every signed-in page shares.
 mod maintenance_feed;
+/// One page per route.
 mod pages;
+/// Data that loads when its inputs change and refreshes itself.
 mod poll;
+/// Views whose filters, sort and page live in the URL.
+mod query;
+/// The signed-in session: token, name and role.
 mod session;
 
 fn main() {

@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
+use leptos::prelude::Get as _;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
@@ -13,6 +14,10 @@ use crate::api::{ApiError, Get, client};
 
 /// How often views refresh by themselves.
 pub const REFRESH: Duration = Duration::from_secs(5);
+
+/// How often the page of one job, copy or submission refreshes (faster than lists: people
+/// watch an action go through).
+pub const ITEM_REFRESH: Duration = Duration::from_secs(2);
 
 /// Takes a changed answer (status and body) and shows it: the typed part of polling.
 type Deliver = Rc<dyn Fn(u16, &str)>;
@@ -39,6 +44,15 @@ impl<T: Send + Sync + 'static> Polled<T> {
         if let Some(f) = self.reload.try_get_value() {
             f();
         }
+    }
+
+    /// What `part` reads from the last answer (none before the first).
+    pub fn select<U: Send + Sync + 'static>(
+        &self,
+        part: impl Fn(&T) -> Option<U> + Send + Sync + 'static,
+    ) -> Signal<Option<U>> {
+        let data = self.data;
+        Signal::derive(move || data.with(|d| d.as_ref().and_then(&part)))
     }
 }
 
@@ -68,6 +82,18 @@ where
         error,
         reload: StoredValue::new_local(reload),
     }
+}
+
+/// The route's `:id` and the item `get` describes for it, refreshed every
+/// [`ITEM_REFRESH`]. An id that is not a number asks for item 0, which the API refuses with
+/// its reason.
+pub fn use_item<T>(get: impl Fn(i64) -> Get<T> + 'static) -> (Memo<Option<i64>>, Polled<T>)
+where
+    T: DeserializeOwned + Send + Sync + 'static,
+{
+    let id = crate::query::use_id_param();
+    let item = use_polled(Some(ITEM_REFRESH), move || get(id.get().unwrap_or(0)));
+    (id, item)
 }
 
 /// The polling itself, shared by every answer type: returns the function that loads again.

@@ -6,7 +6,7 @@ use longjobs_openapi::{
 
 use super::ApiError;
 use super::client::{self, Get, encode};
-use crate::jobs_query::{JobsQuery, WireName};
+use crate::query::{JobsQuery, Wire};
 
 /// Jobs per page in the console.
 pub const PAGE_SIZE: u32 = 50;
@@ -14,8 +14,8 @@ pub const PAGE_SIZE: u32 = 50;
 /// `GET /api/jobs` for the console's current filters, sort and cursor.
 pub fn list(query: &JobsQuery) -> Get<JobPage> {
     let mut params = filter_params(query);
-    params.push(format!("sort={}", query.sort.as_str()));
-    params.push(format!("order={}", query.order.as_str()));
+    params.push(format!("sort={}", query.sort.wire()));
+    params.push(format!("order={}", query.order.wire()));
     params.push(format!("limit={PAGE_SIZE}"));
     if let Some(c) = &query.cursor {
         params.push(format!("cursor={}", encode(c)));

@@ -8,7 +8,7 @@ use longjobs_openapi::{
 
 use super::ApiError;
 use super::client::{self, Get, encode};
-use crate::copies_query::CopiesQuery;
+use crate::query::CopiesQuery;
 
 /// Copies per page in the console.
 pub const PAGE_SIZE: u32 = 100;

@@ -1,37 +1,55 @@
-//! Pieces the pages share, one component per file.
+//! Pieces the pages share, one concern per file.
 
+mod breadcrumbs;
+mod bulk_bar;
 mod confirm_dialog;
 mod copies_filters;
 mod copy_state_badge;
 mod error_notice;
+mod filter_bar;
 mod job_timeline;
 mod jobs_filters;
+mod keyset_pager;
+mod log_lines;
 mod maintenance_banner;
 mod nav_link;
 mod page_header;
+mod resend;
+mod role_select;
 mod shell;
 mod sort_header;
 mod stat_card;
 mod state_badge;
 mod state_chip;
+mod submission_history;
 mod submission_state_badge;
+mod table_card;
 mod throughput_chart;
 mod time_cell;
 
+pub use breadcrumbs::Breadcrumbs;
+pub use bulk_bar::{BulkBar, CheckCell, check};
 pub use confirm_dialog::ConfirmDialog;
 pub use copies_filters::CopiesFilters;
 pub use copy_state_badge::CopyStateBadge;
 pub use error_notice::ErrorNotice;
+pub use filter_bar::{FilterBar, SelectField, TextField, edit_query, url_text};
 pub use job_timeline::JobTimeline;
 pub use jobs_filters::JobsFilters;
+pub use keyset_pager::KeysetPager;
+pub use log_lines::{LogLine, LogLines};
 pub use maintenance_banner::MaintenanceBanner;
 pub use nav_link::NavLink;
 pub use page_header::PageHeader;
+pub use resend::{ResendOutcome, Resent, chain_done, chain_question, resend_copy};
+pub use role_select::{InlineForm, RoleSelect, parse_role, role_options};
 pub use shell::Shell;
-pub use sort_header::SortHeader;
+pub use sort_header::sort_column;
 pub use stat_card::StatCard;
 pub use state_badge::StateBadge;
-pub use state_chip::{StateChip, toggle_member};
+pub use state_chip::StateFilter;
+pub use submission_history::SubmissionHistory;
 pub use submission_state_badge::SubmissionStateBadge;
+pub use table_card::{TableCard, column_heads};
 pub use throughput_chart::ThroughputChart;
 pub use time_cell::TimeCell;

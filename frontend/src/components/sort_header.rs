@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use longjobs_openapi::SortOrder;
 
+use crate::query::Listing;
+
 /// A `<th>` whose button sorts by its column, with `aria-sort` and an arrow showing the
 /// current direction.
 #[component]
@@ -37,5 +39,30 @@ pub fn SortHeader(
                 </span>
             </button>
         </th>
+    }
+}
+
+/// The header of a listing's column: sorted by `key` (descending first, then toggling) when
+/// clicked, through `go`.
+pub fn sort_column<Q: Listing>(
+    query: Memo<Q>,
+    go: Callback<Q>,
+    label: &'static str,
+    key: Q::Sort,
+    numeric: bool,
+) -> impl IntoView {
+    let sorted = Signal::derive(move || {
+        query.with(|q| match q.sort() {
+            (sort, order) if sort == key => Some(order),
+            _ => None,
+        })
+    });
+    view! {
+        <SortHeader
+            label=label
+            numeric=numeric
+            sorted=sorted
+            on_sort=Callback::new(move |()| go.run(query.get_untracked().sorted_by(key)))
+        />
     }
 }

@@ -1,7 +1,7 @@
 //! `/`: the dashboard — counts by queue and state, throughput and failures, workers alive.
 
 use leptos::prelude::*;
-use longjobs_openapi::{JobState, StateCount, Stats};
+use longjobs_openapi::{JobState, Stats};
 
 use crate::api;
 use crate::components::{ErrorNotice, PageHeader, StatCard, ThroughputChart};
@@ -34,7 +34,7 @@ pub fn DashboardPage() -> impl IntoView {
         Signal::derive(move || {
             stats.data.with(|s| {
                 s.as_ref()
-                    .map(|s| format::count(count_of(&s.totals, state)))
+                    .map(|s| format::count(format::count_of(&s.totals, state)))
                     .unwrap_or_else(|| "–".into())
             })
         })
@@ -104,7 +104,7 @@ fn QueueStateTable(stats: Stats) -> impl IntoView {
             let cells = JobState::ALL
                 .iter()
                 .map(|&st| {
-                    let n = count_of(&q.counts, st);
+                    let n = format::count_of(&q.counts, st);
                     count_cell(n, format!("/jobs?queue={}&state={}", api::encode(&name), st.as_str()))
                 })
                 .collect_view();
@@ -123,7 +123,7 @@ fn QueueStateTable(stats: Stats) -> impl IntoView {
     let totals = JobState::ALL
         .iter()
         .map(|&st| {
-            let n = count_of(&stats.totals, st);
+            let n = format::count_of(&stats.totals, st);
             count_cell(n, format!("/jobs?state={}", st.as_str()))
         })
         .collect_view();
@@ -162,11 +162,4 @@ fn count_cell(n: i64, href: String) -> impl IntoView {
             }}
         </td>
     }
-}
-
-pub fn count_of(counts: &[StateCount], state: JobState) -> i64 {
-    counts
-        .iter()
-        .find(|c| c.state == state)
-        .map_or(0, |c| c.count)
 }

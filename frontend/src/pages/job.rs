@@ -1,31 +1,22 @@
 //! `/jobs/:id`: one job — summary, payload, lease, error history and actions.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use longjobs_openapi::{ActionOutcome, ActionResult, JobAction, JobDetail, JobState};
 
 use crate::api::{self, ApiError};
-use crate::components::{ConfirmDialog, ErrorNotice, JobTimeline, StateBadge, TimeCell};
-use crate::pages::jobs::{action_past, action_verb};
-use crate::poll::use_polled;
+use crate::components::{
+    Breadcrumbs, ConfirmDialog, ErrorNotice, JobTimeline, StateBadge, TimeCell,
+};
+use crate::format::{action_past, action_verb};
+use crate::poll::use_item;
 use crate::session;
-
-/// How often the job page refreshes (faster than lists: people watch a retry finish).
-const JOB_REFRESH: Duration = Duration::from_secs(2);
 
 /// The job's summary, payload, lease and error history, refreshed every 2 s; operators get
 /// Retry / Cancel / Discard behind a confirmation, and a refusal's reason shows inline.
 #[component]
 pub fn JobPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
-    // An id that is not a number asks for job 0, which the API refuses with its reason.
-    let job = use_polled(Some(JOB_REFRESH), move || {
-        api::jobs::get(id.get().unwrap_or(0))
-    });
+    let (id, job) = use_item(api::jobs::get);
     let can_act = Memo::new(move |_| session::can_act());
     let pending = RwSignal::new(None::<JobAction>);
     let busy = RwSignal::new(false);
@@ -61,11 +52,7 @@ pub fn JobPage() -> impl IntoView {
     };
 
     view! {
-        <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <a href="/jobs">"Jobs"</a>
-            <span aria-hidden="true">" / "</span>
-            <span aria-current="page">{move || id.get().map(|i| format!("#{i}")).unwrap_or_default()}</span>
-        </nav>
+        <Breadcrumbs href="/jobs" list="Jobs" id=id />
         <ErrorNotice error=job.error />
         {move || job.data.get().map(|d| {
             let state = d.job.state;

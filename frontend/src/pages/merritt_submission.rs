@@ -1,33 +1,24 @@
 //! `/merritt/submissions/:id`: one Merritt submission — summary, its state history and its
 //! request log; give up (with a reason).
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 use longjobs_openapi::{Submission, SubmissionLogLine, SubmissionState};
 
 use crate::api::{self, ApiError};
-use crate::components::{ConfirmDialog, ErrorNotice, SubmissionStateBadge, TimeCell};
-use crate::format;
-use crate::poll::use_polled;
+use crate::components::{
+    Breadcrumbs, ConfirmDialog, ErrorNotice, LogLine, LogLines, SubmissionHistory,
+    SubmissionStateBadge, TimeCell,
+};
+use crate::poll::{ITEM_REFRESH, use_item, use_polled};
 use crate::session;
-
-/// How often the submission page refreshes (people watch a deposit go through).
-const SUBMISSION_REFRESH: Duration = Duration::from_secs(2);
 
 /// The submission with its history and request log, refreshed every 2 s; operators give
 /// it up, saying why (the API refuses, with its reason, where that cannot apply).
 #[component]
 pub fn MerrittSubmissionPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
-    // An id that is not a number asks for submission 0, which the API refuses with its reason.
-    let sub = use_polled(Some(SUBMISSION_REFRESH), move || {
-        api::merritt::get(id.get().unwrap_or(0))
-    });
-    let log = use_polled(Some(SUBMISSION_REFRESH), move || {
+    let (id, sub) = use_item(api::merritt::get);
+    let log = use_polled(Some(ITEM_REFRESH), move || {
         api::merritt::log(id.get().unwrap_or(0))
     });
     let can_act = Memo::new(move |_| session::can_act());
@@ -63,11 +54,7 @@ pub fn MerrittSubmissionPage() -> impl IntoView {
     });
 
     view! {
-        <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <a href="/merritt">"Merritt queue"</a>
-            <span aria-hidden="true">" / "</span>
-            <span aria-current="page">{move || id.get().map(|i| format!("#{i}")).unwrap_or_default()}</span>
-        </nav>
+        <Breadcrumbs href="/merritt" list="Merritt queue" id=id />
         <ErrorNotice error=sub.error />
         {move || sub.data.get().map(|s| {
             let ended = matches!(s.state, SubmissionState::Completed | SubmissionState::GivenUp);
@@ -119,20 +106,6 @@ pub fn MerrittSubmissionPage() -> impl IntoView {
 #[component]
 fn SubmissionBody(sub: Submission) -> impl IntoView {
     let dash = || "—".to_string();
-    let history = sub
-        .history
-        .iter()
-        .map(|h| {
-            view! {
-                <li data-state=h.state.as_str()>
-                    <SubmissionStateBadge state=h.state />
-                    " " <span class="mono small">{h.host.clone()}</span>
-                    " " <TimeCell time=h.at compact=true />
-                    {h.note.clone().map(|n| view! { <div class="muted small">{n}</div> })}
-                </li>
-            }
-        })
-        .collect_view();
     view! {
         <div class="grid-2">
             <section class="card" aria-labelledby="submission-summary-title">
@@ -154,7 +127,7 @@ fn SubmissionBody(sub: Submission) -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="submission-history-title">
                 <h2 id="submission-history-title">"State history"</h2>
-                <ol class="history-list" data-testid="submission-history-list">{history}</ol>
+                <ol class="history-list" data-testid="submission-history-list"><SubmissionHistory history=sub.history.clone() tagged=true /></ol>
             </section>
         </div>
     }
@@ -163,11 +136,9 @@ fn SubmissionBody(sub: Submission) -> impl IntoView {
 /// The request log: one line per request, answer or error.
 #[component]
 fn SubmissionLog(lines: Vec<SubmissionLogLine>) -> impl IntoView {
-    let empty = lines.is_empty();
-    let items = lines
+    let lines = lines
         .into_iter()
         .map(|l| {
-            let kind = l.kind.to_lowercase();
             let call = match (&l.method, &l.url) {
                 (Some(m), Some(u)) => format!("{m} {u}"),
                 _ => String::new(),
@@ -180,21 +151,20 @@ fn SubmissionLog(lines: Vec<SubmissionLogLine>) -> impl IntoView {
             .flatten()
             .collect::<Vec<_>>()
             .join(" · ");
-            view! {
-                <li class=format!("log-line log-{kind}") data-kind=l.kind.clone()>
-                    <span class="log-time mono">{format::datetime(&l.at)}</span>
-                    <span class=format!("badge log-badge log-badge-{kind}")>{l.kind.clone()}</span>
-                    <span class="log-message">
-                        {(!call.is_empty()).then(|| view! { <span class="mono">{call}</span> " " })}
-                        {(!facts.is_empty()).then(|| view! { <strong>{facts}</strong> " " })}
-                        {l.message}
-                    </span>
-                </li>
+            let message = view! {
+                {(!call.is_empty()).then(|| view! { <span class="mono">{call}</span> " " })}
+                {(!facts.is_empty()).then(|| view! { <strong>{facts}</strong> " " })}
+                {l.message}
+            };
+            LogLine {
+                at: l.at,
+                kind: l.kind,
+                message: message.into_any(),
             }
         })
-        .collect_view();
+        .collect();
     view! {
-        <ol class="copy-log" data-testid="submission-log">{items}</ol>
-        {empty.then(|| view! { <p class="muted">"Nothing logged yet: no request was made for this submission."</p> })}
+        <LogLines lines=lines testid="submission-log"
+            empty="Nothing logged yet: no request was made for this submission." />
     }
 }

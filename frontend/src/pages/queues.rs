@@ -7,7 +7,6 @@ use longjobs_openapi::{JobState, QueueInfo};
 use crate::api::{self, ApiError};
 use crate::components::{ErrorNotice, PageHeader, TimeCell};
 use crate::format;
-use crate::pages::dashboard::count_of;
 use crate::poll::{REFRESH, use_polled};
 use crate::session;
 
@@ -83,7 +82,7 @@ fn QueueRow(
     let cells = JobState::ALL
         .iter()
         .map(|&st| {
-            let n = count_of(&q.counts, st);
+            let n = format::count_of(&q.counts, st);
             view! {
                 <td class="num">
                     {if n == 0 {
