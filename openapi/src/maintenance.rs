@@ -86,3 +86,63 @@ pub struct RestartResult {
     #[serde(default)]
     pub notes: Vec<String>,
 }
+
+/// One word for a remote service's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+pub enum RemoteVerdict {
+    /// The probe answers and few recent calls failed.
+    Up,
+    /// It answers, but many recent calls failed (5xx or no answer), or the probe was refused.
+    Degraded,
+    /// The latest probe got no answer or a 5xx.
+    Down,
+    /// No fresh probe and no recent call to judge by.
+    Unknown,
+}
+
+/// The latest probe of a remote service (each worker probes every minute).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct RemoteProbe {
+    pub checked_at: DateTime<Utc>,
+    pub ok: bool,
+    /// The HTTP status, when the service answered at all.
+    pub status: Option<i32>,
+    pub took_ms: i64,
+    pub message: String,
+    /// The host of the worker that probed.
+    pub host: String,
+    /// False once older than three minutes: no worker has probed lately.
+    pub fresh: bool,
+}
+
+/// What the latest real calls to a remote service came to (from the request logs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct RemoteCalls {
+    pub calls: i64,
+    pub ok: i64,
+    pub client_errors: i64,
+    pub server_errors: i64,
+    /// Calls that got no answer (refused, reset, timed out).
+    pub network_errors: i64,
+    pub last_at: Option<DateTime<Utc>>,
+    pub last_failure: Option<String>,
+}
+
+/// Whether Zenodo or Merritt answers, and what that rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct RemoteHealth {
+    /// `zenodo` or `merritt`.
+    pub service: String,
+    pub verdict: RemoteVerdict,
+    /// One sentence, e.g. "Zenodo: degraded (probe answered 200 in 35 ms, 40 s ago from
+    /// w1); of the last 20 calls, 8 answered 2xx/3xx, 12 answered 5xx".
+    pub summary: String,
+    pub probe: Option<RemoteProbe>,
+    pub recent: RemoteCalls,
+}

@@ -278,3 +278,16 @@ diesel::table! {
         message -> Text,
     }
 }
+
+diesel::table! {
+    /// The latest answer of each remote service to the workers' probe.
+    remote_probes (service) {
+        service -> Text,
+        checked_at -> Timestamp,
+        ok -> Bool,
+        status -> Nullable<Integer>,
+        took_ms -> BigInt,
+        message -> Text,
+        host -> Text,
+    }
+}

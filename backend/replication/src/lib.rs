@@ -6,6 +6,7 @@ pub mod events;
 pub mod import;
 pub mod maintenance;
 pub mod merritt;
+pub mod remotes;
 pub mod source;
 pub mod zenodo;
 

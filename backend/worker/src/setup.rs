@@ -1,6 +1,6 @@
 //! A worker with everything longjobs runs: the built-in kinds, Zenodo and Merritt jobs,
-//! the periodic task that keeps copies honest (reconcile), the daily retry as a periodic
-//! job run at a configured time of day, and notifications.
+//! the periodic tasks that keep copies honest (reconcile) and probe Zenodo and Merritt,
+//! the daily retry as a periodic job run at a configured time of day, and notifications.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use longjobs_notify::{Notifier, NotifyConfig};
 use longjobs_replication::merritt::{MerrittConfig, MerrittContext};
 use longjobs_replication::source::{SourceFetcher, SourcePolicy};
 use longjobs_replication::zenodo::{ZenodoConfig, ZenodoContext};
-use longjobs_replication::{DEFAULT_DAILY_RETRY_LIMIT, daily, zenodo};
+use longjobs_replication::{DEFAULT_DAILY_RETRY_LIMIT, daily, remotes, zenodo};
 
 use crate::config::{WorkerConfig, hostname};
 use crate::{Worker, kinds};
@@ -115,6 +115,7 @@ pub fn full_worker(
             sources: SourceFetcher::new(sources.clone(), s.transfer_idle_timeout)?,
         },
     });
+    let probes = (http.clone(), zen.config.clone());
     let mer = Arc::new(MerrittContext {
         db: db.clone(),
         http,
@@ -129,6 +130,7 @@ pub fn full_worker(
         check_timeout: s.merritt_check_timeout,
         host: hostname(),
     });
+    let probes = (probes.0, probes.1, mer.config.clone(), hostname());
     let notifier = Arc::new(Notifier::new(db.clone(), notify.clone())?);
     let registry = longjobs_replication::register(
         kinds::builtin(),
@@ -163,6 +165,25 @@ pub fn full_worker(
                             "put right copies left replicating by a stopped job"
                         );
                     }
+                    Ok(())
+                })
+            }),
+        )
+        .with_periodic_from_start(
+            "probe zenodo and merritt",
+            remotes::PROBE_EVERY,
+            Arc::new(move |db: Db| {
+                let (http, zenodo, merritt, host) = probes.clone();
+                Box::pin(async move {
+                    let (z, m) = tokio::join!(
+                        remotes::probe_zenodo(&http, &zenodo, &host),
+                        remotes::probe_merritt(&http, &merritt, &host)
+                    );
+                    db.run(move |c| {
+                        remotes::record(c, &z)?;
+                        remotes::record(c, &m)
+                    })
+                    .await?;
                     Ok(())
                 })
             }),

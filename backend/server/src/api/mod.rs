@@ -11,6 +11,7 @@ mod maintenance;
 mod merritt;
 mod periodic;
 mod queues;
+mod remotes;
 mod stats;
 mod tokens;
 mod users;
@@ -71,6 +72,7 @@ pub type Apis = (
     maintenance::MaintenanceApi,
     events::EventsApi,
     periodic::PeriodicApi,
+    remotes::RemotesApi,
 );
 
 /// The whole API with its OpenAPI document.
@@ -92,6 +94,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             maintenance::MaintenanceApi { state: s() },
             events::EventsApi { state: s() },
             periodic::PeriodicApi { state: s() },
+            remotes::RemotesApi { state: s() },
         ),
         "longjobs",
         env!("CARGO_PKG_VERSION"),

@@ -52,7 +52,8 @@ pub struct Worker {
     db: Db,
     cfg: WorkerConfig,
     registry: Registry,
-    periodic: Vec<(String, Duration, PeriodicTask)>,
+    /// Name, first run after, then every, and the task.
+    periodic: Vec<(String, Duration, Duration, PeriodicTask)>,
     scheduled: Vec<PeriodicDef>,
     metrics: Arc<WorkerMetrics>,
 }
@@ -74,9 +75,23 @@ impl Worker {
         self.metrics.clone()
     }
 
-    /// Adds a task run every `every` for the life of the worker; failures are logged.
+    /// Adds a task run every `every` for the life of the worker, first after `every`;
+    /// failures are logged.
     pub fn with_periodic(mut self, name: &str, every: Duration, task: PeriodicTask) -> Self {
-        self.periodic.push((name.to_string(), every, task));
+        self.periodic.push((name.to_string(), every, every, task));
+        self
+    }
+
+    /// Adds a task run as the worker starts and then every `every` (e.g. a probe whose
+    /// answer should not wait a round); failures are logged.
+    pub fn with_periodic_from_start(
+        mut self,
+        name: &str,
+        every: Duration,
+        task: PeriodicTask,
+    ) -> Self {
+        self.periodic
+            .push((name.to_string(), Duration::ZERO, every, task));
         self
     }
 
@@ -143,10 +158,11 @@ impl Worker {
         if let DbUrl::Postgres(url) = db.url() {
             background.spawn(maintenance::listener::listen(shared.clone(), url.clone()));
         }
-        for (name, every, task) in periodic {
+        for (name, first, every, task) in periodic {
             background.spawn(maintenance::periodic::run_every(
                 db.clone(),
                 name,
+                first,
                 every,
                 task,
             ));
