@@ -74,10 +74,7 @@ async fn get(db: &Db, id: JobId) -> Job {
 fn fetch(c: &mut DbConn, id: JobId) -> diesel::QueryResult<Job> {
     use diesel::prelude::*;
     use longjobs_core::schema::jobs;
-    longjobs_core::with_conn!(c, |c| jobs::table
-        .find(id)
-        .select(Job::as_select())
-        .first(c))
+    jobs::table.find(id).select(Job::as_select()).first(c)
 }
 
 fn ids(jobs: &[Job]) -> Vec<JobId> {
@@ -354,7 +351,7 @@ async fn a_unique_key_returns_the_live_job_instead_of_a_second_one(t: TestDb) {
 fn count_jobs(c: &mut DbConn) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;
     use longjobs_core::schema::jobs;
-    longjobs_core::with_conn!(c, |c| jobs::table.count().get_result(c))
+    jobs::table.count().get_result(c)
 }
 
 async fn failures_back_off_then_discard_with_a_bounded_history(t: TestDb) {
