@@ -16,35 +16,27 @@ pub fn transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let immediate = match conn {
-        DbConn::Sqlite(c) => !in_transaction(c),
-        _ => false,
-    };
+    let nested = matches!(
+        DbConn::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(Some(_))
+    );
     match conn {
-        DbConn::Sqlite(c) if immediate => {
+        DbConn::Sqlite(c) if !nested => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
         }
-        _ => crate::with_conn!(&mut *conn, |c| AnsiTransactionManager::begin_transaction(c))?,
+        _ => DbConn::begin_transaction(conn)?,
     }
     match f(conn) {
         Ok(v) => {
-            crate::with_conn!(conn, |c| AnsiTransactionManager::commit_transaction(c))?;
+            DbConn::commit_transaction(conn)?;
             Ok(v)
         }
         Err(e) => {
             // The original error matters more than a failed rollback.
-            let _ = crate::with_conn!(conn, |c| AnsiTransactionManager::rollback_transaction(c));
+            let _ = DbConn::rollback_transaction(conn);
             Err(e)
         }
     }
-}
-
-/// Whether a SQLite connection is inside a transaction (which then holds the write lock).
-fn in_transaction(c: &mut diesel::SqliteConnection) -> bool {
-    matches!(
-        AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth(),
-        Ok(Some(_))
-    )
 }
 
 /// Runs the same Diesel code on each backend's own connection type, for the few places
