@@ -9,9 +9,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel::{AsExpression, FromSqlRow};
 
+use crate::clock;
 use crate::db::DbConn;
 use crate::schema::host_events;
-use crate::{clock, with_conn};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
@@ -86,7 +86,7 @@ pub fn record(
 ) -> QueryResult<()> {
     let now = clock::now();
     let payload = payload.to_string();
-    with_conn!(conn, |c| diesel::insert_into(host_events::table)
+    diesel::insert_into(host_events::table)
         .values((
             host_events::kind.eq(kind),
             host_events::subject_id.eq(subject_id),
@@ -95,7 +95,7 @@ pub fn record(
             host_events::created_at.eq(now),
             host_events::next_attempt_at.eq(now),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
@@ -111,68 +111,66 @@ pub struct HostEventFilter {
 
 /// Events in id order (oldest first) after the cursor.
 pub fn list(conn: &mut DbConn, f: &HostEventFilter) -> QueryResult<Vec<HostEvent>> {
-    with_conn!(conn, |c| {
-        let mut q = host_events::table
-            .order(host_events::id.asc())
-            .limit(f.limit)
-            .select(HostEvent::as_select())
-            .into_boxed();
-        if let Some(after) = f.after {
-            q = q.filter(host_events::id.gt(after));
-        }
-        if let Some(kind) = f.kind {
-            q = q.filter(host_events::kind.eq(kind));
-        }
-        if let Some(identifier) = &f.identifier {
-            q = q.filter(host_events::identifier.eq(identifier));
-        }
-        q.load(c)
-    })
+    let mut q = host_events::table
+        .order(host_events::id.asc())
+        .limit(f.limit)
+        .select(HostEvent::as_select())
+        .into_boxed();
+    if let Some(after) = f.after {
+        q = q.filter(host_events::id.gt(after));
+    }
+    if let Some(kind) = f.kind {
+        q = q.filter(host_events::kind.eq(kind));
+    }
+    if let Some(identifier) = &f.identifier {
+        q = q.filter(host_events::identifier.eq(identifier));
+    }
+    q.load(conn)
 }
 
 /// The undelivered events, oldest first, at most `limit` — delivered strictly in this order.
 pub fn undelivered(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<HostEvent>> {
-    with_conn!(conn, |c| host_events::table
+    host_events::table
         .filter(host_events::delivered_at.is_null())
         .order(host_events::id.asc())
         .limit(limit)
         .select(HostEvent::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// Whether the oldest undelivered event is due for an attempt at `now` (`false` when none
 /// waits, or the oldest waits out its backoff: later events wait behind it).
 pub fn delivery_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<bool> {
-    let first: Option<NaiveDateTime> = with_conn!(conn, |c| host_events::table
+    let first: Option<NaiveDateTime> = host_events::table
         .filter(host_events::delivered_at.is_null())
         .order(host_events::id.asc())
         .select(host_events::next_attempt_at)
-        .first::<NaiveDateTime>(c)
-        .optional())?;
+        .first::<NaiveDateTime>(conn)
+        .optional()?;
     Ok(first.is_some_and(|t| t <= now))
 }
 
 /// How many events wait for delivery.
 pub fn count_undelivered(conn: &mut DbConn) -> QueryResult<i64> {
-    with_conn!(conn, |c| host_events::table
+    host_events::table
         .filter(host_events::delivered_at.is_null())
         .count()
-        .get_result(c))
+        .get_result(conn)
 }
 
 /// Stamps event `id` as taken by the host at `at`, counting the attempt.
 pub fn mark_delivered(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    with_conn!(conn, |c| diesel::update(
+    diesel::update(
         host_events::table
             .find(id)
-            .filter(host_events::delivered_at.is_null())
+            .filter(host_events::delivered_at.is_null()),
     )
     .set((
         host_events::delivered_at.eq(at),
         host_events::attempts.eq(host_events::attempts + 1),
         host_events::last_error.eq(None::<String>),
     ))
-    .execute(c))
+    .execute(conn)
 }
 
 /// Records a failed attempt at event `id`: the error, and when the next one may start.
@@ -182,22 +180,22 @@ pub fn mark_failed(
     error: &str,
     next_attempt_at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    with_conn!(conn, |c| diesel::update(host_events::table.find(id))
+    diesel::update(host_events::table.find(id))
         .set((
             host_events::attempts.eq(host_events::attempts + 1),
             host_events::last_error.eq(error),
             host_events::next_attempt_at.eq(next_attempt_at),
         ))
-        .execute(c))
+        .execute(conn)
 }
 
 /// Deletes delivered events recorded before `before`; undelivered ones stay (they are the
 /// host's to take). Returns how many went.
 pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    with_conn!(conn, |c| diesel::delete(
+    diesel::delete(
         host_events::table
             .filter(host_events::created_at.lt(before))
-            .filter(host_events::delivered_at.is_not_null())
+            .filter(host_events::delivered_at.is_not_null()),
     )
-    .execute(c))
+    .execute(conn)
 }

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::db::{DbConn, transaction};
 use crate::schema::maintenance_flags;
-use crate::{with_conn, with_conn_or_mysql};
 
 /// Zenodo copies whose turn comes go to `deferred` instead of running.
 pub const DEFER_ZENODO: &str = "defer_zenodo";
@@ -23,18 +22,18 @@ pub struct Flag {
 
 /// The flag if it is on.
 pub fn get(conn: &mut DbConn, name: &str) -> QueryResult<Option<Flag>> {
-    with_conn!(conn, |c| maintenance_flags::table
+    maintenance_flags::table
         .find(name)
         .select(Flag::as_select())
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Flag>> {
-    with_conn!(conn, |c| maintenance_flags::table
+    maintenance_flags::table
         .order(maintenance_flags::name.asc())
         .select(Flag::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// Turns a flag on; a flag already on keeps its original time and actor. Returns it.
@@ -48,34 +47,24 @@ pub fn set(conn: &mut DbConn, name: &str, by: &str, now: NaiveDateTime) -> Query
         maintenance_flags::set_at.eq(now),
         maintenance_flags::set_by.eq(by),
     );
-    // The same upsert; MySQL names no conflict target (ON DUPLICATE KEY UPDATE).
-    macro_rules! upsert {
-        ($target:expr) => {
-            diesel::insert_into(maintenance_flags::table)
-                .values(row)
-                .on_conflict($target)
-                .do_update()
-                .set(maintenance_flags::name.eq(name))
-        };
-    }
     transaction(conn, |conn| {
-        with_conn_or_mysql!(
+        crate::upsert!(
             conn,
-            |c| upsert!(maintenance_flags::name).execute(c),
-            mysql: |c| upsert!(diesel::dsl::DuplicatedKeys).execute(c)
+            maintenance_flags::table,
+            row,
+            maintenance_flags::name,
+            maintenance_flags::name.eq(name),
         )?;
-        with_conn!(conn, |c| maintenance_flags::table
+        maintenance_flags::table
             .find(name)
             .select(Flag::as_select())
-            .first(c))
+            .first(conn)
     })
 }
 
 /// Turns a flag off; returns whether it was on.
 pub fn clear(conn: &mut DbConn, name: &str) -> QueryResult<bool> {
-    with_conn!(conn, |c| diesel::delete(
-        maintenance_flags::table.find(name)
-    )
-    .execute(c))
-    .map(|n| n > 0)
+    diesel::delete(maintenance_flags::table.find(name))
+        .execute(conn)
+        .map(|n| n > 0)
 }

@@ -8,9 +8,9 @@ use diesel::sql_types::Text;
 use diesel::{AsExpression, FromSqlRow};
 use serde::Serialize;
 
+use crate::clock;
 use crate::db::{DbConn, transaction};
 use crate::schema::{notify_conditions, notify_events};
-use crate::{clock, with_conn};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, Serialize)]
@@ -96,53 +96,53 @@ pub fn record(
 ) -> QueryResult<()> {
     let now = clock::now();
     let detail = detail.to_string();
-    with_conn!(conn, |c| diesel::insert_into(notify_events::table)
+    diesel::insert_into(notify_events::table)
         .values((
             notify_events::kind.eq(kind),
             notify_events::subject.eq(subject),
             notify_events::detail.eq(&detail),
             notify_events::created_at.eq(now),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
 /// Events `channel` has not handled yet, oldest first, at most `limit`.
 pub fn pending(conn: &mut DbConn, channel: Channel, limit: i64) -> QueryResult<Vec<Event>> {
-    with_conn!(conn, |c| {
-        let q = notify_events::table
-            .order(notify_events::id.asc())
-            .limit(limit)
-            .select(Event::as_select());
-        match channel {
-            Channel::Email => q.filter(notify_events::email_sent_at.is_null()).load(c),
-            Channel::Webhook => q.filter(notify_events::webhook_sent_at.is_null()).load(c),
-        }
-    })
+    let q = notify_events::table
+        .order(notify_events::id.asc())
+        .limit(limit)
+        .select(Event::as_select());
+    match channel {
+        Channel::Email => q.filter(notify_events::email_sent_at.is_null()).load(conn),
+        Channel::Webhook => q
+            .filter(notify_events::webhook_sent_at.is_null())
+            .load(conn),
+    }
 }
 
 /// When the oldest event some channel has not handled was recorded (`None`: nothing waits).
 pub fn oldest_pending(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
-    with_conn!(conn, |c| notify_events::table
+    notify_events::table
         .filter(
             notify_events::email_sent_at
                 .is_null()
                 .or(notify_events::webhook_sent_at.is_null()),
         )
         .select(diesel::dsl::min(notify_events::created_at))
-        .first::<Option<NaiveDateTime>>(c))
+        .first::<Option<NaiveDateTime>>(conn)
 }
 
 /// How many events some channel has not handled yet.
 pub fn count_pending(conn: &mut DbConn) -> QueryResult<i64> {
-    with_conn!(conn, |c| notify_events::table
+    notify_events::table
         .filter(
             notify_events::email_sent_at
                 .is_null()
                 .or(notify_events::webhook_sent_at.is_null()),
         )
         .count()
-        .get_result(c))
+        .get_result(conn)
 }
 
 /// Stamps `ids` as handled by `channel` at `at`; returns how many were still unhandled.
@@ -152,28 +152,21 @@ pub fn mark_sent(
     ids: &[i64],
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    with_conn!(conn, |c| {
-        let rows = notify_events::table.filter(notify_events::id.eq_any(ids));
-        match channel {
-            Channel::Email => diesel::update(rows.filter(notify_events::email_sent_at.is_null()))
-                .set(notify_events::email_sent_at.eq(at))
-                .execute(c),
-            Channel::Webhook => {
-                diesel::update(rows.filter(notify_events::webhook_sent_at.is_null()))
-                    .set(notify_events::webhook_sent_at.eq(at))
-                    .execute(c)
-            }
-        }
-    })
+    let rows = notify_events::table.filter(notify_events::id.eq_any(ids));
+    match channel {
+        Channel::Email => diesel::update(rows.filter(notify_events::email_sent_at.is_null()))
+            .set(notify_events::email_sent_at.eq(at))
+            .execute(conn),
+        Channel::Webhook => diesel::update(rows.filter(notify_events::webhook_sent_at.is_null()))
+            .set(notify_events::webhook_sent_at.eq(at))
+            .execute(conn),
+    }
 }
 
 /// Deletes events recorded before `before`, handled or not (an event that old is news to
 /// no one); returns how many.
 pub fn prune(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
-    with_conn!(conn, |c| diesel::delete(
-        notify_events::table.filter(notify_events::created_at.lt(before))
-    )
-    .execute(c))
+    diesel::delete(notify_events::table.filter(notify_events::created_at.lt(before))).execute(conn)
 }
 
 /// An alert condition that holds now.
@@ -198,20 +191,20 @@ pub fn begin_condition(
 ) -> QueryResult<bool> {
     let now = clock::now();
     let result = transaction(conn, |conn| {
-        let known: i64 = with_conn!(conn, |c| notify_conditions::table
+        let known: i64 = notify_conditions::table
             .filter(notify_conditions::condition_key.eq(key))
             .count()
-            .get_result(c))?;
+            .get_result(conn)?;
         if known > 0 {
             return Ok(false);
         }
-        with_conn!(conn, |c| diesel::insert_into(notify_conditions::table)
+        diesel::insert_into(notify_conditions::table)
             .values((
                 notify_conditions::condition_key.eq(key),
                 notify_conditions::kind.eq(kind),
                 notify_conditions::since.eq(now),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         record(conn, kind, subject, detail)?;
         Ok(true)
     });
@@ -227,10 +220,10 @@ pub fn begin_condition(
 
 /// Every condition recorded as holding.
 pub fn conditions(conn: &mut DbConn) -> QueryResult<Vec<Condition>> {
-    with_conn!(conn, |c| notify_conditions::table
+    notify_conditions::table
         .order(notify_conditions::condition_key.asc())
         .select(Condition::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// Forgets conditions that no longer hold, so each is told again if it comes back.
@@ -238,8 +231,6 @@ pub fn end_conditions(conn: &mut DbConn, keys: &[String]) -> QueryResult<usize> 
     if keys.is_empty() {
         return Ok(0);
     }
-    with_conn!(conn, |c| diesel::delete(
-        notify_conditions::table.filter(notify_conditions::condition_key.eq_any(keys))
-    )
-    .execute(c))
+    diesel::delete(notify_conditions::table.filter(notify_conditions::condition_key.eq_any(keys)))
+        .execute(conn)
 }

@@ -13,10 +13,9 @@ use chrono::{DurationRound, NaiveDateTime, NaiveTime, TimeDelta};
 use diesel::prelude::*;
 
 use crate::db::{DbConn, transaction};
-use crate::job::{Job, JobId, JobState};
+use crate::job::{Job, JobState};
 use crate::queue::{self, EnqueueRequest};
-use crate::schema::{jobs, periodic_jobs};
-use crate::with_conn;
+use crate::schema::periodic_jobs;
 
 /// When a periodic job runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +174,7 @@ pub fn ensure(
 ) -> QueryResult<PeriodicJob> {
     let schedule = def.schedule.to_string();
     if get(conn, &def.name)?.is_none() {
-        let inserted = with_conn!(conn, |c| diesel::insert_into(periodic_jobs::table)
+        let inserted = diesel::insert_into(periodic_jobs::table)
             .values((
                 periodic_jobs::name.eq(&def.name),
                 periodic_jobs::queue.eq(&def.queue),
@@ -188,7 +187,7 @@ pub fn ensure(
                 periodic_jobs::updated_by.eq(actor),
                 periodic_jobs::updated_at.eq(now),
             ))
-            .execute(c));
+            .execute(conn);
         match inserted {
             // Another worker starting at the same moment wrote it first.
             Ok(_)
@@ -214,50 +213,48 @@ pub fn ensure(
         } else {
             def.schedule.next_after(now)
         };
-        with_conn!(conn, |c| diesel::update(
-            periodic_jobs::table.find(&def.name)
-        )
-        .set((
-            periodic_jobs::queue.eq(&def.queue),
-            periodic_jobs::kind.eq(&def.kind),
-            periodic_jobs::priority.eq(def.priority),
-            periodic_jobs::max_attempts.eq(def.max_attempts),
-            periodic_jobs::schedule.eq(&schedule),
-            periodic_jobs::next_run_at.eq(next),
-            periodic_jobs::updated_by.eq(actor),
-            periodic_jobs::updated_at.eq(now),
-        ))
-        .execute(c))?;
+        diesel::update(periodic_jobs::table.find(&def.name))
+            .set((
+                periodic_jobs::queue.eq(&def.queue),
+                periodic_jobs::kind.eq(&def.kind),
+                periodic_jobs::priority.eq(def.priority),
+                periodic_jobs::max_attempts.eq(def.max_attempts),
+                periodic_jobs::schedule.eq(&schedule),
+                periodic_jobs::next_run_at.eq(next),
+                periodic_jobs::updated_by.eq(actor),
+                periodic_jobs::updated_at.eq(now),
+            ))
+            .execute(conn)?;
         get(conn, &def.name)?.ok_or(diesel::result::Error::NotFound)
     })
 }
 
 pub fn get(conn: &mut DbConn, name: &str) -> QueryResult<Option<PeriodicJob>> {
-    with_conn!(conn, |c| periodic_jobs::table
+    periodic_jobs::table
         .find(name)
         .select(PeriodicJob::as_select())
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
 }
 
 /// Every periodic job, by name.
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<PeriodicJob>> {
-    with_conn!(conn, |c| periodic_jobs::table
+    periodic_jobs::table
         .order(periodic_jobs::name.asc())
         .select(PeriodicJob::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// The scheduler's round: every periodic job due at `now` (not paused, `next_run_at` not
 /// after `now`) that this caller wins is enqueued, and its next run set to the first one
 /// after `now` (a run missed while no worker ran is made once, not once per missed day).
 pub fn run_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Fired>> {
-    let due: Vec<PeriodicJob> = with_conn!(conn, |c| periodic_jobs::table
+    let due: Vec<PeriodicJob> = periodic_jobs::table
         .filter(periodic_jobs::paused.eq(false))
         .filter(periodic_jobs::next_run_at.le(now))
         .order(periodic_jobs::name.asc())
         .select(PeriodicJob::as_select())
-        .load(c))?;
+        .load(conn)?;
     let mut fired = Vec::new();
     for row in due {
         let Some(schedule) = row.schedule() else {
@@ -266,26 +263,24 @@ pub fn run_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Fired>>
         let next = schedule.next_after(now);
         let won = transaction(conn, |conn| {
             // The claim: only the caller that still sees the value it read moves it on.
-            let claimed = with_conn!(conn, |c| diesel::update(
+            let claimed = diesel::update(
                 periodic_jobs::table
                     .find(&row.name)
                     .filter(periodic_jobs::next_run_at.eq(row.next_run_at))
-                    .filter(periodic_jobs::paused.eq(false))
+                    .filter(periodic_jobs::paused.eq(false)),
             )
             .set((
                 periodic_jobs::next_run_at.eq(next),
                 periodic_jobs::last_run_at.eq(Some(now)),
             ))
-            .execute(c))?;
+            .execute(conn)?;
             if claimed == 0 {
                 return Ok::<_, diesel::result::Error>(None);
             }
             let e = queue::enqueue(conn, &row.request())?;
-            with_conn!(conn, |c| diesel::update(
-                periodic_jobs::table.find(&row.name)
-            )
-            .set(periodic_jobs::last_job_id.eq(Some(e.job.id.0)))
-            .execute(c))?;
+            diesel::update(periodic_jobs::table.find(&row.name))
+                .set(periodic_jobs::last_job_id.eq(Some(e.job.id.0)))
+                .execute(conn)?;
             Ok(Some(e))
         })?;
         if let Some(e) = won {
@@ -318,14 +313,14 @@ pub fn run_now(
                 job: e.job.id.0,
             });
         }
-        with_conn!(conn, |c| diesel::update(periodic_jobs::table.find(name))
+        diesel::update(periodic_jobs::table.find(name))
             .set((
                 periodic_jobs::last_run_at.eq(Some(now)),
                 periodic_jobs::last_job_id.eq(Some(e.job.id.0)),
                 periodic_jobs::updated_by.eq(actor),
                 periodic_jobs::updated_at.eq(now),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         Ok(e.job)
     })
 }
@@ -345,26 +340,21 @@ pub fn set_paused(
             Some(s) if !paused && row.next_run_at <= now => s.next_after(now),
             _ => row.next_run_at,
         };
-        with_conn!(conn, |c| diesel::update(periodic_jobs::table.find(name))
+        diesel::update(periodic_jobs::table.find(name))
             .set((
                 periodic_jobs::paused.eq(paused),
                 periodic_jobs::next_run_at.eq(next),
                 periodic_jobs::updated_by.eq(actor),
                 periodic_jobs::updated_at.eq(now),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         get(conn, name)?.ok_or_else(|| PeriodicError::NotFound(name.to_string()))
     })
 }
 
 /// The state of the last run's job (`None`: no run yet, or its job was pruned).
 pub fn last_run_state(conn: &mut DbConn, job: Option<i64>) -> QueryResult<Option<JobState>> {
-    let Some(id) = job else { return Ok(None) };
-    with_conn!(conn, |c| jobs::table
-        .find(JobId(id))
-        .select(jobs::state)
-        .first(c)
-        .optional())
+    queue::state_of(conn, job)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use longjobs_core::clock;
+use longjobs_core::db::transaction;
 use longjobs_core::job::{ErrorKind, Job, JobId, JobState};
 use longjobs_core::queue::{
     self, Action, ActionOutcome, EnqueueRequest, Failure, Retention, WorkerRow,
@@ -36,6 +37,8 @@ longjobs_core::on_every_database! {
     finished_jobs_are_pruned_after_their_retention,
     a_stale_lease_holder_cannot_complete_a_rescued_job,
     text_search_takes_like_metacharacters_literally,
+    pages_in_every_sort_order_hold_each_job_once_in_order,
+    a_transaction_inside_another_rolls_back_alone,
 }
 
 const OWNER: &str = "test-worker";
@@ -74,10 +77,7 @@ async fn get(db: &Db, id: JobId) -> Job {
 fn fetch(c: &mut DbConn, id: JobId) -> diesel::QueryResult<Job> {
     use diesel::prelude::*;
     use longjobs_core::schema::jobs;
-    longjobs_core::with_conn!(c, |c| jobs::table
-        .find(id)
-        .select(Job::as_select())
-        .first(c))
+    jobs::table.find(id).select(Job::as_select()).first(c)
 }
 
 fn ids(jobs: &[Job]) -> Vec<JobId> {
@@ -354,7 +354,7 @@ async fn a_unique_key_returns_the_live_job_instead_of_a_second_one(t: TestDb) {
 fn count_jobs(c: &mut DbConn) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;
     use longjobs_core::schema::jobs;
-    longjobs_core::with_conn!(c, |c| jobs::table.count().get_result(c))
+    jobs::table.count().get_result(c)
 }
 
 async fn failures_back_off_then_discard_with_a_bounded_history(t: TestDb) {
@@ -800,4 +800,112 @@ async fn text_search_takes_like_metacharacters_literally(t: TestDb) {
             "count of jobs containing {text:?}"
         );
     }
+}
+
+/// Keyset paging, two jobs a page, in every sort order both ways: the pages together hold
+/// every job once, in (sort value, id) order; ties on the sort value straddle page ends.
+async fn pages_in_every_sort_order_hold_each_job_once_in_order(t: TestDb) {
+    let at = in_secs(60);
+    let reqs: Vec<EnqueueRequest> = (0..7)
+        .map(|i| {
+            noop("pages")
+                .priority(i % 2)
+                .run_at(at + TimeDelta::seconds(i64::from(i / 3)))
+        })
+        .collect();
+    let made: Vec<Job> = enqueue_all(&t.db, reqs)
+        .await
+        .into_iter()
+        .map(|e| e.job)
+        .collect();
+    for sort in [
+        queue::SortKey::Id,
+        queue::SortKey::CreatedAt,
+        queue::SortKey::RunAt,
+        queue::SortKey::Priority,
+    ] {
+        for descending in [false, true] {
+            let mut expected = made.clone();
+            expected.sort_by_key(|j| match sort {
+                queue::SortKey::Id => (0, None, j.id),
+                queue::SortKey::CreatedAt => (0, Some(j.created_at), j.id),
+                queue::SortKey::RunAt => (0, Some(j.run_at), j.id),
+                queue::SortKey::Priority => (j.priority, None, j.id),
+            });
+            if descending {
+                expected.reverse();
+            }
+            let mut seen = Vec::new();
+            let mut cursor: Option<queue::Cursor> = None;
+            loop {
+                let filter = queue::JobFilter {
+                    queue: Some("pages".into()),
+                    ..Default::default()
+                };
+                let at = cursor.clone();
+                let page = t
+                    .db
+                    .run(move |c| queue::list_jobs(c, &filter, sort, descending, at.as_ref(), 2))
+                    .await
+                    .unwrap();
+                assert!(page.jobs.len() <= 2);
+                seen.extend(page.jobs);
+                match page.next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            assert_eq!(
+                ids(&seen),
+                ids(&expected),
+                "{sort:?}, descending: {descending}"
+            );
+        }
+    }
+    let refused =
+        t.db.run(|c| {
+            let wrong = queue::Cursor::Id(JobId(1));
+            queue::list_jobs(
+                c,
+                &queue::JobFilter::default(),
+                queue::SortKey::RunAt,
+                false,
+                Some(&wrong),
+                2,
+            )
+        })
+        .await;
+    assert!(
+        refused.is_err(),
+        "a cursor of another sort order is refused"
+    );
+}
+
+/// A transaction opened inside another (on SQLite too, whose outer one holds the write
+/// lock) is a savepoint: it commits with the outer one, and its failure undoes its own
+/// writes only.
+async fn a_transaction_inside_another_rolls_back_alone(t: TestDb) {
+    let filter = queue::JobFilter {
+        queue: Some("nested".into()),
+        ..Default::default()
+    };
+    let n =
+        t.db.run(move |c| {
+            transaction(c, |c| {
+                queue::enqueue(c, &noop("nested"))?;
+                transaction(c, |c| queue::enqueue(c, &noop("nested")))?;
+                let failed = transaction(c, |c| {
+                    queue::enqueue(c, &noop("nested"))?;
+                    Err::<(), _>(diesel::result::Error::RollbackTransaction)
+                });
+                assert!(failed.is_err());
+                queue::count_jobs(c, &filter)
+            })
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        n, 2,
+        "the outer job and the committed inner one stay, the failed one is gone"
+    );
 }

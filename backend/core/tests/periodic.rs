@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use longjobs_core::periodic::{self, PeriodicDef, PeriodicError, PeriodicJob, Schedule};
 use longjobs_core::schema::jobs;
 use longjobs_core::testing::TestDb;
-use longjobs_core::{Db, JobId, JobState, with_conn};
+use longjobs_core::{Db, JobId, JobState};
 
 longjobs_core::on_every_database! {
     threads = 4;
@@ -60,11 +60,11 @@ async fn run_due(db: &Db, now: NaiveDateTime) -> Vec<periodic::Fired> {
 
 async fn jobs_made(db: &Db) -> Vec<(JobId, JobState)> {
     db.run(|c| {
-        with_conn!(c, |c| jobs::table
+        jobs::table
             .filter(jobs::queue.eq("periodic-test"))
             .order(jobs::id.asc())
             .select((jobs::id, jobs::state))
-            .load::<(JobId, JobState)>(c))
+            .load::<(JobId, JobState)>(c)
     })
     .await
     .unwrap()
@@ -72,9 +72,9 @@ async fn jobs_made(db: &Db) -> Vec<(JobId, JobState)> {
 
 async fn finish(db: &Db, id: JobId) {
     db.run(move |c| {
-        with_conn!(c, |c| diesel::update(jobs::table.find(id))
+        diesel::update(jobs::table.find(id))
             .set(jobs::state.eq(JobState::Completed))
-            .execute(c))
+            .execute(c)
     })
     .await
     .unwrap();

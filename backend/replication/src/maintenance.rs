@@ -1,8 +1,9 @@
 //! The maintenance switches as the job handlers read them.
 
+use chrono::NaiveDateTime;
 use diesel::QueryResult;
-use longjobs_core::DbConn;
 use longjobs_core::maintenance::{self, DEFER_ZENODO, HOLD_MERRITT};
+use longjobs_core::{DbConn, Job, queue};
 
 /// Is Zenodo replication deferred?
 pub fn zenodo_deferred(conn: &mut DbConn) -> QueryResult<bool> {
@@ -13,12 +14,6 @@ pub fn zenodo_deferred(conn: &mut DbConn) -> QueryResult<bool> {
 pub fn merritt_held(conn: &mut DbConn) -> QueryResult<bool> {
     Ok(maintenance::get(conn, HOLD_MERRITT)?.is_some())
 }
-
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
-use longjobs_core::job::{Job, JobState};
-use longjobs_core::schema::jobs;
-use longjobs_core::with_conn;
 
 /// The job kinds a drain waits for: the work a machine restart would cut off.
 pub const DRAINED_KINDS: [&str; 2] = [crate::KIND_ZENODO_COPY, crate::KIND_MERRITT_SUBMIT];
@@ -33,20 +28,7 @@ pub fn running(
     now: NaiveDateTime,
     started_before: Option<NaiveDateTime>,
 ) -> QueryResult<Vec<Job>> {
-    let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
-    with_conn!(conn, |c| {
-        let mut q = jobs::table
-            .filter(jobs::state.eq(JobState::Running))
-            .filter(jobs::kind.eq_any(&kinds))
-            .filter(jobs::lease_expires_at.gt(now))
-            .into_boxed();
-        if let Some(t) = started_before {
-            q = q.filter(jobs::attempted_at.le(t));
-        }
-        q.order(jobs::attempted_at.asc())
-            .select(Job::as_select())
-            .load(c)
-    })
+    queue::running_of_kinds(conn, kinds, now, started_before)
 }
 
 /// When the last job of `kinds` ended after `since`.
@@ -55,10 +37,5 @@ pub fn last_finished_since(
     kinds: &[&str],
     since: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
-    let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
-    with_conn!(conn, |c| jobs::table
-        .filter(jobs::kind.eq_any(&kinds))
-        .filter(jobs::finished_at.ge(since))
-        .select(diesel::dsl::max(jobs::finished_at))
-        .first::<Option<NaiveDateTime>>(c))
+    queue::last_finished_of_kinds(conn, kinds, since)
 }

@@ -71,7 +71,7 @@ async fn run_import(t: &TestDb, src: &Source, dry_run: bool) -> Report {
 
 async fn count_rows(t: &TestDb) -> (i64, i64, i64, i64) {
     t.db.run(|c: &mut DbConn| {
-        longjobs_core::with_conn!(c, |c| Ok((
+        Ok((
             zenodo_copies::table.count().get_result::<i64>(c)?,
             longjobs_core::schema::merritt_submissions::table
                 .count()
@@ -80,7 +80,7 @@ async fn count_rows(t: &TestDb) -> (i64, i64, i64, i64) {
                 .count()
                 .get_result::<i64>(c)?,
             jobs::table.count().get_result::<i64>(c)?,
-        )))
+        ))
     })
     .await
     .unwrap()

@@ -11,7 +11,6 @@ use super::Role;
 use super::users::{self, User};
 use crate::db::DbConn;
 use crate::schema::api_tokens;
-use crate::with_conn;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = api_tokens)]
@@ -37,22 +36,20 @@ pub fn create(
     created_by_id: i64,
     now: NaiveDateTime,
 ) -> QueryResult<ApiToken> {
-    with_conn!(conn, |c| {
-        diesel::insert_into(api_tokens::table)
-            .values((
-                api_tokens::name.eq(name),
-                api_tokens::token_hash.eq(token_hash),
-                api_tokens::role.eq(role),
-                api_tokens::created_by.eq(created_by),
-                api_tokens::created_by_id.eq(created_by_id),
-                api_tokens::created_at.eq(now),
-            ))
-            .execute(c)?;
-        api_tokens::table
-            .filter(api_tokens::token_hash.eq(token_hash))
-            .select(ApiToken::as_select())
-            .first(c)
-    })
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::name.eq(name),
+            api_tokens::token_hash.eq(token_hash),
+            api_tokens::role.eq(role),
+            api_tokens::created_by.eq(created_by),
+            api_tokens::created_by_id.eq(created_by_id),
+            api_tokens::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    api_tokens::table
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .select(ApiToken::as_select())
+        .first(conn)
 }
 
 /// The unrevoked token with this hash and its creator, marking it used — `None` when
@@ -62,12 +59,12 @@ pub fn find_usable(
     token_hash: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Option<(ApiToken, User)>> {
-    let found = with_conn!(conn, |c| api_tokens::table
+    let found = api_tokens::table
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
         .select(ApiToken::as_select())
-        .first(c)
-        .optional())?;
+        .first(conn)
+        .optional()?;
     let Some(token) = found else {
         return Ok(None);
     };
@@ -78,34 +75,32 @@ pub fn find_usable(
     let Some(creator) = creator.filter(|u| !u.disabled) else {
         return Ok(None);
     };
-    with_conn!(conn, |c| diesel::update(api_tokens::table.find(token.id))
+    diesel::update(api_tokens::table.find(token.id))
         .set(api_tokens::last_used_at.eq(now))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(Some((token, creator)))
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<ApiToken>> {
-    with_conn!(conn, |c| api_tokens::table
+    api_tokens::table
         .order(api_tokens::id.desc())
         .select(ApiToken::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// Revokes a token; `None` when there is no such token, the token otherwise (already
 /// revoked tokens keep their first revocation time).
 pub fn revoke(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<Option<ApiToken>> {
-    with_conn!(conn, |c| {
-        diesel::update(
-            api_tokens::table
-                .find(id)
-                .filter(api_tokens::revoked_at.is_null()),
-        )
-        .set(api_tokens::revoked_at.eq(now))
-        .execute(c)?;
+    diesel::update(
         api_tokens::table
             .find(id)
-            .select(ApiToken::as_select())
-            .first(c)
-            .optional()
-    })
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    api_tokens::table
+        .find(id)
+        .select(ApiToken::as_select())
+        .first(conn)
+        .optional()
 }

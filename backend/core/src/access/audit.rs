@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::schema::audit_log;
-use crate::with_conn;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = audit_log)]
@@ -31,7 +30,7 @@ pub struct NewAuditEntry<'a> {
 }
 
 pub fn record(conn: &mut DbConn, e: &NewAuditEntry<'_>, now: NaiveDateTime) -> QueryResult<()> {
-    with_conn!(conn, |c| diesel::insert_into(audit_log::table)
+    diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(now),
             audit_log::actor.eq(e.actor),
@@ -40,7 +39,7 @@ pub fn record(conn: &mut DbConn, e: &NewAuditEntry<'_>, now: NaiveDateTime) -> Q
             audit_log::outcome.eq(e.outcome),
             audit_log::detail.eq(e.detail),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
@@ -54,20 +53,18 @@ pub struct AuditFilter {
 }
 
 pub fn list(conn: &mut DbConn, f: &AuditFilter) -> QueryResult<Vec<AuditEntry>> {
-    with_conn!(conn, |c| {
-        let mut q = audit_log::table.into_boxed();
-        if let Some(a) = &f.actor {
-            q = q.filter(audit_log::actor.eq(a));
-        }
-        if let Some(a) = &f.action {
-            q = q.filter(audit_log::action.eq(a));
-        }
-        if let Some(b) = f.before_id {
-            q = q.filter(audit_log::id.lt(b));
-        }
-        q.order(audit_log::id.desc())
-            .limit(f.limit)
-            .select(AuditEntry::as_select())
-            .load(c)
-    })
+    let mut q = audit_log::table.into_boxed();
+    if let Some(a) = &f.actor {
+        q = q.filter(audit_log::actor.eq(a));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_log::action.eq(a));
+    }
+    if let Some(b) = f.before_id {
+        q = q.filter(audit_log::id.lt(b));
+    }
+    q.order(audit_log::id.desc())
+        .limit(f.limit)
+        .select(AuditEntry::as_select())
+        .load(conn)
 }

@@ -12,7 +12,6 @@ use serde::Serialize;
 use super::Role;
 use crate::db::{DbConn, transaction};
 use crate::schema::{api_tokens, users};
-use crate::with_conn;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = users)]
@@ -48,50 +47,48 @@ pub fn create(
     role: Role,
     now: NaiveDateTime,
 ) -> QueryResult<User> {
-    with_conn!(conn, |c| {
-        diesel::insert_into(users::table)
-            .values((
-                users::username.eq(username),
-                users::password_hash.eq(password_hash),
-                users::role.eq(role),
-                users::disabled.eq(false),
-                users::created_at.eq(now),
-                users::updated_at.eq(now),
-                users::token_version.eq(0i64),
-            ))
-            .execute(c)?;
-        users::table
-            .filter(users::username.eq(username))
-            .select(User::as_select())
-            .first(c)
-    })
+    diesel::insert_into(users::table)
+        .values((
+            users::username.eq(username),
+            users::password_hash.eq(password_hash),
+            users::role.eq(role),
+            users::disabled.eq(false),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+            users::token_version.eq(0i64),
+        ))
+        .execute(conn)?;
+    users::table
+        .filter(users::username.eq(username))
+        .select(User::as_select())
+        .first(conn)
 }
 
 pub fn find(conn: &mut DbConn, username: &str) -> QueryResult<Option<User>> {
-    with_conn!(conn, |c| users::table
+    users::table
         .filter(users::username.eq(username))
         .select(User::as_select())
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
-    with_conn!(conn, |c| users::table
+    users::table
         .find(id)
         .select(User::as_select())
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<User>> {
-    with_conn!(conn, |c| users::table
+    users::table
         .order(users::username.asc())
         .select(User::as_select())
-        .load(c))
+        .load(conn)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
-    with_conn!(conn, |c| users::table.count().get_result(c))
+    users::table.count().get_result(conn)
 }
 
 /// The ids of the enabled admins, their rows locked until the transaction ends (SQLite:
@@ -111,13 +108,13 @@ fn lock_enabled_admins(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
 
 /// Ends every API token the user made (creator gone or disabled: their tokens go too).
 fn revoke_tokens_of(conn: &mut DbConn, user_id: i64, now: NaiveDateTime) -> QueryResult<usize> {
-    with_conn!(conn, |c| diesel::update(
+    diesel::update(
         api_tokens::table
             .filter(api_tokens::created_by_id.eq(user_id))
-            .filter(api_tokens::revoked_at.is_null())
+            .filter(api_tokens::revoked_at.is_null()),
     )
     .set(api_tokens::revoked_at.eq(now))
-    .execute(c))
+    .execute(conn)
 }
 
 /// Changes a user's role, password hash and/or disabled flag. A new password or
@@ -141,33 +138,30 @@ pub fn update(
             return Ok(Change::LastAdmin);
         }
         let ends_logins = password_hash.is_some() || disabled == Some(true);
-        with_conn!(conn, |c| {
-            let target = users::table.find(user.id);
-            if let Some(role) = role {
-                diesel::update(target)
-                    .set(users::role.eq(role))
-                    .execute(c)?;
-            }
-            if let Some(hash) = password_hash {
-                diesel::update(target)
-                    .set(users::password_hash.eq(hash))
-                    .execute(c)?;
-            }
-            if let Some(disabled) = disabled {
-                diesel::update(target)
-                    .set(users::disabled.eq(disabled))
-                    .execute(c)?;
-            }
-            if ends_logins {
-                diesel::update(target)
-                    .set(users::token_version.eq(users::token_version + 1))
-                    .execute(c)?;
-            }
+        let target = users::table.find(user.id);
+        if let Some(role) = role {
             diesel::update(target)
-                .set(users::updated_at.eq(now))
-                .execute(c)?;
-            Ok::<_, diesel::result::Error>(())
-        })?;
+                .set(users::role.eq(role))
+                .execute(conn)?;
+        }
+        if let Some(hash) = password_hash {
+            diesel::update(target)
+                .set(users::password_hash.eq(hash))
+                .execute(conn)?;
+        }
+        if let Some(disabled) = disabled {
+            diesel::update(target)
+                .set(users::disabled.eq(disabled))
+                .execute(conn)?;
+        }
+        if ends_logins {
+            diesel::update(target)
+                .set(users::token_version.eq(users::token_version + 1))
+                .execute(conn)?;
+        }
+        diesel::update(target)
+            .set(users::updated_at.eq(now))
+            .execute(conn)?;
         if disabled == Some(true) {
             revoke_tokens_of(conn, user.id, now)?;
         }
@@ -177,13 +171,13 @@ pub fn update(
 
 /// Ends every login token of the user (sign-out); false when there is no such user.
 pub fn end_logins(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> QueryResult<bool> {
-    with_conn!(conn, |c| diesel::update(users::table.find(id))
+    diesel::update(users::table.find(id))
         .set((
             users::token_version.eq(users::token_version + 1),
             users::updated_at.eq(now),
         ))
-        .execute(c))
-    .map(|n| n > 0)
+        .execute(conn)
+        .map(|n| n > 0)
 }
 
 /// Deletes a user and revokes the API tokens they made. Their login tokens stop working
@@ -199,8 +193,7 @@ pub fn delete(conn: &mut DbConn, username: &str, now: NaiveDateTime) -> QueryRes
             return Ok(Change::LastAdmin);
         }
         revoke_tokens_of(conn, user.id, now)?;
-        with_conn!(conn, |c| diesel::delete(users::table.find(user.id))
-            .execute(c))?;
+        diesel::delete(users::table.find(user.id)).execute(conn)?;
         Ok(Change::Done(user))
     })
 }

@@ -36,8 +36,10 @@ fn prepare_sqlite_file(path: &std::path::Path) -> std::io::Result<()> {
 
 /// A database connection of whichever backend the URL chose.
 ///
-/// Code that is the same on every backend uses [`with_conn!`](crate::with_conn), which
-/// compiles its body once per backend; code that must differ matches on the variants.
+/// It is itself a Diesel connection (diesel's `MultiConnection`): SQL that is the same on
+/// every backend runs on it directly, written once. SQL that must differ matches on the
+/// variants, in a branch labelled with the backend (see [`super::dialect`]).
+#[derive(diesel::MultiConnection)]
 pub enum DbConn {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),
@@ -107,88 +109,6 @@ impl DbConn {
             DbConn::Postgres(_) => Backend::Postgres,
             DbConn::Sqlite(_) => Backend::Sqlite,
             DbConn::Mysql(_) => Backend::Mysql,
-        }
-    }
-}
-
-/// Like [`with_conn!`](crate::with_conn) inside a transaction that will write: on SQLite
-/// it takes the write lock at BEGIN (`IMMEDIATE`) so it waits instead of failing later.
-#[macro_export]
-macro_rules! with_write_tx {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConn::Postgres(c) => c.transaction(|$c| $body),
-            $crate::db::DbConn::Sqlite(c) => {
-                use ::diesel::connection::{AnsiTransactionManager, TransactionManager};
-                let depth =
-                    AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth();
-                if matches!(depth, Ok(Some(_))) {
-                    // Already inside a transaction (which holds the lock): a savepoint.
-                    c.transaction(|$c| $body)
-                } else {
-                    c.immediate_transaction(|$c| $body)
-                }
-            }
-            $crate::db::DbConn::Mysql(c) => c.transaction(|$c| $body),
-        }
-    };
-}
-
-/// Runs the same Diesel code on whichever backend `$conn` holds.
-///
-/// The body is compiled once per backend with `$c` bound to the concrete connection, so
-/// queries that are portable need writing only once.
-#[macro_export]
-macro_rules! with_conn {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConn::Postgres($c) => $body,
-            $crate::db::DbConn::Sqlite($c) => $body,
-            $crate::db::DbConn::Mysql($c) => $body,
-        }
-    };
-}
-
-/// Like [`with_conn!`](crate::with_conn) for code MySQL cannot share: PostgreSQL and SQLite
-/// run the first body, MySQL/MariaDB the second (no `RETURNING`, `ON DUPLICATE KEY`
-/// instead of `ON CONFLICT`).
-#[macro_export]
-macro_rules! with_conn_or_mysql {
-    ($conn:expr, |$c:ident| $body:expr, mysql: |$m:ident| $mysql:expr) => {
-        match $conn {
-            $crate::db::DbConn::Postgres($c) => $body,
-            $crate::db::DbConn::Sqlite($c) => $body,
-            $crate::db::DbConn::Mysql($m) => $mysql,
-        }
-    };
-}
-
-/// Runs `f` in one transaction on whichever backend `conn` holds; nested
-/// `Connection::transaction` calls inside become savepoints.
-pub fn transaction<T, E>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    match conn {
-        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
-        // SQLite: take the write lock up front; a read-then-write transaction that
-        // upgrades later fails at once with "database is locked" under concurrency.
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Mysql(c) => AnsiTransactionManager::begin_transaction(c)?,
-    }
-    match f(conn) {
-        Ok(v) => {
-            crate::with_conn!(conn, |c| AnsiTransactionManager::commit_transaction(c))?;
-            Ok(v)
-        }
-        Err(e) => {
-            // The original error matters more than a failed rollback.
-            let _ = crate::with_conn!(conn, |c| AnsiTransactionManager::rollback_transaction(c));
-            Err(e)
         }
     }
 }

@@ -5,10 +5,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::finish::Reschedule;
-use crate::db::DbConn;
+use crate::db::{DbConn, transaction};
 use crate::job::{ErrorEntry, ErrorKind, Job, JobId, JobState};
 use crate::schema::jobs;
-use crate::with_write_tx;
 
 /// An operator action on a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -48,7 +47,7 @@ pub fn apply(
     actor: &str,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(JobId, ActionOutcome)>> {
-    with_write_tx!(conn, |c| {
+    transaction(conn, |c| {
         let found: Vec<Job> = jobs::table
             .filter(jobs::id.eq_any(ids))
             .select(Job::as_select())

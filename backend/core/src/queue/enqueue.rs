@@ -11,7 +11,7 @@ use crate::clock;
 use crate::db::DbConn;
 use crate::job::{Job, JobState, NewJob};
 use crate::schema::jobs;
-use crate::{with_conn, with_conn_or_mysql};
+use crate::with_conn_or_mysql;
 
 /// Default number of attempts a job gets before it is discarded.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 5;
@@ -364,11 +364,11 @@ pub fn enqueue(conn: &mut DbConn, request: &EnqueueRequest) -> QueryResult<Enque
 /// The job holding each key: the live one if any, else the newest (it may have just
 /// finished between our insert and this read).
 fn find_by_unique_keys(conn: &mut DbConn, keys: &[String]) -> QueryResult<HashMap<String, Job>> {
-    let found: Vec<Job> = with_conn!(conn, |c| jobs::table
+    let found: Vec<Job> = jobs::table
         .filter(jobs::unique_key.eq_any(keys))
         .order(jobs::id.asc())
         .select(Job::as_select())
-        .load(c))?;
+        .load(conn)?;
     let mut out: HashMap<String, Job> = HashMap::new();
     for job in found {
         let key = job.unique_key.clone().unwrap_or_default();

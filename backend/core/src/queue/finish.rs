@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::job::{ErrorEntry, ErrorKind, Job, JobId, JobState};
 use crate::schema::jobs;
-use crate::with_conn;
 
 /// What a worker reports for a job that did not simply complete.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,11 +36,11 @@ pub fn complete_many(
     if ids.is_empty() {
         return Ok(0);
     }
-    with_conn!(conn, |c| diesel::update(
+    diesel::update(
         jobs::table
             .filter(jobs::id.eq_any(ids))
             .filter(jobs::state.eq(JobState::Running))
-            .filter(jobs::lease_owner.eq(owner))
+            .filter(jobs::lease_owner.eq(owner)),
     )
     .set((
         jobs::state.eq(JobState::Completed),
@@ -49,7 +48,7 @@ pub fn complete_many(
         jobs::lease_owner.eq(None::<String>),
         jobs::lease_expires_at.eq(None::<NaiveDateTime>),
     ))
-    .execute(c))
+    .execute(conn)
 }
 
 /// Records failures of jobs `owner` holds, in one transaction. Returns how many applied.
@@ -62,7 +61,7 @@ pub fn record_failures(
     if failures.is_empty() {
         return Ok(0);
     }
-    with_conn!(conn, |c| c.transaction(|c| {
+    conn.transaction(|conn| {
         let mut applied = 0;
         for (job, failure) in failures {
             let change = failure_change(job, failure, owner, now);
@@ -73,10 +72,10 @@ pub fn record_failures(
                     .filter(jobs::lease_owner.eq(owner)),
             )
             .set(change)
-            .execute(c)?;
+            .execute(conn)?;
         }
         Ok(applied)
-    }))
+    })
 }
 
 /// The columns a failure changes.

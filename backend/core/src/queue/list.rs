@@ -3,10 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConn;
+use crate::db::{DbConn, MultiBackend, keyset};
 use crate::job::{Job, JobId, JobState};
 use crate::schema::jobs;
-use crate::with_conn;
 
 /// Largest page a listing returns.
 pub const MAX_PAGE_SIZE: i64 = 500;
@@ -48,6 +47,29 @@ pub enum Cursor {
     Int(i32, JobId),
 }
 
+impl Cursor {
+    fn id(&self) -> Option<JobId> {
+        match self {
+            Cursor::Id(id) => Some(*id),
+            _ => None,
+        }
+    }
+
+    fn time(&self) -> Option<(NaiveDateTime, JobId)> {
+        match self {
+            Cursor::Time(v, id) => Some((*v, *id)),
+            _ => None,
+        }
+    }
+
+    fn int(&self) -> Option<(i32, JobId)> {
+        match self {
+            Cursor::Int(v, id) => Some((*v, *id)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub jobs: Vec<Job>,
@@ -69,54 +91,52 @@ fn like_pattern(text: &str) -> String {
     p
 }
 
-macro_rules! filtered {
-    ($f:expr) => {{
-        let f: &JobFilter = $f;
-        let mut q = jobs::table.into_boxed();
-        if let Some(v) = &f.queue {
-            q = q.filter(jobs::queue.eq(v.clone()));
-        }
-        if let Some(v) = &f.kind {
-            q = q.filter(jobs::kind.eq(v.clone()));
-        }
-        if !f.states.is_empty() {
-            q = q.filter(jobs::state.eq_any(f.states.clone()));
-        }
-        if let Some(v) = &f.ordering_key {
-            q = q.filter(jobs::ordering_key.eq(v.clone()));
-        }
-        if let Some(v) = &f.unique_key {
-            q = q.filter(jobs::unique_key.eq(v.clone()));
-        }
-        if let Some(v) = &f.text {
-            let p = like_pattern(v);
-            q = q.filter(
-                jobs::payload
-                    .like(p.clone())
-                    .escape('\\')
-                    .or(jobs::last_error.like(p).escape('\\')),
-            );
-        }
-        if let Some(v) = f.created_after {
-            q = q.filter(jobs::created_at.ge(v));
-        }
-        if let Some(v) = f.created_before {
-            q = q.filter(jobs::created_at.lt(v));
-        }
-        if let Some(v) = f.finished_after {
-            q = q.filter(jobs::finished_at.ge(v));
-        }
-        if let Some(v) = f.finished_before {
-            q = q.filter(jobs::finished_at.lt(v));
-        }
-        if !f.ids.is_empty() {
-            q = q.filter(jobs::id.eq_any(f.ids.clone()));
-        }
-        if let Some(v) = f.max_id {
-            q = q.filter(jobs::id.le(v));
-        }
-        q
-    }};
+/// The jobs matching `f`, as a query to sort, count or page.
+fn filtered(f: &JobFilter) -> jobs::BoxedQuery<'static, MultiBackend> {
+    let mut q = jobs::table.into_boxed();
+    if let Some(v) = &f.queue {
+        q = q.filter(jobs::queue.eq(v.clone()));
+    }
+    if let Some(v) = &f.kind {
+        q = q.filter(jobs::kind.eq(v.clone()));
+    }
+    if !f.states.is_empty() {
+        q = q.filter(jobs::state.eq_any(f.states.clone()));
+    }
+    if let Some(v) = &f.ordering_key {
+        q = q.filter(jobs::ordering_key.eq(v.clone()));
+    }
+    if let Some(v) = &f.unique_key {
+        q = q.filter(jobs::unique_key.eq(v.clone()));
+    }
+    if let Some(v) = &f.text {
+        let p = like_pattern(v);
+        q = q.filter(
+            jobs::payload
+                .like(p.clone())
+                .escape('\\')
+                .or(jobs::last_error.like(p).escape('\\')),
+        );
+    }
+    if let Some(v) = f.created_after {
+        q = q.filter(jobs::created_at.ge(v));
+    }
+    if let Some(v) = f.created_before {
+        q = q.filter(jobs::created_at.lt(v));
+    }
+    if let Some(v) = f.finished_after {
+        q = q.filter(jobs::finished_at.ge(v));
+    }
+    if let Some(v) = f.finished_before {
+        q = q.filter(jobs::finished_at.lt(v));
+    }
+    if !f.ids.is_empty() {
+        q = q.filter(jobs::id.eq_any(f.ids.clone()));
+    }
+    if let Some(v) = f.max_id {
+        q = q.filter(jobs::id.le(v));
+    }
+    q
 }
 
 /// One page of jobs matching `filter`, sorted, starting after `cursor`.
@@ -129,50 +149,24 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Page> {
     let limit = limit.clamp(1, MAX_PAGE_SIZE);
-    let mut found: Vec<Job> = with_conn!(conn, |c| {
-        let mut q = filtered!(filter);
-        macro_rules! keyset {
-            ($col:expr, $v:expr, $id:expr) => {
-                if descending {
-                    q = q.filter($col.lt($v).or($col.eq($v).and(jobs::id.lt($id))));
-                } else {
-                    q = q.filter($col.gt($v).or($col.eq($v).and(jobs::id.gt($id))));
-                }
-            };
+    let q = filtered(filter);
+    let q = match sort {
+        SortKey::Id => keyset::by_id(q, jobs::id, keyset::after(cursor, Cursor::id)?, descending),
+        SortKey::CreatedAt => {
+            let after = keyset::after(cursor, Cursor::time)?;
+            keyset::by(q, jobs::created_at, jobs::id, after, descending)
         }
-        match (sort, cursor) {
-            (_, None) => {}
-            (SortKey::Id, Some(Cursor::Id(id))) => {
-                q = if descending {
-                    q.filter(jobs::id.lt(*id))
-                } else {
-                    q.filter(jobs::id.gt(*id))
-                };
-            }
-            (SortKey::CreatedAt, Some(Cursor::Time(v, id))) => keyset!(jobs::created_at, *v, *id),
-            (SortKey::RunAt, Some(Cursor::Time(v, id))) => keyset!(jobs::run_at, *v, *id),
-            (SortKey::Priority, Some(Cursor::Int(v, id))) => keyset!(jobs::priority, *v, *id),
-            _ => {
-                return Err(diesel::result::Error::QueryBuilderError(
-                    "the cursor does not belong to this sort order".into(),
-                ));
-            }
+        SortKey::RunAt => {
+            let after = keyset::after(cursor, Cursor::time)?;
+            keyset::by(q, jobs::run_at, jobs::id, after, descending)
         }
-        q = match (sort, descending) {
-            (SortKey::Id, false) => q.order(jobs::id.asc()),
-            (SortKey::Id, true) => q.order(jobs::id.desc()),
-            (SortKey::CreatedAt, false) => q.order((jobs::created_at.asc(), jobs::id.asc())),
-            (SortKey::CreatedAt, true) => q.order((jobs::created_at.desc(), jobs::id.desc())),
-            (SortKey::RunAt, false) => q.order((jobs::run_at.asc(), jobs::id.asc())),
-            (SortKey::RunAt, true) => q.order((jobs::run_at.desc(), jobs::id.desc())),
-            (SortKey::Priority, false) => q.order((jobs::priority.asc(), jobs::id.asc())),
-            (SortKey::Priority, true) => q.order((jobs::priority.desc(), jobs::id.desc())),
-        };
-        q.limit(limit + 1).select(Job::as_select()).load(c)
-    })?;
-    let more = found.len() as i64 > limit;
-    found.truncate(limit as usize);
-    let next = if more {
+        SortKey::Priority => {
+            let after = keyset::after(cursor, Cursor::int)?;
+            keyset::by(q, jobs::priority, jobs::id, after, descending)
+        }
+    };
+    let mut found: Vec<Job> = q.limit(limit + 1).select(Job::as_select()).load(conn)?;
+    let next = if keyset::cut(&mut found, limit) {
         found.last().map(|j| match sort {
             SortKey::Id => Cursor::Id(j.id),
             SortKey::CreatedAt => Cursor::Time(j.created_at, j.id),
@@ -187,7 +181,7 @@ pub fn list(
 
 /// How many jobs match `filter`.
 pub fn count(conn: &mut DbConn, filter: &JobFilter) -> QueryResult<i64> {
-    with_conn!(conn, |c| filtered!(filter).count().get_result(c))
+    filtered(filter).count().get_result(conn)
 }
 
 /// How many jobs match `filter` and the highest id among them (`None` when none match),
@@ -196,28 +190,77 @@ pub fn count_with_max_id(
     conn: &mut DbConn,
     filter: &JobFilter,
 ) -> QueryResult<(i64, Option<JobId>)> {
-    let (n, max): (i64, Option<i64>) = with_conn!(conn, |c| filtered!(filter)
+    let (n, max): (i64, Option<i64>) = filtered(filter)
         .select((diesel::dsl::count_star(), diesel::dsl::max(jobs::id)))
-        .get_result(c))?;
+        .get_result(conn)?;
     Ok((n, max.map(JobId)))
 }
 
 /// Ids of the jobs matching `filter`, oldest first, at most `limit`.
 pub fn matching_ids(conn: &mut DbConn, filter: &JobFilter, limit: i64) -> QueryResult<Vec<JobId>> {
-    with_conn!(conn, |c| filtered!(filter)
+    filtered(filter)
         .order(jobs::id.asc())
         .limit(limit)
         .select(jobs::id)
-        .load(c))
+        .load(conn)
 }
 
 /// One job by id.
 pub fn get(conn: &mut DbConn, id: JobId) -> QueryResult<Option<Job>> {
-    with_conn!(conn, |c| jobs::table
+    jobs::table
         .find(id)
         .select(Job::as_select())
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
+}
+
+/// The state of the job a row links to (`None`: no job, or it was pruned).
+pub fn state_of(conn: &mut DbConn, job: Option<i64>) -> QueryResult<Option<JobState>> {
+    let Some(id) = job else { return Ok(None) };
+    jobs::table
+        .find(JobId(id))
+        .select(jobs::state)
+        .first(conn)
+        .optional()
+}
+
+/// Jobs of `kinds` running under a live lease at `now` (a dead worker's jobs stop counting
+/// when their lease expires, before the rescuer even runs), started at or before
+/// `started_before` when given; oldest start first.
+pub fn running_of_kinds(
+    conn: &mut DbConn,
+    kinds: &[&str],
+    now: NaiveDateTime,
+    started_before: Option<NaiveDateTime>,
+) -> QueryResult<Vec<Job>> {
+    let mut q = jobs::table
+        .filter(jobs::state.eq(JobState::Running))
+        .filter(jobs::kind.eq_any(owned(kinds)))
+        .filter(jobs::lease_expires_at.gt(now))
+        .into_boxed();
+    if let Some(t) = started_before {
+        q = q.filter(jobs::attempted_at.le(t));
+    }
+    q.order(jobs::attempted_at.asc())
+        .select(Job::as_select())
+        .load(conn)
+}
+
+/// When the last job of `kinds` that finished at or after `since` finished.
+pub fn last_finished_of_kinds(
+    conn: &mut DbConn,
+    kinds: &[&str],
+    since: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    jobs::table
+        .filter(jobs::kind.eq_any(owned(kinds)))
+        .filter(jobs::finished_at.ge(since))
+        .select(diesel::dsl::max(jobs::finished_at))
+        .first(conn)
+}
+
+fn owned(names: &[&str]) -> Vec<String> {
+    names.iter().map(|k| k.to_string()).collect()
 }
 
 #[cfg(test)]

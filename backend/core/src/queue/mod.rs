@@ -24,7 +24,8 @@ pub use enqueue::{
 pub use finish::{Failure, complete_many, hand_back, record_failures};
 pub use list::{
     Cursor, JobFilter, MAX_PAGE_SIZE, Page, SortKey, count as count_jobs, count_with_max_id,
-    get as get_job, list as list_jobs, matching_ids,
+    get as get_job, last_finished_of_kinds, list as list_jobs, matching_ids, running_of_kinds,
+    state_of,
 };
 pub use pause::{QueueSettings, list_settings, set_paused};
 pub use prune::{

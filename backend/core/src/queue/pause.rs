@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::schema::queues;
-use crate::{with_conn, with_conn_or_mysql};
 
 /// A queue's stored settings.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -30,11 +29,11 @@ pub fn set_paused(
     now: NaiveDateTime,
 ) -> QueryResult<QueueSettings> {
     crate::db::transaction(conn, |conn| {
-        let current: Option<QueueSettings> = with_conn!(conn, |c| queues::table
+        let current: Option<QueueSettings> = queues::table
             .find(queue)
             .select(QueueSettings::as_select())
-            .first(c)
-            .optional())?;
+            .first(conn)
+            .optional()?;
         if let Some(cur) = current
             && cur.paused == paused
         {
@@ -47,31 +46,23 @@ pub fn set_paused(
             paused_by: paused.then(|| actor.to_string()),
             updated_at: now,
         };
-        // The same upsert; MySQL names no conflict target (ON DUPLICATE KEY UPDATE).
-        macro_rules! upsert {
-            ($target:expr) => {
-                diesel::insert_into(queues::table)
-                    .values((
-                        queues::name.eq(&row.name),
-                        queues::paused.eq(row.paused),
-                        queues::paused_at.eq(row.paused_at),
-                        queues::paused_by.eq(&row.paused_by),
-                        queues::updated_at.eq(row.updated_at),
-                    ))
-                    .on_conflict($target)
-                    .do_update()
-                    .set((
-                        queues::paused.eq(row.paused),
-                        queues::paused_at.eq(row.paused_at),
-                        queues::paused_by.eq(&row.paused_by),
-                        queues::updated_at.eq(row.updated_at),
-                    ))
-            };
-        }
-        with_conn_or_mysql!(
+        crate::upsert!(
             conn,
-            |c| upsert!(queues::name).execute(c),
-            mysql: |c| upsert!(diesel::dsl::DuplicatedKeys).execute(c)
+            queues::table,
+            (
+                queues::name.eq(&row.name),
+                queues::paused.eq(row.paused),
+                queues::paused_at.eq(row.paused_at),
+                queues::paused_by.eq(&row.paused_by),
+                queues::updated_at.eq(row.updated_at),
+            ),
+            queues::name,
+            (
+                queues::paused.eq(row.paused),
+                queues::paused_at.eq(row.paused_at),
+                queues::paused_by.eq(&row.paused_by),
+                queues::updated_at.eq(row.updated_at),
+            ),
         )?;
         Ok(row)
     })
@@ -79,8 +70,8 @@ pub fn set_paused(
 
 /// Every queue with stored settings.
 pub fn list_settings(conn: &mut DbConn) -> QueryResult<Vec<QueueSettings>> {
-    with_conn!(conn, |c| queues::table
+    queues::table
         .order(queues::name.asc())
         .select(QueueSettings::as_select())
-        .load(c))
+        .load(conn)
 }

@@ -5,10 +5,10 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::clock;
 use crate::db::DbConn;
 use crate::job::{JobId, JobState};
 use crate::schema::{jobs, workers};
-use crate::{clock, with_conn};
 
 /// Default time completed jobs are kept.
 pub const DEFAULT_COMPLETED_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
@@ -52,20 +52,16 @@ pub fn prune(conn: &mut DbConn, retention: &Retention, now: NaiveDateTime) -> Qu
             failed_before,
         ),
     ] {
-        deleted += with_conn!(conn, |c| {
-            // Ids first, then delete: portable, and each statement stays short.
-            let doomed: Vec<JobId> = jobs::table
-                .filter(jobs::state.eq_any(&states))
-                .filter(jobs::finished_at.lt(before))
-                .select(jobs::id)
-                .limit(PRUNE_BATCH)
-                .load(c)?;
-            diesel::delete(jobs::table.filter(jobs::id.eq_any(&doomed))).execute(c)
-        })?;
+        // Ids first, then delete: portable, and each statement stays short.
+        let doomed: Vec<JobId> = jobs::table
+            .filter(jobs::state.eq_any(&states))
+            .filter(jobs::finished_at.lt(before))
+            .select(jobs::id)
+            .limit(PRUNE_BATCH)
+            .load(conn)?;
+        deleted += diesel::delete(jobs::table.filter(jobs::id.eq_any(&doomed))).execute(conn)?;
     }
-    with_conn!(conn, |c| diesel::delete(
-        workers::table.filter(workers::heartbeat_at.lt(workers_before))
-    )
-    .execute(c))?;
+    diesel::delete(workers::table.filter(workers::heartbeat_at.lt(workers_before)))
+        .execute(conn)?;
     Ok(deleted)
 }

@@ -6,10 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::finish::Reschedule;
-use crate::db::DbConn;
+use crate::clock;
+use crate::db::{DbConn, transaction};
 use crate::job::{ErrorEntry, ErrorKind, Job, JobState};
 use crate::schema::jobs;
-use crate::{clock, with_conn};
 
 /// How many expired jobs one rescue pass takes.
 pub const RESCUE_BATCH: i64 = 1_000;
@@ -18,45 +18,33 @@ pub const RESCUE_BATCH: i64 = 1_000;
 /// attempts remain, discarded otherwise, each with a history entry naming the lost worker.
 /// Safe to run from every worker at once. Returns the jobs as they were before rescue.
 pub fn rescue_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<Job>> {
-    macro_rules! expired {
-        () => {
-            jobs::table
-                .filter(jobs::state.eq(JobState::Running))
-                .filter(jobs::lease_expires_at.lt(now))
-                .order(jobs::id.asc())
-                .limit(RESCUE_BATCH)
-                .select(Job::as_select())
-        };
-    }
-    // The same updates on either backend, inside that backend's locking transaction.
-    macro_rules! release_all {
-        ($c:expr, $found:expr) => {
-            for job in $found {
-                diesel::update(jobs::table)
-                    .filter(jobs::id.eq(job.id).and(jobs::state.eq(JobState::Running)))
-                    .set(&rescue_change(job, now))
-                    .execute($c)?;
+    transaction(conn, |conn| {
+        let expired = jobs::table
+            .filter(jobs::state.eq(JobState::Running))
+            .filter(jobs::lease_expires_at.lt(now))
+            .order(jobs::id.asc())
+            .limit(RESCUE_BATCH);
+        let found: Vec<Job> = match conn {
+            // PostgreSQL and MySQL: rescuers on several hosts split the work instead of
+            // waiting. SQLite: the transaction's write lock already keeps the others out.
+            DbConn::Postgres(c) => {
+                let selected = expired.select(Job::as_select());
+                selected.for_update().skip_locked().load(c)?
             }
+            DbConn::Mysql(c) => {
+                let selected = expired.select(Job::as_select());
+                selected.for_update().skip_locked().load(c)?
+            }
+            DbConn::Sqlite(c) => expired.select(Job::as_select()).load(c)?,
         };
-    }
-    match conn {
-        // PostgreSQL and MySQL: rescuers on several hosts split the work instead of waiting.
-        DbConn::Postgres(c) => c.transaction(|c| {
-            let found = expired!().for_update().skip_locked().load(c)?;
-            release_all!(c, &found);
-            Ok(found)
-        }),
-        DbConn::Sqlite(c) => c.immediate_transaction(|c| {
-            let found = expired!().load(c)?;
-            release_all!(c, &found);
-            Ok(found)
-        }),
-        DbConn::Mysql(c) => c.transaction(|c| {
-            let found = expired!().for_update().skip_locked().load(c)?;
-            release_all!(c, &found);
-            Ok(found)
-        }),
-    }
+        for job in &found {
+            diesel::update(jobs::table)
+                .filter(jobs::id.eq(job.id).and(jobs::state.eq(JobState::Running)))
+                .set(&rescue_change(job, now))
+                .execute(conn)?;
+        }
+        Ok(found)
+    })
 }
 
 fn rescue_change(job: &Job, now: NaiveDateTime) -> Reschedule {
@@ -89,13 +77,13 @@ fn rescue_change(job: &Job, now: NaiveDateTime) -> Reschedule {
 /// Moves scheduled and retryable jobs whose time has come to `available`, so listings
 /// show them as ready (claiming takes them either way). Returns how many moved.
 pub fn promote_due(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
-    with_conn!(conn, |c| diesel::update(
+    diesel::update(
         jobs::table
             .filter(jobs::state.eq_any([JobState::Scheduled, JobState::Retryable]))
-            .filter(jobs::run_at.le(now))
+            .filter(jobs::run_at.le(now)),
     )
     .set(jobs::state.eq(JobState::Available))
-    .execute(c))
+    .execute(conn)
 }
 
 /// The lease expiry for a lease of `length` taken now.

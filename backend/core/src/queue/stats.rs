@@ -7,7 +7,6 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 use crate::db::DbConn;
 use crate::job::JobState;
 use crate::schema::jobs;
-use crate::with_conn;
 
 /// How many jobs of `queue` are in `state`.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -19,11 +18,11 @@ pub struct StateCount {
 
 /// Jobs per queue and state (only non-zero pairs).
 pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<StateCount>> {
-    with_conn!(conn, |c| jobs::table
+    jobs::table
         .group_by((jobs::queue, jobs::state))
         .select((jobs::queue, jobs::state, diesel::dsl::count_star()))
         .order((jobs::queue.asc(), jobs::state.asc()))
-        .load(c))
+        .load(conn)
 }
 
 /// Jobs of one queue and kind waiting to run since before a moment (due, not running).
@@ -39,7 +38,7 @@ pub struct Waiting {
 /// Due jobs (`available`, `scheduled` or `retryable` with `run_at` at or before
 /// `due_before`), by queue and kind: the work a live worker should have taken by now.
 pub fn waiting(conn: &mut DbConn, due_before: NaiveDateTime) -> QueryResult<Vec<Waiting>> {
-    with_conn!(conn, |c| jobs::table
+    jobs::table
         .filter(jobs::state.eq_any([
             JobState::Scheduled,
             JobState::Available,
@@ -54,7 +53,7 @@ pub fn waiting(conn: &mut DbConn, due_before: NaiveDateTime) -> QueryResult<Vec<
             diesel::dsl::min(jobs::run_at).assume_not_null(),
         ))
         .order((jobs::queue.asc(), jobs::kind.asc()))
-        .load(c))
+        .load(conn)
 }
 
 /// Jobs that finished in one minute, by final state.

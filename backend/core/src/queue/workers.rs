@@ -6,10 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::clock;
 use crate::db::DbConn;
 use crate::job::{JobId, JobState};
 use crate::schema::{jobs, workers};
-use crate::{clock, with_conn, with_conn_or_mysql};
 
 /// A worker process as registered.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
@@ -37,24 +37,16 @@ pub struct WorkerStatus {
 
 /// Adds (or re-adds) a worker to the registry.
 pub fn register(conn: &mut DbConn, row: &WorkerRow) -> QueryResult<()> {
-    // The same upsert; MySQL names no conflict target (ON DUPLICATE KEY UPDATE).
-    macro_rules! upsert {
-        ($target:expr) => {
-            diesel::insert_into(workers::table)
-                .values(row)
-                .on_conflict($target)
-                .do_update()
-                .set((
-                    workers::heartbeat_at.eq(row.heartbeat_at),
-                    workers::kinds.eq(&row.kinds),
-                    workers::stopped_at.eq(None::<NaiveDateTime>),
-                ))
-        };
-    }
-    with_conn_or_mysql!(
+    crate::upsert!(
         conn,
-        |c| upsert!(workers::id).execute(c),
-        mysql: |c| upsert!(diesel::dsl::DuplicatedKeys).execute(c)
+        workers::table,
+        row,
+        workers::id,
+        (
+            workers::heartbeat_at.eq(row.heartbeat_at),
+            workers::kinds.eq(&row.kinds),
+            workers::stopped_at.eq(None::<NaiveDateTime>),
+        ),
     )?;
     Ok(())
 }
@@ -76,32 +68,32 @@ pub fn heartbeat(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> QueryResult<Heartbeat> {
-    with_conn!(conn, |c| c.transaction(|c| {
+    conn.transaction(|conn| {
         diesel::update(workers::table.find(worker))
             .set(workers::heartbeat_at.eq(now))
-            .execute(c)?;
+            .execute(conn)?;
         let mine = jobs::table
             .filter(jobs::state.eq(JobState::Running))
             .filter(jobs::lease_owner.eq(worker));
         let renewed = diesel::update(mine)
             .set(jobs::lease_expires_at.eq(lease_until))
-            .execute(c)?;
+            .execute(conn)?;
         let cancel_requested = mine
             .filter(jobs::cancel_requested.eq(true))
             .select(jobs::id)
-            .load(c)?;
+            .load(conn)?;
         Ok(Heartbeat {
             renewed,
             cancel_requested,
         })
-    }))
+    })
 }
 
 /// Marks a worker as stopped (a clean shutdown).
 pub fn mark_stopped(conn: &mut DbConn, worker: &str, now: NaiveDateTime) -> QueryResult<()> {
-    with_conn!(conn, |c| diesel::update(workers::table.find(worker))
+    diesel::update(workers::table.find(worker))
         .set((workers::stopped_at.eq(now), workers::heartbeat_at.eq(now)))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
@@ -109,18 +101,15 @@ pub fn mark_stopped(conn: &mut DbConn, worker: &str, now: NaiveDateTime) -> Quer
 /// heartbeat is older than `stale_after` is not alive.
 pub fn list(conn: &mut DbConn, stale_after: Duration) -> QueryResult<Vec<WorkerStatus>> {
     let cutoff = clock::now() - clock::delta(stale_after);
-    let (rows, counts): (Vec<WorkerRow>, Vec<(Option<String>, i64)>) = with_conn!(conn, |c| {
-        let rows = workers::table
-            .order(workers::started_at.desc())
-            .select(WorkerRow::as_select())
-            .load(c)?;
-        let counts = jobs::table
-            .filter(jobs::state.eq(JobState::Running))
-            .group_by(jobs::lease_owner)
-            .select((jobs::lease_owner, diesel::dsl::count_star()))
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, counts))
-    })?;
+    let rows: Vec<WorkerRow> = workers::table
+        .order(workers::started_at.desc())
+        .select(WorkerRow::as_select())
+        .load(conn)?;
+    let counts: Vec<(Option<String>, i64)> = jobs::table
+        .filter(jobs::state.eq(JobState::Running))
+        .group_by(jobs::lease_owner)
+        .select((jobs::lease_owner, diesel::dsl::count_star()))
+        .load(conn)?;
     Ok(rows
         .into_iter()
         .map(|w| {

@@ -242,20 +242,20 @@ struct Existing {
 
 impl Existing {
     fn read(c: &mut DbConn) -> QueryResult<Self> {
-        let copies: Vec<(i64, String, i64, CopyType)> = with_conn!(c, |c| zenodo_copies::table
+        let copies: Vec<(i64, String, i64, CopyType)> = zenodo_copies::table
             .select((
                 zenodo_copies::id,
                 zenodo_copies::identifier,
                 zenodo_copies::resource_id,
                 zenodo_copies::copy_type,
             ))
-            .load(c))?;
-        let submissions: Vec<(i64, i64)> = with_conn!(c, |c| merritt_submissions::table
+            .load(c)?;
+        let submissions: Vec<(i64, i64)> = merritt_submissions::table
             .select((merritt_submissions::id, merritt_submissions::resource_id))
-            .load(c))?;
-        let state_ids: Vec<i64> = with_conn!(c, |c| merritt_submission_states::table
+            .load(c)?;
+        let state_ids: Vec<i64> = merritt_submission_states::table
             .select(merritt_submission_states::id)
-            .load(c))?;
+            .load(c)?;
         Ok(Existing {
             copies: copies
                 .into_iter()
@@ -917,9 +917,9 @@ fn write(
         .filter(|p| p.job)
         .zip(queue::enqueue_many(c, &requests)?)
     {
-        with_conn!(c, |c| diesel::update(zenodo_copies::table.find(p.id))
+        diesel::update(zenodo_copies::table.find(p.id))
             .set(zenodo_copies::job_id.eq(Some(e.job.id.0)))
-            .execute(c))?;
+            .execute(c)?;
     }
     // The lines are already capped to what a copy's log keeps.
     let lines: Vec<_> = copies
@@ -962,9 +962,9 @@ fn write(
     }
     for s in subs.iter().filter(|s| s.check_job) {
         let job = queue::enqueue(c, &crate::merritt::store::check_job(s.id, now))?.job;
-        with_conn!(c, |c| diesel::update(merritt_submissions::table.find(s.id))
+        diesel::update(merritt_submissions::table.find(s.id))
             .set(merritt_submissions::job_id.eq(Some(job.id.0)))
-            .execute(c))?;
+            .execute(c)?;
     }
     Ok(())
 }

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use longjobs_core::db::{DbConn, transaction};
 use longjobs_core::job::{Job, JobState};
 use longjobs_core::queue::{self, EnqueueRequest};
-use longjobs_core::schema::{jobs, merritt_submission_states, merritt_submissions};
-use longjobs_core::{JobId, clock, with_conn};
+use longjobs_core::schema::{merritt_submission_states, merritt_submissions};
+use longjobs_core::{JobId, clock};
 
 use super::model::{StateEntry, Submission, SubmissionRequest, SubmissionState};
 use super::submit::{CheckJob, SubmitJob};
@@ -18,11 +18,11 @@ use longjobs_core::handler::BackgroundJob;
 pub const SUBMIT_MAX_ATTEMPTS: i32 = 5;
 
 pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Submission>> {
-    with_conn!(conn, |c| merritt_submissions::table
+    merritt_submissions::table
         .find(id)
         .select(Submission::as_select())
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
 }
 
 fn submit_job(s: &Submission) -> EnqueueRequest {
@@ -53,24 +53,22 @@ pub fn create(
     let now = clock::now();
     let body = serde_json::to_string(request).unwrap_or_default();
     transaction(conn, |conn| {
-        let sub: Submission = with_conn!(conn, |c| {
-            diesel::insert_into(merritt_submissions::table)
-                .values((
-                    merritt_submissions::resource_id.eq(resource_id),
-                    merritt_submissions::identifier.eq(identifier),
-                    merritt_submissions::request.eq(&body),
-                    merritt_submissions::state.eq(SubmissionState::Enqueued),
-                    merritt_submissions::host.eq(host),
-                    merritt_submissions::created_at.eq(now),
-                    merritt_submissions::updated_at.eq(now),
-                ))
-                .execute(c)?;
-            merritt_submissions::table
-                .order(merritt_submissions::id.desc())
-                .filter(merritt_submissions::resource_id.eq(resource_id))
-                .select(Submission::as_select())
-                .first(c)
-        })?;
+        diesel::insert_into(merritt_submissions::table)
+            .values((
+                merritt_submissions::resource_id.eq(resource_id),
+                merritt_submissions::identifier.eq(identifier),
+                merritt_submissions::request.eq(&body),
+                merritt_submissions::state.eq(SubmissionState::Enqueued),
+                merritt_submissions::host.eq(host),
+                merritt_submissions::created_at.eq(now),
+                merritt_submissions::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let sub: Submission = merritt_submissions::table
+            .order(merritt_submissions::id.desc())
+            .filter(merritt_submissions::resource_id.eq(resource_id))
+            .select(Submission::as_select())
+            .first(conn)?;
         let job = queue::enqueue(conn, &submit_job(&sub))?.job;
         record(
             conn,
@@ -102,48 +100,44 @@ pub fn record(
     job: Option<JobId>,
 ) -> QueryResult<()> {
     let now = clock::now();
-    with_conn!(conn, |c| {
-        diesel::insert_into(merritt_submission_states::table)
-            .values((
-                merritt_submission_states::submission_id.eq(id),
-                merritt_submission_states::state.eq(state),
-                merritt_submission_states::host.eq(host),
-                merritt_submission_states::note.eq(note),
-                merritt_submission_states::at.eq(now),
-            ))
-            .execute(c)?;
+    diesel::insert_into(merritt_submission_states::table)
+        .values((
+            merritt_submission_states::submission_id.eq(id),
+            merritt_submission_states::state.eq(state),
+            merritt_submission_states::host.eq(host),
+            merritt_submission_states::note.eq(note),
+            merritt_submission_states::at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::update(merritt_submissions::table.find(id))
+        .set((
+            merritt_submissions::state.eq(state),
+            merritt_submissions::host.eq(host),
+            merritt_submissions::last_error.eq(last_error),
+            merritt_submissions::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if let Some(j) = job {
         diesel::update(merritt_submissions::table.find(id))
-            .set((
-                merritt_submissions::state.eq(state),
-                merritt_submissions::host.eq(host),
-                merritt_submissions::last_error.eq(last_error),
-                merritt_submissions::updated_at.eq(now),
-            ))
-            .execute(c)?;
-        if let Some(j) = job {
-            diesel::update(merritt_submissions::table.find(id))
-                .set(merritt_submissions::job_id.eq(Some(j.0)))
-                .execute(c)?;
-        }
-        Ok(())
-    })
+            .set(merritt_submissions::job_id.eq(Some(j.0)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn set_ark(conn: &mut DbConn, id: i64, ark: &str) -> QueryResult<()> {
-    with_conn!(conn, |c| diesel::update(
-        merritt_submissions::table.find(id)
-    )
-    .set(merritt_submissions::ark.eq(Some(ark)))
-    .execute(c))?;
+    diesel::update(merritt_submissions::table.find(id))
+        .set(merritt_submissions::ark.eq(Some(ark)))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn history(conn: &mut DbConn, id: i64) -> QueryResult<Vec<StateEntry>> {
-    with_conn!(conn, |c| merritt_submission_states::table
+    merritt_submission_states::table
         .filter(merritt_submission_states::submission_id.eq(id))
         .order(merritt_submission_states::id.asc())
         .select(StateEntry::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// Submissions newest first, optionally in some states.
@@ -152,23 +146,21 @@ pub fn list(
     states: &[SubmissionState],
     limit: i64,
 ) -> QueryResult<Vec<Submission>> {
-    with_conn!(conn, |c| {
-        let mut q = merritt_submissions::table.into_boxed();
-        if !states.is_empty() {
-            q = q.filter(merritt_submissions::state.eq_any(states.to_vec()));
-        }
-        q.order(merritt_submissions::id.desc())
-            .limit(limit)
-            .select(Submission::as_select())
-            .load(c)
-    })
+    let mut q = merritt_submissions::table.into_boxed();
+    if !states.is_empty() {
+        q = q.filter(merritt_submissions::state.eq_any(states.to_vec()));
+    }
+    q.order(merritt_submissions::id.desc())
+        .limit(limit)
+        .select(Submission::as_select())
+        .load(conn)
 }
 
 pub fn count_in(conn: &mut DbConn, states: &[SubmissionState]) -> QueryResult<i64> {
-    with_conn!(conn, |c| merritt_submissions::table
+    merritt_submissions::table
         .filter(merritt_submissions::state.eq_any(states.to_vec()))
         .count()
-        .get_result(c))
+        .get_result(conn)
 }
 
 pub fn count_since(
@@ -176,20 +168,11 @@ pub fn count_since(
     state: SubmissionState,
     since: NaiveDateTime,
 ) -> QueryResult<i64> {
-    with_conn!(conn, |c| merritt_submissions::table
+    merritt_submissions::table
         .filter(merritt_submissions::state.eq(state))
         .filter(merritt_submissions::updated_at.ge(since))
         .count()
-        .get_result(c))
-}
-
-fn job_state(conn: &mut DbConn, job_id: Option<i64>) -> QueryResult<Option<JobState>> {
-    let Some(id) = job_id else { return Ok(None) };
-    with_conn!(conn, |c| jobs::table
-        .find(JobId(id))
-        .select(jobs::state)
-        .first(c)
-        .optional())
+        .get_result(conn)
 }
 
 /// Puts submissions back in the work queue (from any host: no hostname matters). Only
@@ -202,20 +185,19 @@ pub fn requeue(
     host: &str,
 ) -> QueryResult<Vec<i64>> {
     transaction(conn, |conn| {
-        let candidates: Vec<Submission> = with_conn!(conn, |c| {
-            let mut q = merritt_submissions::table
-                .filter(merritt_submissions::state.eq_any(from.to_vec()))
-                .into_boxed();
-            if let Some(ids) = ids {
-                q = q.filter(merritt_submissions::id.eq_any(ids.to_vec()));
-            }
-            q.order(merritt_submissions::id.asc())
-                .select(Submission::as_select())
-                .load(c)
-        })?;
+        let mut q = merritt_submissions::table
+            .filter(merritt_submissions::state.eq_any(from.to_vec()))
+            .into_boxed();
+        if let Some(ids) = ids {
+            q = q.filter(merritt_submissions::id.eq_any(ids.to_vec()));
+        }
+        let candidates: Vec<Submission> = q
+            .order(merritt_submissions::id.asc())
+            .select(Submission::as_select())
+            .load(conn)?;
         let mut moved = Vec::new();
         for s in candidates {
-            let old = job_state(conn, s.job_id)?;
+            let old = queue::state_of(conn, s.job_id)?;
             if old.is_some_and(|st| JobState::LIVE.contains(&st)) {
                 continue;
             }
@@ -252,21 +234,14 @@ pub fn requeue(
 /// now (`rejected_shutting_down`) and its job cancelled. Returns those submissions.
 pub fn hold_waiting(conn: &mut DbConn, actor: &str, host: &str) -> QueryResult<Vec<i64>> {
     transaction(conn, |conn| {
-        let waiting: Vec<Submission> = with_conn!(conn, |c| merritt_submissions::table
+        let waiting: Vec<Submission> = merritt_submissions::table
             .filter(merritt_submissions::state.eq(SubmissionState::Enqueued))
             .order(merritt_submissions::id.asc())
             .select(Submission::as_select())
-            .load(c))?;
+            .load(conn)?;
         let mut out = Vec::new();
         for s in waiting {
-            let st: Option<JobState> = match s.job_id {
-                Some(id) => with_conn!(conn, |c| jobs::table
-                    .find(JobId(id))
-                    .select(jobs::state)
-                    .first(c)
-                    .optional())?,
-                None => None,
-            };
+            let st = queue::state_of(conn, s.job_id)?;
             if st == Some(JobState::Running) {
                 continue;
             }
@@ -345,7 +320,7 @@ pub fn give_up(
             }
             _ => {}
         }
-        let job = job_state(conn, sub.job_id)?;
+        let job = queue::state_of(conn, sub.job_id)?;
         if let (Some(j), Some(JobState::Running)) = (sub.job_id, job) {
             return refuse(format!(
                 "a worker is depositing submission #{id} now (job #{j}): Merritt may hold it once the attempt ends; try again when it has"

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use longjobs_core::db::{DbConn, transaction};
+use longjobs_core::clock;
+use longjobs_core::db::{DbConn, keyset, transaction};
 use longjobs_core::job::{Job, JobId, JobState};
 use longjobs_core::queue::{self, Action, EnqueueRequest};
-use longjobs_core::schema::{jobs, zenodo_copies, zenodo_copy_log};
-use longjobs_core::{clock, with_conn};
+use longjobs_core::schema::{zenodo_copies, zenodo_copy_log};
 
 use super::model::{CopyRequest, CopyState, CopyType, LogLine, ZenodoCopy};
 use super::replicate::CopyJob;
@@ -50,11 +50,11 @@ pub enum StoreError {
 }
 
 pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<ZenodoCopy>> {
-    with_conn!(conn, |c| zenodo_copies::table
+    zenodo_copies::table
         .find(id)
         .select(ZenodoCopy::as_select())
-        .first(c)
-        .optional())
+        .first(conn)
+        .optional()
 }
 
 pub(crate) fn job_request(copy: &ZenodoCopy) -> EnqueueRequest {
@@ -77,12 +77,12 @@ pub fn create(
     let size: i64 = request.files.iter().map(|f| f.size).sum();
     let body = serde_json::to_string(request).unwrap_or_default();
     transaction(conn, |conn| {
-        let existing: Option<i64> = with_conn!(conn, |c| zenodo_copies::table
+        let existing: Option<i64> = zenodo_copies::table
             .filter(zenodo_copies::resource_id.eq(resource_id))
             .filter(zenodo_copies::copy_type.eq(copy_type))
             .select(zenodo_copies::id)
-            .first(c)
-            .optional())?;
+            .first(conn)
+            .optional()?;
         if let Some(id) = existing {
             // A copy imported from the system longjobs replaces has no manifest: the
             // application sending it now completes that copy (same id, same place in its
@@ -96,27 +96,25 @@ pub fn create(
             }
             return Err(Refusal::Duplicate(resource_id, copy_type, id).into());
         }
-        let copy: ZenodoCopy = with_conn!(conn, |c| {
-            diesel::insert_into(zenodo_copies::table)
-                .values((
-                    zenodo_copies::identifier.eq(identifier),
-                    zenodo_copies::resource_id.eq(resource_id),
-                    zenodo_copies::copy_type.eq(copy_type),
-                    zenodo_copies::state.eq(CopyState::Enqueued),
-                    zenodo_copies::attempts.eq(0),
-                    zenodo_copies::files_total.eq(file_count(request)),
-                    zenodo_copies::size.eq(size),
-                    zenodo_copies::request.eq(&body),
-                    zenodo_copies::created_at.eq(now),
-                    zenodo_copies::updated_at.eq(now),
-                ))
-                .execute(c)?;
-            zenodo_copies::table
-                .filter(zenodo_copies::resource_id.eq(resource_id))
-                .filter(zenodo_copies::copy_type.eq(copy_type))
-                .select(ZenodoCopy::as_select())
-                .first(c)
-        })?;
+        diesel::insert_into(zenodo_copies::table)
+            .values((
+                zenodo_copies::identifier.eq(identifier),
+                zenodo_copies::resource_id.eq(resource_id),
+                zenodo_copies::copy_type.eq(copy_type),
+                zenodo_copies::state.eq(CopyState::Enqueued),
+                zenodo_copies::attempts.eq(0),
+                zenodo_copies::files_total.eq(file_count(request)),
+                zenodo_copies::size.eq(size),
+                zenodo_copies::request.eq(&body),
+                zenodo_copies::created_at.eq(now),
+                zenodo_copies::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let copy: ZenodoCopy = zenodo_copies::table
+            .filter(zenodo_copies::resource_id.eq(resource_id))
+            .filter(zenodo_copies::copy_type.eq(copy_type))
+            .select(ZenodoCopy::as_select())
+            .first(conn)?;
         let job = queue::enqueue(conn, &job_request(&copy))?.job;
         link_job(conn, copy.id, job.id, CopyState::Enqueued, None)?;
         log(
@@ -145,7 +143,7 @@ fn complete_imported(
     body: &str,
 ) -> Result<(ZenodoCopy, Job), StoreError> {
     let now = clock::now();
-    let old_state = job_state(conn, old.job_id)?;
+    let old_state = queue::state_of(conn, old.job_id)?;
     if let (Some(j), Some(s)) = (old.job_id, old_state) {
         if s == JobState::Running {
             return Err(Refusal::InRunner(j, s).into());
@@ -154,13 +152,13 @@ fn complete_imported(
             queue::apply_action(conn, Action::Cancel, &[JobId(j)], "application", now)?;
         }
     }
-    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(old.id))
+    diesel::update(zenodo_copies::table.find(old.id))
         .set((
             zenodo_copies::request.eq(body),
             zenodo_copies::size.eq(size),
             zenodo_copies::updated_at.eq(now),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     let job = queue::enqueue(conn, &job_request(&old))?.job;
     link_job(
         conn,
@@ -196,7 +194,7 @@ fn link_job(
     note: Option<&str>,
 ) -> QueryResult<()> {
     let now = clock::now();
-    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(copy_id))
+    diesel::update(zenodo_copies::table.find(copy_id))
         .set((
             zenodo_copies::job_id.eq(Some(job.0)),
             zenodo_copies::state.eq(state),
@@ -204,7 +202,7 @@ fn link_job(
             zenodo_copies::given_up_reason.eq(None::<String>),
             zenodo_copies::updated_at.eq(now),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
@@ -213,32 +211,30 @@ fn link_job(
 pub fn log(conn: &mut DbConn, copy_id: i64, kind: &str, message: &str) -> QueryResult<()> {
     let message = longjobs_core::job::truncate(redact(message), LOG_LINE_MAX);
     let now = clock::now();
-    with_conn!(conn, |c| {
-        diesel::insert_into(zenodo_copy_log::table)
-            .values((
-                zenodo_copy_log::copy_id.eq(copy_id),
-                zenodo_copy_log::at.eq(now),
-                zenodo_copy_log::kind.eq(kind),
-                zenodo_copy_log::message.eq(&message),
-            ))
-            .execute(c)?;
-        let cutoff: Option<i64> = zenodo_copy_log::table
-            .filter(zenodo_copy_log::copy_id.eq(copy_id))
-            .order(zenodo_copy_log::id.desc())
-            .offset(LOG_LINES_KEPT)
-            .select(zenodo_copy_log::id)
-            .first(c)
-            .optional()?;
-        if let Some(cutoff) = cutoff {
-            diesel::delete(
-                zenodo_copy_log::table
-                    .filter(zenodo_copy_log::copy_id.eq(copy_id))
-                    .filter(zenodo_copy_log::id.le(cutoff)),
-            )
-            .execute(c)?;
-        }
-        Ok(())
-    })
+    diesel::insert_into(zenodo_copy_log::table)
+        .values((
+            zenodo_copy_log::copy_id.eq(copy_id),
+            zenodo_copy_log::at.eq(now),
+            zenodo_copy_log::kind.eq(kind),
+            zenodo_copy_log::message.eq(&message),
+        ))
+        .execute(conn)?;
+    let cutoff: Option<i64> = zenodo_copy_log::table
+        .filter(zenodo_copy_log::copy_id.eq(copy_id))
+        .order(zenodo_copy_log::id.desc())
+        .offset(LOG_LINES_KEPT)
+        .select(zenodo_copy_log::id)
+        .first(conn)
+        .optional()?;
+    if let Some(cutoff) = cutoff {
+        diesel::delete(
+            zenodo_copy_log::table
+                .filter(zenodo_copy_log::copy_id.eq(copy_id))
+                .filter(zenodo_copy_log::id.le(cutoff)),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Replaces the value of every `access_token=` in `s` with `***`.
@@ -259,11 +255,11 @@ pub fn redact(s: &str) -> String {
 }
 
 pub fn log_lines(conn: &mut DbConn, copy_id: i64) -> QueryResult<Vec<LogLine>> {
-    with_conn!(conn, |c| zenodo_copy_log::table
+    zenodo_copy_log::table
         .filter(zenodo_copy_log::copy_id.eq(copy_id))
         .order(zenodo_copy_log::id.asc())
         .select(LogLine::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// Moves a copy to `state` with a note and (for errors) the error. A copy an operator
@@ -277,10 +273,10 @@ pub fn set_state(
     last_error: Option<&str>,
 ) -> QueryResult<()> {
     let now = clock::now();
-    with_conn!(conn, |c| diesel::update(
+    diesel::update(
         zenodo_copies::table
             .find(id)
-            .filter(zenodo_copies::state.ne(CopyState::GivenUp))
+            .filter(zenodo_copies::state.ne(CopyState::GivenUp)),
     )
     .set((
         zenodo_copies::state.eq(state),
@@ -288,7 +284,7 @@ pub fn set_state(
         zenodo_copies::last_error.eq(last_error),
         zenodo_copies::updated_at.eq(now),
     ))
-    .execute(c))?;
+    .execute(conn)?;
     Ok(())
 }
 
@@ -297,10 +293,10 @@ pub fn set_state(
 /// gave up on.
 pub fn start_attempt(conn: &mut DbConn, id: i64, files_total: i32) -> QueryResult<bool> {
     let now = clock::now();
-    let n = with_conn!(conn, |c| diesel::update(
+    let n = diesel::update(
         zenodo_copies::table
             .find(id)
-            .filter(zenodo_copies::state.ne(CopyState::GivenUp))
+            .filter(zenodo_copies::state.ne(CopyState::GivenUp)),
     )
     .set((
         zenodo_copies::state.eq(CopyState::Replicating),
@@ -311,7 +307,7 @@ pub fn start_attempt(conn: &mut DbConn, id: i64, files_total: i32) -> QueryResul
         zenodo_copies::bytes_done.eq(0_i64),
         zenodo_copies::updated_at.eq(now),
     ))
-    .execute(c))?;
+    .execute(conn)?;
     Ok(n > 0)
 }
 
@@ -323,12 +319,12 @@ pub fn set_progress(
     files_done: i32,
     bytes_done: i64,
 ) -> QueryResult<()> {
-    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+    diesel::update(zenodo_copies::table.find(id))
         .set((
             zenodo_copies::files_done.eq(files_done),
             zenodo_copies::bytes_done.eq(bytes_done),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
@@ -340,13 +336,13 @@ pub fn set_deposition(
     software_doi: Option<&str>,
     conceptrecid: Option<&str>,
 ) -> QueryResult<()> {
-    with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+    diesel::update(zenodo_copies::table.find(id))
         .set((
             zenodo_copies::deposition_id.eq(Some(deposition_id)),
             zenodo_copies::software_doi.eq(software_doi),
             zenodo_copies::conceptrecid.eq(conceptrecid),
         ))
-        .execute(c))?;
+        .execute(conn)?;
     Ok(())
 }
 
@@ -354,12 +350,12 @@ pub fn set_deposition(
 pub fn group_of(conn: &mut DbConn, copy: &ZenodoCopy) -> QueryResult<Vec<ZenodoCopy>> {
     let types = copy.copy_type.group_types().to_vec();
     let identifier = copy.identifier.clone();
-    with_conn!(conn, |c| zenodo_copies::table
+    zenodo_copies::table
         .filter(zenodo_copies::identifier.eq(&identifier))
         .filter(zenodo_copies::copy_type.eq_any(&types))
         .order(zenodo_copies::id.asc())
         .select(ZenodoCopy::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// The earliest unfinished copy before `copy` in its group: what it waits on.
@@ -397,23 +393,14 @@ pub fn repoint(
     transaction(conn, |conn| {
         set_deposition(conn, id, deposition_id, doi, conceptrecid)?;
         let now = clock::now();
-        with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+        diesel::update(zenodo_copies::table.find(id))
             .set((
                 zenodo_copies::note.eq(Some(note)),
                 zenodo_copies::updated_at.eq(now),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         log(conn, id, "INFO", note)
     })
-}
-
-fn job_state(conn: &mut DbConn, job_id: Option<i64>) -> QueryResult<Option<JobState>> {
-    let Some(id) = job_id else { return Ok(None) };
-    with_conn!(conn, |c| jobs::table
-        .find(JobId(id))
-        .select(jobs::state)
-        .first(c)
-        .optional())
 }
 
 /// Puts `from` and every later unfinished copy of its group back in the work queue, in
@@ -439,14 +426,14 @@ pub fn requeue_from(
     // and a job that then ends discarded keeps holding the group's ordering key, so a new
     // job queued behind it would never run. Requeued: nothing; a resend once it ended works.
     for copy in &range {
-        if job_state(conn, copy.job_id)? == Some(JobState::Running) {
+        if queue::state_of(conn, copy.job_id)? == Some(JobState::Running) {
             return Ok(Vec::new());
         }
     }
     for copy in range {
         // Replace the old job so the new jobs' ids follow copy order.
         if let Some(old) = copy.job_id {
-            let old_state = job_state(conn, Some(old))?;
+            let old_state = queue::state_of(conn, Some(old))?;
             // A waiting or discarded old job would hold the ordering key: cancel it.
             if old_state.is_some_and(|s| s.blocks_ordering() && s != JobState::Running) {
                 queue::apply_action(conn, Action::Cancel, &[JobId(old)], actor, now)?;
@@ -476,7 +463,7 @@ pub fn resend(conn: &mut DbConn, id: i64, actor: &str) -> Result<Vec<i64>, Store
         if let Some(p) = blocking_predecessor(conn, &copy)? {
             return Err(Refusal::Prerequisite(p.id, p.state).into());
         }
-        if let Some(s) = job_state(conn, copy.job_id)?
+        if let Some(s) = queue::state_of(conn, copy.job_id)?
             && JobState::LIVE.contains(&s)
         {
             return Err(Refusal::InRunner(copy.job_id.unwrap_or_default(), s).into());
@@ -514,28 +501,28 @@ pub fn resend_chain(conn: &mut DbConn, identifier: &str, actor: &str) -> QueryRe
 }
 
 pub fn for_identifier(conn: &mut DbConn, identifier: &str) -> QueryResult<Vec<ZenodoCopy>> {
-    with_conn!(conn, |c| zenodo_copies::table
+    zenodo_copies::table
         .filter(zenodo_copies::identifier.eq(identifier))
         .order(zenodo_copies::id.asc())
         .select(ZenodoCopy::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// Unfinished copies (enqueued, replicating, retrying) with no live job → `error`. Linked
 /// by job id, never by text. Returns the copies reset.
 pub fn reset_stalled(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
     transaction(conn, |conn| {
-        let candidates: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+        let candidates: Vec<ZenodoCopy> = zenodo_copies::table
             .filter(zenodo_copies::state.eq_any([
                 CopyState::Enqueued,
                 CopyState::Replicating,
                 CopyState::Retrying,
             ]))
             .select(ZenodoCopy::as_select())
-            .load(c))?;
+            .load(conn)?;
         let mut reset = Vec::new();
         for copy in candidates {
-            let js = job_state(conn, copy.job_id)?;
+            let js = queue::state_of(conn, copy.job_id)?;
             if js.is_some_and(|s| JobState::LIVE.contains(&s)) {
                 continue;
             }
@@ -563,13 +550,13 @@ pub fn reset_stalled(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
 /// copy whose job will not run again (cancelled or discarded by an operator through the
 /// jobs API) is `error` too: no automatic retry remains.
 pub fn reconcile(conn: &mut DbConn) -> QueryResult<usize> {
-    let stuck: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+    let stuck: Vec<ZenodoCopy> = zenodo_copies::table
         .filter(zenodo_copies::state.eq_any([CopyState::Replicating, CopyState::Retrying]))
         .select(ZenodoCopy::as_select())
-        .load(c))?;
+        .load(conn)?;
     let mut fixed = 0;
     for copy in stuck {
-        match job_state(conn, copy.job_id)? {
+        match queue::state_of(conn, copy.job_id)? {
             Some(JobState::Running) => {}
             Some(s) if copy.state == CopyState::Retrying && JobState::LIVE.contains(&s) => {}
             Some(s) if JobState::LIVE.contains(&s) => {
@@ -605,11 +592,11 @@ pub fn reconcile(conn: &mut DbConn) -> QueryResult<usize> {
 /// left alone too. Returns the copies requeued.
 pub fn retry_errors(conn: &mut DbConn, limit: i32) -> QueryResult<Vec<i64>> {
     transaction(conn, |conn| {
-        let errored: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+        let errored: Vec<ZenodoCopy> = zenodo_copies::table
             .filter(zenodo_copies::state.eq(CopyState::Error))
             .order(zenodo_copies::id.asc())
             .select(ZenodoCopy::as_select())
-            .load(c))?;
+            .load(conn)?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for copy in errored {
@@ -623,14 +610,12 @@ pub fn retry_errors(conn: &mut DbConn, limit: i32) -> QueryResult<Vec<i64>> {
             {
                 continue;
             }
-            if job_state(conn, first.job_id)?.is_some_and(|s| JobState::LIVE.contains(&s)) {
+            if queue::state_of(conn, first.job_id)?.is_some_and(|s| JobState::LIVE.contains(&s)) {
                 continue;
             }
-            with_conn!(conn, |c| diesel::update(
-                zenodo_copies::table.find(first.id)
-            )
-            .set(zenodo_copies::daily_retries.eq(zenodo_copies::daily_retries + 1))
-            .execute(c))?;
+            diesel::update(zenodo_copies::table.find(first.id))
+                .set(zenodo_copies::daily_retries.eq(zenodo_copies::daily_retries + 1))
+                .execute(conn)?;
             out.extend(requeue_from(
                 conn,
                 &first,
@@ -665,20 +650,20 @@ pub fn give_up(
             _ => {}
         }
         let now = clock::now();
-        if let (Some(j), Some(s)) = (copy.job_id, job_state(conn, copy.job_id)?)
+        if let (Some(j), Some(s)) = (copy.job_id, queue::state_of(conn, copy.job_id)?)
             && s.blocks_ordering()
         {
             queue::apply_action(conn, Action::Cancel, &[JobId(j)], actor, now)?;
         }
         let note = format!("given up by {actor}: {reason}");
-        with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+        diesel::update(zenodo_copies::table.find(id))
             .set((
                 zenodo_copies::state.eq(CopyState::GivenUp),
                 zenodo_copies::given_up_reason.eq(Some(reason)),
                 zenodo_copies::note.eq(Some(note.as_str())),
                 zenodo_copies::updated_at.eq(now),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         log(conn, id, "INFO", &note)?;
         // The next unsettled copy of the group, if this one held it, runs now.
         let group = group_of(conn, &copy)?;
@@ -694,7 +679,7 @@ pub fn give_up(
         else {
             return Ok(Vec::new());
         };
-        let next_job = job_state(conn, next.job_id)?;
+        let next_job = queue::state_of(conn, next.job_id)?;
         // A job that looked and is waiting a while for this copy to finish gets a new job
         // that runs now; a job held by the ordering key runs by itself once it is free.
         let snoozed = next_job == Some(JobState::Scheduled);
@@ -729,12 +714,12 @@ pub fn set_daily_retry_excluded(
         } else {
             format!("back in the daily retry by {actor}: {reason}")
         };
-        with_conn!(conn, |c| diesel::update(zenodo_copies::table.find(id))
+        diesel::update(zenodo_copies::table.find(id))
             .set((
                 zenodo_copies::daily_retry_excluded.eq(excluded),
                 zenodo_copies::daily_retry_note.eq(Some(note.as_str())),
             ))
-            .execute(c))?;
+            .execute(conn)?;
         log(conn, id, "INFO", &note)?;
         Ok(get(conn, id)?.ok_or(Refusal::NotFound(id))?)
     })
@@ -819,106 +804,94 @@ pub fn list(
     cursor: Option<&CopyCursor>,
 ) -> QueryResult<CopyPage> {
     let limit = f.limit.max(1);
-    let mut found: Vec<ZenodoCopy> = with_conn!(conn, |c| {
-        let mut q = zenodo_copies::table.into_boxed();
-        if let Some(i) = &f.identifier {
-            q = q.filter(zenodo_copies::identifier.eq(i.clone()));
+    let mut q = zenodo_copies::table.into_boxed();
+    if let Some(i) = &f.identifier {
+        q = q.filter(zenodo_copies::identifier.eq(i.clone()));
+    }
+    if !f.states.is_empty() {
+        q = q.filter(zenodo_copies::state.eq_any(f.states.clone()));
+    }
+    if !f.copy_types.is_empty() {
+        q = q.filter(zenodo_copies::copy_type.eq_any(f.copy_types.clone()));
+    }
+    if let Some(r) = f.resource_id {
+        q = q.filter(zenodo_copies::resource_id.eq(r));
+    }
+    if let Some(b) = f.before_id {
+        q = q.filter(zenodo_copies::id.lt(b));
+    }
+    let id = zenodo_copies::id;
+    let text = |c: &CopyCursor| match &c.value {
+        CopySortValue::Text(v) => Some((v.clone(), c.id)),
+        _ => None,
+    };
+    let int = |c: &CopyCursor| match c.value {
+        CopySortValue::Int(v) => Some((v, c.id)),
+        _ => None,
+    };
+    let time = |c: &CopyCursor| match c.value {
+        CopySortValue::Time(v) => Some((v, c.id)),
+        _ => None,
+    };
+    let q = match sort {
+        CopySort::Id => {
+            let after = keyset::after(cursor, |c| (c.value == CopySortValue::Id).then_some(c.id))?;
+            keyset::by_id(q, id, after, descending)
         }
-        if !f.states.is_empty() {
-            q = q.filter(zenodo_copies::state.eq_any(f.states.clone()));
+        CopySort::Identifier => {
+            let after = keyset::after(cursor, text)?;
+            keyset::by(q, zenodo_copies::identifier, id, after, descending)
         }
-        if !f.copy_types.is_empty() {
-            q = q.filter(zenodo_copies::copy_type.eq_any(f.copy_types.clone()));
+        CopySort::State => keyset::by(
+            q,
+            zenodo_copies::state,
+            id,
+            keyset::after(cursor, text)?,
+            descending,
+        ),
+        CopySort::CopyType => {
+            let after = keyset::after(cursor, text)?;
+            keyset::by(q, zenodo_copies::copy_type, id, after, descending)
         }
-        if let Some(r) = f.resource_id {
-            q = q.filter(zenodo_copies::resource_id.eq(r));
+        CopySort::ResourceId => {
+            let after = keyset::after(cursor, int)?;
+            keyset::by(q, zenodo_copies::resource_id, id, after, descending)
         }
-        if let Some(b) = f.before_id {
-            q = q.filter(zenodo_copies::id.lt(b));
-        }
-        macro_rules! keyset {
-            ($col:expr, $v:expr, $id:expr) => {
-                if descending {
-                    q = q.filter(
-                        $col.lt($v.clone())
-                            .or($col.eq($v.clone()).and(zenodo_copies::id.lt($id))),
-                    );
-                } else {
-                    q = q.filter(
-                        $col.gt($v.clone())
-                            .or($col.eq($v.clone()).and(zenodo_copies::id.gt($id))),
-                    );
-                }
-            };
-        }
-        if let Some(CopyCursor { value, id }) = cursor {
-            let id = *id;
-            match (sort, value) {
-                (CopySort::Id, CopySortValue::Id) => {
-                    q = if descending {
-                        q.filter(zenodo_copies::id.lt(id))
-                    } else {
-                        q.filter(zenodo_copies::id.gt(id))
-                    };
-                }
-                (CopySort::Identifier, CopySortValue::Text(v)) => {
-                    keyset!(zenodo_copies::identifier, v, id)
-                }
-                (CopySort::State, CopySortValue::Text(v)) => keyset!(zenodo_copies::state, v, id),
-                (CopySort::CopyType, CopySortValue::Text(v)) => {
-                    keyset!(zenodo_copies::copy_type, v, id)
-                }
-                (CopySort::ResourceId, CopySortValue::Int(v)) => {
-                    keyset!(zenodo_copies::resource_id, v, id)
-                }
-                (CopySort::Size, CopySortValue::Int(v)) => keyset!(zenodo_copies::size, v, id),
-                (CopySort::Attempts, CopySortValue::Int(v)) => {
-                    let v = i32::try_from(*v).map_err(|_| {
+        CopySort::Size => keyset::by(
+            q,
+            zenodo_copies::size,
+            id,
+            keyset::after(cursor, int)?,
+            descending,
+        ),
+        CopySort::Attempts => {
+            let after = match keyset::after(cursor, int)? {
+                Some((v, at)) => Some((
+                    i32::try_from(v).map_err(|_| {
                         diesel::result::Error::QueryBuilderError(
                             "the cursor's attempt count is out of range".into(),
                         )
-                    })?;
-                    keyset!(zenodo_copies::attempts, v, id)
-                }
-                (CopySort::CreatedAt, CopySortValue::Time(v)) => {
-                    keyset!(zenodo_copies::created_at, v, id)
-                }
-                (CopySort::UpdatedAt, CopySortValue::Time(v)) => {
-                    keyset!(zenodo_copies::updated_at, v, id)
-                }
-                _ => {
-                    return Err(diesel::result::Error::QueryBuilderError(
-                        "the cursor does not belong to this sort order".into(),
-                    ));
-                }
-            }
-        }
-        macro_rules! by {
-            ($col:expr) => {
-                if descending {
-                    q.order(($col.desc(), zenodo_copies::id.desc()))
-                } else {
-                    q.order(($col.asc(), zenodo_copies::id.asc()))
-                }
+                    })?,
+                    at,
+                )),
+                None => None,
             };
+            keyset::by(q, zenodo_copies::attempts, id, after, descending)
         }
-        q = match sort {
-            CopySort::Id if descending => q.order(zenodo_copies::id.desc()),
-            CopySort::Id => q.order(zenodo_copies::id.asc()),
-            CopySort::Identifier => by!(zenodo_copies::identifier),
-            CopySort::ResourceId => by!(zenodo_copies::resource_id),
-            CopySort::State => by!(zenodo_copies::state),
-            CopySort::CopyType => by!(zenodo_copies::copy_type),
-            CopySort::Size => by!(zenodo_copies::size),
-            CopySort::Attempts => by!(zenodo_copies::attempts),
-            CopySort::CreatedAt => by!(zenodo_copies::created_at),
-            CopySort::UpdatedAt => by!(zenodo_copies::updated_at),
-        };
-        q.limit(limit + 1).select(ZenodoCopy::as_select()).load(c)
-    })?;
-    let more = found.len() as i64 > limit;
-    found.truncate(limit as usize);
-    let next = if more {
+        CopySort::CreatedAt => {
+            let after = keyset::after(cursor, time)?;
+            keyset::by(q, zenodo_copies::created_at, id, after, descending)
+        }
+        CopySort::UpdatedAt => {
+            let after = keyset::after(cursor, time)?;
+            keyset::by(q, zenodo_copies::updated_at, id, after, descending)
+        }
+    };
+    let mut found: Vec<ZenodoCopy> = q
+        .limit(limit + 1)
+        .select(ZenodoCopy::as_select())
+        .load(conn)?;
+    let next = if keyset::cut(&mut found, limit) {
         found.last().map(|c| sort.cursor_after(c))
     } else {
         None
@@ -950,19 +923,19 @@ pub fn waiting_on(conn: &mut DbConn, copies: &[ZenodoCopy]) -> QueryResult<HashM
 
 /// Counts per state, for status and the console.
 pub fn state_counts(conn: &mut DbConn) -> QueryResult<Vec<(CopyState, i64)>> {
-    with_conn!(conn, |c| zenodo_copies::table
+    zenodo_copies::table
         .group_by(zenodo_copies::state)
         .select((zenodo_copies::state, diesel::dsl::count_star()))
-        .load(c))
+        .load(conn)
 }
 
 /// Copies updated since `since` in `state` (the status script's "replicating in 7 days").
 pub fn count_since(conn: &mut DbConn, state: CopyState, since: NaiveDateTime) -> QueryResult<i64> {
-    with_conn!(conn, |c| zenodo_copies::table
+    zenodo_copies::table
         .filter(zenodo_copies::state.eq(state))
         .filter(zenodo_copies::updated_at.ge(since))
         .count()
-        .get_result(c))
+        .get_result(conn)
 }
 
 /// What a restart did with Zenodo copies.
@@ -983,11 +956,11 @@ pub struct Restarted {
 /// Idempotent.
 pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Restarted> {
     transaction(conn, |conn| {
-        let deferred: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+        let deferred: Vec<ZenodoCopy> = zenodo_copies::table
             .filter(zenodo_copies::state.eq(CopyState::Deferred))
             .order(zenodo_copies::id.asc())
             .select(ZenodoCopy::as_select())
-            .load(c))?;
+            .load(conn)?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Restarted::default();
         let note = format!("restarted by {actor} after maintenance");
@@ -1001,7 +974,7 @@ pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Restarted
             for copy in group.iter().filter(|c| {
                 c.id >= first.id && matches!(c.state, CopyState::Deferred | CopyState::Enqueued)
             }) {
-                let js = job_state(conn, copy.job_id)?;
+                let js = queue::state_of(conn, copy.job_id)?;
                 if copy.state == CopyState::Enqueued
                     && js.is_some_and(|s| JobState::LIVE.contains(&s))
                 {
@@ -1028,7 +1001,7 @@ pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Restarted
                 .iter()
                 .find(|c| c.id < first.id && !c.state.is_settled())
             {
-                let js = job_state(conn, blocker.job_id)?;
+                let js = queue::state_of(conn, blocker.job_id)?;
                 if !js.is_some_and(|s| JobState::LIVE.contains(&s)) {
                     out.notes.push(format!(
                         "copies {requeued_here:?} wait on copy #{} ({}; its job {}), which failed before the drain: restart does not resend it; resend it (or the chain) to let them run",
@@ -1048,15 +1021,15 @@ pub fn requeue_deferred(conn: &mut DbConn, actor: &str) -> QueryResult<Restarted
 /// and its job cancelled, so nothing of it starts during maintenance. Returns those copies.
 pub fn defer_waiting(conn: &mut DbConn, actor: &str) -> QueryResult<Vec<i64>> {
     transaction(conn, |conn| {
-        let waiting: Vec<ZenodoCopy> = with_conn!(conn, |c| zenodo_copies::table
+        let waiting: Vec<ZenodoCopy> = zenodo_copies::table
             .filter(zenodo_copies::state.eq(CopyState::Enqueued))
             .order(zenodo_copies::id.asc())
             .select(ZenodoCopy::as_select())
-            .load(c))?;
+            .load(conn)?;
         let mut out = Vec::new();
         let now = clock::now();
         for copy in waiting {
-            let st = job_state(conn, copy.job_id)?;
+            let st = queue::state_of(conn, copy.job_id)?;
             if st == Some(JobState::Running) {
                 continue;
             }
