@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use longjobs_core::clock;
 use longjobs_core::db::{DbConn, transaction};
 use longjobs_core::schema::{merritt_submission_log, remote_probes, zenodo_copy_log};
-use longjobs_core::{clock, with_conn};
 
 use crate::merritt::MerrittConfig;
 use crate::zenodo::ZenodoConfig;
@@ -131,23 +131,21 @@ async fn probe(service: Service, req: reqwest::RequestBuilder, host: &str) -> Pr
 
 /// Keeps `probe` as its service's latest.
 pub fn record(conn: &mut DbConn, probe: &Probe) -> QueryResult<()> {
-    transaction(conn, |conn| {
-        with_conn!(conn, |c| {
-            diesel::delete(remote_probes::table.find(&probe.service)).execute(c)?;
-            diesel::insert_into(remote_probes::table)
-                .values(probe)
-                .execute(c)
-        })
+    transaction(conn, |c| {
+        diesel::delete(remote_probes::table.find(&probe.service)).execute(c)?;
+        diesel::insert_into(remote_probes::table)
+            .values(probe)
+            .execute(c)
     })
     .map(|_| ())
 }
 
 /// The latest probe of every service probed.
 pub fn probes(conn: &mut DbConn) -> QueryResult<Vec<Probe>> {
-    with_conn!(conn, |c| remote_probes::table
+    remote_probes::table
         .order(remote_probes::service)
         .select(Probe::as_select())
-        .load(c))
+        .load(conn)
 }
 
 /// What the latest real calls to a service came to.
@@ -195,25 +193,24 @@ pub fn recent_calls(conn: &mut DbConn, service: Service, n: i64) -> QueryResult<
         Service::Zenodo => {
             // RESPONSE lines start with the status; ERROR lines are calls only when no
             // answer came (other ERROR lines say why a copy stopped).
-            let rows: Vec<(NaiveDateTime, String, String)> =
-                with_conn!(conn, |c| {
-                    zenodo_copy_log::table
-                        .filter(zenodo_copy_log::kind.eq("RESPONSE").or(
-                            zenodo_copy_log::kind.eq("ERROR").and(
-                                zenodo_copy_log::message.like("%network error%").or(
-                                    zenodo_copy_log::message.like("%reading the answer failed%"),
-                                ),
-                            ),
-                        ))
-                        .order(zenodo_copy_log::id.desc())
-                        .limit(n)
-                        .select((
-                            zenodo_copy_log::at,
-                            zenodo_copy_log::kind,
-                            zenodo_copy_log::message,
-                        ))
-                        .load(c)
-                })?;
+            let rows: Vec<(NaiveDateTime, String, String)> = zenodo_copy_log::table
+                .filter(
+                    zenodo_copy_log::kind
+                        .eq("RESPONSE")
+                        .or(zenodo_copy_log::kind.eq("ERROR").and(
+                            zenodo_copy_log::message
+                                .like("%network error%")
+                                .or(zenodo_copy_log::message.like("%reading the answer failed%")),
+                        )),
+                )
+                .order(zenodo_copy_log::id.desc())
+                .limit(n)
+                .select((
+                    zenodo_copy_log::at,
+                    zenodo_copy_log::kind,
+                    zenodo_copy_log::message,
+                ))
+                .load(conn)?;
             for (at, kind, message) in rows {
                 let status = (kind == "RESPONSE")
                     .then(|| message.split_whitespace().next()?.parse::<i32>().ok())
@@ -222,24 +219,22 @@ pub fn recent_calls(conn: &mut DbConn, service: Service, n: i64) -> QueryResult<
             }
         }
         Service::Merritt => {
-            let rows: Vec<(NaiveDateTime, Option<i32>, String)> = with_conn!(conn, |c| {
-                merritt_submission_log::table
-                    .filter(
-                        merritt_submission_log::kind.eq("RESPONSE").or(
-                            merritt_submission_log::kind
-                                .eq("ERROR")
-                                .and(merritt_submission_log::url.is_not_null()),
-                        ),
-                    )
-                    .order(merritt_submission_log::id.desc())
-                    .limit(n)
-                    .select((
-                        merritt_submission_log::at,
-                        merritt_submission_log::status,
-                        merritt_submission_log::message,
-                    ))
-                    .load(c)
-            })?;
+            let rows: Vec<(NaiveDateTime, Option<i32>, String)> = merritt_submission_log::table
+                .filter(
+                    merritt_submission_log::kind
+                        .eq("RESPONSE")
+                        .or(merritt_submission_log::kind
+                            .eq("ERROR")
+                            .and(merritt_submission_log::url.is_not_null())),
+                )
+                .order(merritt_submission_log::id.desc())
+                .limit(n)
+                .select((
+                    merritt_submission_log::at,
+                    merritt_submission_log::status,
+                    merritt_submission_log::message,
+                ))
+                .load(conn)?;
             for (at, status, message) in rows {
                 out.add(at, status, &message);
             }
