@@ -2,6 +2,7 @@
 //! and notification kinds only come from their own endpoints and the workers) and, when the
 //! server is told them, the hosts file URLs may name.
 
+use longjobs_core::queue::EnqueueRequest;
 use longjobs_notify::config::AlertLimits;
 use longjobs_replication::source::SourcePolicy;
 use longjobs_replication::{
@@ -113,6 +114,18 @@ impl ApiPolicy {
 }
 
 impl ApiPolicy {
+    /// Why `POST /api/jobs` does not take `req`, starting with the field at fault: an
+    /// invalid field, a kind it does not take, a key reserved for longjobs' own jobs.
+    pub fn refuse_request(&self, req: &EnqueueRequest) -> Option<String> {
+        if let Err(e) = req.validate() {
+            return Some(e.to_string());
+        }
+        if let Some(why) = self.refuse_kind(&req.kind) {
+            return Some(format!("kind {why}"));
+        }
+        self.refuse_keys(req.unique_key.as_deref(), req.ordering_key.as_deref())
+    }
+
     /// Why a raw job may not hold these keys: unique keys of internal jobs (a raw job
     /// holding `zenodo.copy:<id>` would stand in for the copy's job, one holding the daily
     /// retry's key would cancel that retry) and replication ordering keys are longjobs'

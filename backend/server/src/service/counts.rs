@@ -1,4 +1,5 @@
-//! Job counts by queue and state for the stats and queues pages, cached when counting is slow.
+//! Job counts by queue and state for the stats, queues and maintenance pages, cached when
+//! counting is slow.
 //!
 //! Counting is a scan of the jobs table: instant on a small table, ~150 ms at a million rows
 //! on PostgreSQL. Once a count has taken longer than [`SLOW_COUNT`], answers come from the
@@ -8,14 +9,11 @@
 //! recounts, so no request waits for the scan. Fast counts are never cached: a small
 //! installation (and every test) sees exact numbers.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use longjobs_core::Db;
 use longjobs_core::queue::{self, StateCount};
-
-use crate::error::ApiError;
+use longjobs_core::{Db, DbError};
 
 /// A count that took this long makes the next answers come from the cache.
 pub const SLOW_COUNT: Duration = Duration::from_millis(20);
@@ -41,12 +39,15 @@ impl Entry {
     }
 }
 
-/// One entry per database (tests run several servers in one process).
-static CACHE: LazyLock<Mutex<HashMap<String, Entry>>> = LazyLock::new(Default::default);
-/// One counting query at a time per database, so a burst of requests on a cold or slow
-/// table does not start one scan each.
-static COUNTING: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
-    LazyLock::new(Default::default);
+/// The job counts of one database, cached when counting is slow: one per server, held in
+/// its state (tests make their own).
+pub struct Counts {
+    db: Db,
+    entry: Mutex<Option<Entry>>,
+    /// One counting query at a time, so a burst of requests on a cold or slow table does
+    /// not start one scan each.
+    counting: tokio::sync::Mutex<()>,
+}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -59,90 +60,97 @@ enum Cached {
     Miss,
 }
 
-fn lookup(key: &str) -> Cached {
-    let mut map = lock(&CACHE);
-    let Some(e) = map.get_mut(key) else {
-        return Cached::Miss;
-    };
-    if e.took < SLOW_COUNT {
-        return Cached::Miss;
+impl Counts {
+    /// An empty cache over `db`: the first answer counts.
+    pub fn new(db: Db) -> Arc<Self> {
+        Arc::new(Counts {
+            db,
+            entry: Mutex::new(None),
+            counting: tokio::sync::Mutex::new(()),
+        })
     }
-    let age = e.at.elapsed();
-    if age < e.fresh_for() || (e.recounting && age < STALE_LIMIT) {
-        return Cached::Fresh(e.counts.clone());
-    }
-    if age < STALE_LIMIT {
-        e.recounting = true;
-        return Cached::StaleRecount(e.counts.clone());
-    }
-    Cached::Miss
-}
 
-/// Jobs per queue and state: exact when counting is fast, else a recent count (see the
-/// module documentation).
-pub async fn state_counts(db: &Db) -> Result<Arc<Vec<StateCount>>, ApiError> {
-    let key = db.url().to_string();
-    match lookup(&key) {
-        Cached::Fresh(counts) => Ok(counts),
-        Cached::StaleRecount(counts) => {
-            let db = db.clone();
-            tokio::spawn(async move {
-                if let Err(e) = count(&db, key).await {
-                    tracing::warn!(error = %e, "recounting jobs by queue and state failed");
-                }
-            });
-            Ok(counts)
+    fn lookup(&self) -> Cached {
+        let mut entry = lock(&self.entry);
+        let Some(e) = entry.as_mut() else {
+            return Cached::Miss;
+        };
+        if e.took < SLOW_COUNT {
+            return Cached::Miss;
         }
-        Cached::Miss => Ok(count(db, key).await?),
+        let age = e.at.elapsed();
+        if age < e.fresh_for() || (e.recounting && age < STALE_LIMIT) {
+            return Cached::Fresh(e.counts.clone());
+        }
+        if age < STALE_LIMIT {
+            e.recounting = true;
+            return Cached::StaleRecount(e.counts.clone());
+        }
+        Cached::Miss
     }
-}
 
-/// Counts once at start-up: on a table where counting is slow, the answer is cached before
-/// the first dashboard asks (requests that arrive meanwhile wait for this one count).
-pub async fn warm(db: Db) {
-    let started = Instant::now();
-    match count(&db, db.url().to_string()).await {
-        Ok(_) => tracing::debug!(
-            took_ms = started.elapsed().as_millis() as u64,
-            "counted jobs"
-        ),
-        Err(e) => tracing::warn!(error = %e, "counting jobs at start-up failed"),
+    /// Jobs per queue and state: exact when counting is fast, else a recent count (see the
+    /// module documentation).
+    pub async fn state_counts(self: &Arc<Self>) -> Result<Arc<Vec<StateCount>>, DbError> {
+        match self.lookup() {
+            Cached::Fresh(counts) => Ok(counts),
+            Cached::StaleRecount(counts) => {
+                let this = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = this.count().await {
+                        tracing::warn!(error = %e, "recounting jobs by queue and state failed");
+                    }
+                });
+                Ok(counts)
+            }
+            Cached::Miss => self.count().await,
+        }
     }
-}
 
-async fn count(db: &Db, key: String) -> Result<Arc<Vec<StateCount>>, longjobs_core::DbError> {
-    let gate = lock(&COUNTING).entry(key.clone()).or_default().clone();
-    let _turn = gate.lock().await;
-    // Someone may have counted while this caller waited its turn.
-    if let Some(e) = lock(&CACHE).get(&key)
-        && e.took >= SLOW_COUNT
-        && e.at.elapsed() < e.fresh_for()
-    {
-        return Ok(e.counts.clone());
+    /// Counts once at start-up: on a table where counting is slow, the answer is cached
+    /// before the first dashboard asks (requests that arrive meanwhile wait for this one
+    /// count).
+    pub async fn warm(self: Arc<Self>) {
+        let started = Instant::now();
+        match self.count().await {
+            Ok(_) => tracing::debug!(
+                took_ms = started.elapsed().as_millis() as u64,
+                "counted jobs"
+            ),
+            Err(e) => tracing::warn!(error = %e, "counting jobs at start-up failed"),
+        }
     }
-    let started = Instant::now();
-    let result = db.run(queue::state_counts).await;
-    let took = started.elapsed();
-    let mut map = lock(&CACHE);
-    match result {
-        Ok(counts) => {
-            let counts = Arc::new(counts);
-            map.insert(
-                key,
-                Entry {
+
+    async fn count(&self) -> Result<Arc<Vec<StateCount>>, DbError> {
+        let _turn = self.counting.lock().await;
+        // Someone may have counted while this caller waited its turn.
+        if let Some(e) = lock(&self.entry).as_ref()
+            && e.took >= SLOW_COUNT
+            && e.at.elapsed() < e.fresh_for()
+        {
+            return Ok(e.counts.clone());
+        }
+        let started = Instant::now();
+        let result = self.db.run(queue::state_counts).await;
+        let took = started.elapsed();
+        let mut entry = lock(&self.entry);
+        match result {
+            Ok(counts) => {
+                let counts = Arc::new(counts);
+                *entry = Some(Entry {
                     at: Instant::now(),
                     took,
                     counts: counts.clone(),
                     recounting: false,
-                },
-            );
-            Ok(counts)
-        }
-        Err(e) => {
-            if let Some(entry) = map.get_mut(&key) {
-                entry.recounting = false;
+                });
+                Ok(counts)
             }
-            Err(e)
+            Err(e) => {
+                if let Some(e) = entry.as_mut() {
+                    e.recounting = false;
+                }
+                Err(e)
+            }
         }
     }
 }

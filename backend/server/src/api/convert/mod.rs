@@ -1,9 +1,13 @@
-//! Conversions between the engine's types and the wire types.
+//! Conversions between the engine's types and the wire types: jobs, roles, times, filters
+//! and cursors here; Zenodo copies and Merritt submissions in their own modules.
+
+pub mod merritt; // submission states and submissions with their history
+pub mod zenodo; // copy types, states, copies, sort keys and paging cursors
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use longjobs_core::access::Role;
 use longjobs_core::job::{ErrorKind, Job};
-use longjobs_core::queue::{ActionOutcome, Cursor, JobFilter, SortKey};
+use longjobs_core::queue::{ActionOutcome, Cursor, EnqueueRequest, JobFilter, SortKey};
 use longjobs_core::{Backend, JobId, JobState};
 use longjobs_openapi as wire;
 
@@ -25,6 +29,29 @@ pub fn reason_in(r: &wire::Text) -> Result<String, ApiError> {
         return Err(ApiError::bad_request("reason must say why (it is empty)"));
     }
     Ok(reason)
+}
+
+/// Job `i` of `POST /api/jobs` as the queue takes it (its `run_at` checked to fit the
+/// database).
+pub fn job_request_in(
+    i: usize,
+    j: wire::NewJob,
+    backend: Backend,
+) -> Result<EnqueueRequest, ApiError> {
+    let run_at = j
+        .run_at
+        .map(|t| check_stored_time(backend, &format!("jobs[{i}].run_at"), t))
+        .transpose()?;
+    Ok(EnqueueRequest {
+        queue: j.queue.0,
+        kind: j.kind.0,
+        payload: j.payload.unwrap_or_else(|| serde_json::json!({})),
+        priority: j.priority.unwrap_or(0),
+        max_attempts: j.max_attempts,
+        run_at: run_at.map(naive),
+        unique_key: j.unique_key.map(String::from),
+        ordering_key: j.ordering_key.map(String::from),
+    })
 }
 
 pub fn state_out(s: JobState) -> wire::JobState {
@@ -219,7 +246,7 @@ pub fn sort_in(s: wire::JobSort) -> SortKey {
     }
 }
 
-const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 /// Cursors are opaque to clients: `i.<id>`, `t.<time>.<id>` or `p.<priority>.<id>`.
 pub fn cursor_out(c: &Cursor) -> String {
@@ -228,6 +255,24 @@ pub fn cursor_out(c: &Cursor) -> String {
         Cursor::Time(t, id) => format!("t.{}.{id}", t.format(TIME_FORMAT)),
         Cursor::Int(v, id) => format!("p.{v}.{id}"),
     }
+}
+
+/// A page cursor of `GET /api/jobs` for the sort by `sort`: one of another sort order is
+/// refused.
+pub fn cursor_for(s: &str, sort: SortKey) -> Result<Cursor, ApiError> {
+    let cursor = cursor_in(s)?;
+    let fits = matches!(
+        (sort, &cursor),
+        (SortKey::Id, Cursor::Id(_))
+            | (SortKey::CreatedAt | SortKey::RunAt, Cursor::Time(..))
+            | (SortKey::Priority, Cursor::Int(..))
+    );
+    if !fits {
+        return Err(ApiError::bad_request(
+            "the cursor belongs to another sort order; start again without it",
+        ));
+    }
+    Ok(cursor)
 }
 
 pub fn cursor_in(s: &str) -> Result<Cursor, ApiError> {
