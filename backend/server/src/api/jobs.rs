@@ -1,9 +1,8 @@
 //! Jobs: list, get, enqueue, and retry / cancel / discard by id, by list or by filter.
 
 use chrono::{DateTime, Utc};
-use longjobs_core::JobId;
 use longjobs_core::access::Role;
-use longjobs_core::queue::{self, Action, JobFilter, MAX_PAGE_SIZE};
+use longjobs_core::queue::{self, Action, MAX_PAGE_SIZE};
 use longjobs_openapi::{self as wire, Text};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -11,7 +10,8 @@ use poem_openapi::{ApiResponse, OpenApi};
 
 use super::Tag;
 use super::convert::{
-    cursor_for, cursor_out, filter_in, job_detail, job_request_in, job_summary, sort_in,
+    bulk_filter_in, cursor_for, cursor_out, filter_in, job_detail, job_id_in, job_request_in,
+    job_summary, sort_in,
 };
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -181,7 +181,7 @@ impl JobsApi {
         #[oai(validator(minimum(value = "1")))] id: Path<i64>,
     ) -> ApiResult<Json<wire::JobDetail>> {
         auth.0.require(Role::Viewer)?;
-        let job_id = valid_id(id.0)?;
+        let job_id = job_id_in(id.0)?;
         let job = self
             .state
             .db
@@ -302,36 +302,7 @@ impl JobsApi {
             all,
             dry_run,
         } = body.0;
-        let filter: JobFilter = match (ids.is_empty(), filter) {
-            (false, Some(_)) => {
-                return Err(ApiError::bad_request("give either ids or filter, not both"));
-            }
-            (false, None) if all => {
-                return Err(ApiError::bad_request("give either ids or all, not both"));
-            }
-            (true, None) if all => JobFilter::default(),
-            (true, None) => return Err(ApiError::bad_request("give ids or a filter")),
-            (false, None) => JobFilter {
-                ids: ids.iter().map(|&i| valid_id(i)).collect::<Result<_, _>>()?,
-                ..JobFilter::default()
-            },
-            (true, Some(f)) => {
-                if let Some(max) = f.max_id
-                    && max <= 0
-                {
-                    return Err(ApiError::bad_request(format!(
-                        "filter.max_id must be a positive whole number, got {max}"
-                    )));
-                }
-                if !all && !narrows(&f) {
-                    return Err(ApiError::bad_request(
-                        "the filter is empty and would act on every job: narrow it, or send \
-                         \"all\": true to act on every job",
-                    ));
-                }
-                filter_in(f, self.state.db.backend())?
-            }
-        };
+        let filter = bulk_filter_in(&ids, filter, all, self.state.db.backend())?;
         let result = jobs::bulk(&self.state.db, &auth.0.name, action, filter, dry_run).await?;
         Ok(Json(result))
     }
@@ -345,33 +316,8 @@ impl JobsApi {
         action: Action,
     ) -> ApiResult<Json<wire::ActionOutcome>> {
         auth.0.require(Role::Operator)?;
-        let job_id = valid_id(id)?;
+        let job_id = job_id_in(id)?;
         let out = jobs::act_on_one(&self.state.db, &auth.0.name, action, job_id).await?;
         Ok(Json(out))
     }
-}
-
-/// Whether a bulk filter narrows the jobs at all (`max_id` alone does not: it only keeps
-/// out jobs enqueued after a dry run).
-fn narrows(f: &wire::JobFilter) -> bool {
-    let text = |t: &Option<Text>| t.is_some();
-    text(&f.queue)
-        || text(&f.kind)
-        || !f.states.is_empty()
-        || text(&f.ordering_key)
-        || text(&f.unique_key)
-        || f.text.as_ref().is_some_and(|t| !t.0.is_empty())
-        || f.created_after.is_some()
-        || f.created_before.is_some()
-        || f.finished_after.is_some()
-        || f.finished_before.is_some()
-}
-
-fn valid_id(id: i64) -> ApiResult<JobId> {
-    if id <= 0 {
-        return Err(ApiError::bad_request(format!(
-            "job ids are positive whole numbers, got {id}"
-        )));
-    }
-    Ok(JobId(id))
 }

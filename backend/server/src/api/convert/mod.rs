@@ -9,7 +9,7 @@ use longjobs_core::access::Role;
 use longjobs_core::job::{ErrorKind, Job};
 use longjobs_core::queue::{ActionOutcome, Cursor, EnqueueRequest, JobFilter, SortKey};
 use longjobs_core::{Backend, JobId, JobState};
-use longjobs_openapi as wire;
+use longjobs_openapi::{self as wire, Text};
 
 use crate::error::ApiError;
 
@@ -52,6 +52,76 @@ pub fn job_request_in(
         unique_key: j.unique_key.map(String::from),
         ordering_key: j.ordering_key.map(String::from),
     })
+}
+
+/// What a bulk action acts on: the listed `ids`, the jobs `filter` matches, or with `all`
+/// every job — exactly one of them; a filter that narrows nothing needs `all` too.
+pub fn bulk_filter_in(
+    ids: &[i64],
+    filter: Option<wire::JobFilter>,
+    all: bool,
+    backend: Backend,
+) -> Result<JobFilter, ApiError> {
+    let filter = match (ids.is_empty(), filter) {
+        (false, Some(_)) => {
+            return Err(ApiError::bad_request("give either ids or filter, not both"));
+        }
+        (false, None) if all => {
+            return Err(ApiError::bad_request("give either ids or all, not both"));
+        }
+        (true, None) if all => JobFilter::default(),
+        (true, None) => return Err(ApiError::bad_request("give ids or a filter")),
+        (false, None) => JobFilter {
+            ids: ids
+                .iter()
+                .map(|&i| job_id_in(i))
+                .collect::<Result<_, _>>()?,
+            ..JobFilter::default()
+        },
+        (true, Some(f)) => {
+            if let Some(max) = f.max_id
+                && max <= 0
+            {
+                return Err(ApiError::bad_request(format!(
+                    "filter.max_id must be a positive whole number, got {max}"
+                )));
+            }
+            if !all && !narrows(&f) {
+                return Err(ApiError::bad_request(
+                    "the filter is empty and would act on every job: narrow it, or send \
+                     \"all\": true to act on every job",
+                ));
+            }
+            filter_in(f, backend)?
+        }
+    };
+    Ok(filter)
+}
+
+/// Whether a bulk filter narrows the jobs at all (`max_id` alone does not: it only keeps
+/// out jobs enqueued after a dry run).
+fn narrows(f: &wire::JobFilter) -> bool {
+    let text = |t: &Option<Text>| t.is_some();
+    text(&f.queue)
+        || text(&f.kind)
+        || !f.states.is_empty()
+        || text(&f.ordering_key)
+        || text(&f.unique_key)
+        || f.text.as_ref().is_some_and(|t| !t.0.is_empty())
+        || f.created_after.is_some()
+        || f.created_before.is_some()
+        || f.finished_after.is_some()
+        || f.finished_before.is_some()
+}
+
+/// A job id from a path or a list: positive.
+pub fn job_id_in(id: i64) -> Result<JobId, ApiError> {
+    if id <= 0 {
+        return Err(ApiError::bad_request(format!(
+            "job ids are positive whole numbers, got {id}"
+        )));
+    }
+    Ok(JobId(id))
 }
 
 pub fn state_out(s: JobState) -> wire::JobState {
