@@ -8,6 +8,7 @@ pub mod jobs; // enqueue with its audit, retry / cancel / discard one job or man
 pub mod maintenance; // drain, status (with its alerts) and restart
 pub mod merritt; // the Merritt queue's status and alerts, submit, give up, resend, restart
 pub mod periodic; // periodic jobs: list, run now, pause, resume
+pub mod users; // create, change, delete users, keeping an admin
 pub mod zenodo; // request, resend, reset stalled, give up, daily-retry choice of copies
 
 pub use error::{ServiceError, ServiceResult};
