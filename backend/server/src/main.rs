@@ -248,9 +248,10 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     // An empty list here means "not told": the workers refuse everything then, and the
     // server leaves the refusal to them instead of refusing every request.
     let sources = (!sources.hosts.is_empty()).then_some(sources);
-    let mut policy = ApiPolicy::new(&args.api_job_kinds, sources).map_err(anyhow::Error::msg)?;
     let notify = longjobs_notify::NotifyConfig::from_settings(&args.notify)?;
-    policy.alerts = notify.alerts.clone();
+    let policy = ApiPolicy::new(&args.api_job_kinds, sources)
+        .map_err(anyhow::Error::msg)?
+        .with_alerts(notify.alerts.clone());
     tokio::spawn(longjobs_notify::Notifier::new(db.clone(), notify)?.watch_forever());
     let mut auth = AuthConfig::new(secret, args.token_ttl);
     auth.trusted_proxies =

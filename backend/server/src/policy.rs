@@ -54,7 +54,9 @@ pub struct ApiPolicy {
     /// checked up front (400) instead of failing in the worker. `None`: only http(s) is
     /// checked here; the worker enforces the policy either way.
     pub sources: Option<SourcePolicy>,
-    /// The alert limits the status answers apply: the same settings the workers notify by.
+    /// The alert limits the status answers (maintenance, Merritt) apply: read from the same
+    /// settings (`LONGJOBS_ALERT_*`) the notifications go by (see [`ApiPolicy::with_alerts`]);
+    /// the console shows the alerts the API answers.
     pub alerts: AlertLimits,
 }
 
@@ -90,6 +92,12 @@ impl ApiPolicy {
             sources,
             alerts: AlertLimits::default(),
         })
+    }
+
+    /// The policy with the alert limits the notifier was configured with, so the status
+    /// pages and the notifications judge alerts by one set of limits.
+    pub fn with_alerts(self, alerts: AlertLimits) -> Self {
+        ApiPolicy { alerts, ..self }
     }
 
     /// Why `POST /api/jobs` does not take `kind`, naming what to use instead.
