@@ -207,3 +207,59 @@ pub async fn restart(db: &Db, actor: &str) -> ServiceResult<wire::RestartResult>
     audit::record(db, entry, &outcome).await?;
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        reason = "tests unwrap: the panic is the failure report"
+    )]
+
+    use longjobs_core::queue::EnqueueRequest;
+    use longjobs_core::testing::TestDb;
+    use longjobs_core::{JobState, clock, queue};
+
+    use super::*;
+
+    fn in_flight_only() -> AlertLimits {
+        AlertLimits {
+            hold_max: None,
+            in_flight_max: Some(3),
+            worker_gone_after: None,
+            merritt_in_flight_max: None,
+            unserved_after: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_status_judges_jobs_in_flight_by_the_counts_it_is_given_not_by_a_scan() {
+        let t = TestDb::sqlite().await.unwrap();
+        t.db.run(|c| {
+            for _ in 0..5 {
+                queue::enqueue(c, &EnqueueRequest::new("reports", "noop"))?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let status = |counts: Vec<StateCount>| {
+            let db = t.db.clone();
+            async move {
+                db.run(move |c| status_with(c, &in_flight_only(), &counts, clock::now()))
+                    .await
+                    .unwrap()
+            }
+        };
+        // A warm cache that has not seen the five jobs yet: no alert, so no scan saw them.
+        assert_eq!(status(Vec::new()).await.alerts, Vec::<String>::new());
+        let counted = vec![StateCount {
+            queue: "reports".into(),
+            state: JobState::Available,
+            count: 5,
+        }];
+        assert_eq!(
+            status(counted).await.alerts,
+            ["queue reports has 5 unfinished jobs (limit 3)"]
+        );
+    }
+}
