@@ -6,7 +6,6 @@
 )]
 
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
 use longjobs_core::access::{Role, users};
@@ -20,14 +19,14 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 const PASSWORD: &str = "a long enough password";
 
 async fn start_server(t: &TestDb) -> String {
-    let state = AppState {
-        db: t.db.clone(),
-        auth: Arc::new(AuthConfig::new(
+    let state = AppState::new(
+        t.db.clone(),
+        AuthConfig::new(
             b"cli-test-secret-cli-test-secret-xx".to_vec(),
             Duration::from_secs(600),
-        )),
-        policy: Default::default(),
-    };
+        ),
+        Default::default(),
+    );
     for (name, role) in [("otto", Role::Operator), ("vera", Role::Viewer)] {
         let hash = hash_password(PASSWORD).unwrap();
         t.db.run(move |c| users::create(c, name, &hash, role, clock::now()))

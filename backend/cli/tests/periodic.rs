@@ -7,7 +7,6 @@
 )]
 
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
 use longjobs_core::access::{Role, users};
@@ -56,14 +55,14 @@ async fn an_operator_lists_runs_pauses_and_resumes_periodic_jobs() {
     t.db.run(move |c| periodic::ensure(c, &def, "settings", clock::now()))
         .await
         .unwrap();
-    let state = AppState {
-        db: t.db.clone(),
-        auth: Arc::new(AuthConfig::new(
+    let state = AppState::new(
+        t.db.clone(),
+        AuthConfig::new(
             b"cli-test-secret-cli-test-secret-xx".to_vec(),
             Duration::from_secs(600),
-        )),
-        policy: Default::default(),
-    };
+        ),
+        Default::default(),
+    );
     let acceptor = TcpListener::bind("127.0.0.1:0")
         .into_acceptor()
         .await

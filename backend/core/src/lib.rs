@@ -19,5 +19,5 @@ pub mod settings_doc;
 pub mod testing;
 pub mod text_enum;
 
-pub use db::{Backend, Db, DbConn, DbError, DbUrl};
+pub use db::{Backend, Db, DbConn, DbError, DbUrl, RunError};
 pub use job::{Job, JobId, JobState};

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use longjobs_core::outbox::{self, EventKind};
+use longjobs_core::queue::StateCount;
 use longjobs_core::{DbConn, clock, maintenance, queue};
 use serde_json::{Value, json};
 
@@ -53,11 +54,22 @@ pub fn check(conn: &mut DbConn, limits: &AlertLimits) -> QueryResult<Vec<Holding
 /// The conditions that hold now, as the status pages show them (with the hysteresis of
 /// those already recorded).
 pub fn now_holding(conn: &mut DbConn, limits: &AlertLimits) -> QueryResult<Vec<Holding>> {
+    let counts = counts_for(conn, limits)?;
+    now_holding_counted(conn, limits, &counts)
+}
+
+/// [`now_holding`] with the jobs counted by queue and state already (`counts`: the
+/// server's counts cache), so a status page does not scan the jobs table for them.
+pub fn now_holding_counted(
+    conn: &mut DbConn,
+    limits: &AlertLimits,
+    counts: &[StateCount],
+) -> QueryResult<Vec<Holding>> {
     let known: HashMap<String, EventKind> = outbox::conditions(conn)?
         .into_iter()
         .map(|c| (c.condition_key, c.kind))
         .collect();
-    holding(conn, limits, clock::now(), &known)
+    holding_counted(conn, limits, clock::now(), &known, counts)
 }
 
 /// The conditions that hold at `now`; `known` are those recorded as holding already
@@ -67,6 +79,26 @@ pub fn holding(
     limits: &AlertLimits,
     now: NaiveDateTime,
     known: &HashMap<String, EventKind>,
+) -> QueryResult<Vec<Holding>> {
+    let counts = counts_for(conn, limits)?;
+    holding_counted(conn, limits, now, known, &counts)
+}
+
+/// The jobs by queue and state, counted only when the in-flight alert is on.
+fn counts_for(conn: &mut DbConn, limits: &AlertLimits) -> QueryResult<Vec<StateCount>> {
+    match limits.in_flight_max {
+        Some(_) => queue::state_counts(conn),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// [`holding`] with the jobs counted by queue and state already.
+fn holding_counted(
+    conn: &mut DbConn,
+    limits: &AlertLimits,
+    now: NaiveDateTime,
+    known: &HashMap<String, EventKind>,
+    counts: &[StateCount],
 ) -> QueryResult<Vec<Holding>> {
     let mut out = Vec::new();
     if let Some(max) = limits.hold_max {
@@ -95,9 +127,9 @@ pub fn holding(
     }
     if let Some(max) = limits.in_flight_max {
         let mut per_queue: HashMap<String, i64> = HashMap::new();
-        for c in queue::state_counts(conn)? {
+        for c in counts {
             if !c.state.is_finished() {
-                *per_queue.entry(c.queue).or_default() += c.count;
+                *per_queue.entry(c.queue.clone()).or_default() += c.count;
             }
         }
         let mut queues: Vec<(String, i64)> = per_queue.into_iter().collect();
@@ -148,6 +180,37 @@ pub fn holding(
         out.extend(unserved(conn, after, now)?);
     }
     Ok(out)
+}
+
+/// The Merritt page's alerts by the same limits: submissions held (`flag`, the
+/// `hold_merritt` switch) longer than the hold limit, more submissions in flight than
+/// theirs.
+pub fn merritt_alerts(
+    limits: &AlertLimits,
+    flag: Option<&maintenance::Flag>,
+    in_flight: i64,
+    now: NaiveDateTime,
+) -> Vec<String> {
+    let mut alerts = Vec::new();
+    if let (Some(f), Some(max)) = (flag, limits.hold_max)
+        && now - f.set_at > clock::delta(max)
+    {
+        alerts.push(format!(
+            "submissions have been held for {} min, longer than {} min (since {} by {})",
+            (now - f.set_at).num_minutes(),
+            max.as_secs() / 60,
+            f.set_at.format("%Y-%m-%d %H:%M UTC"),
+            f.set_by
+        ));
+    }
+    if let Some(max) = limits.merritt_in_flight_max
+        && in_flight > max
+    {
+        alerts.push(format!(
+            "{in_flight} submissions in flight (more than {max}: LONGJOBS_ALERT_MERRITT_IN_FLIGHT_MAX)"
+        ));
+    }
+    alerts
 }
 
 /// A worker heart-beating within this is alive for the unserved-work check (as the worker
@@ -264,5 +327,50 @@ impl Served {
         self.kinds
             .as_ref()
             .is_none_or(|ks| ks.iter().any(|k| k == kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::TimeDelta;
+
+    use super::*;
+
+    fn limits() -> AlertLimits {
+        AlertLimits {
+            hold_max: Some(Duration::from_secs(2 * 3600)),
+            in_flight_max: None,
+            worker_gone_after: None,
+            merritt_in_flight_max: Some(10),
+            unserved_after: None,
+        }
+    }
+
+    #[test]
+    fn the_merritt_page_alerts_on_an_old_hold_and_a_long_queue_by_the_shared_limits() {
+        let now = clock::now();
+        let flag = maintenance::Flag {
+            name: maintenance::HOLD_MERRITT.into(),
+            set_at: now - TimeDelta::hours(3),
+            set_by: "ops".into(),
+        };
+        let alerts = merritt_alerts(&limits(), Some(&flag), 11, now);
+        assert_eq!(alerts.len(), 2, "{alerts:?}");
+        assert!(alerts[0].contains("held for 180 min, longer than 120 min"));
+        assert!(alerts[1].starts_with("11 submissions in flight (more than 10"));
+    }
+
+    #[test]
+    fn a_young_hold_and_a_short_queue_are_no_merritt_alert() {
+        let now = clock::now();
+        let flag = maintenance::Flag {
+            name: maintenance::HOLD_MERRITT.into(),
+            set_at: now - TimeDelta::minutes(5),
+            set_by: "ops".into(),
+        };
+        assert!(merritt_alerts(&limits(), Some(&flag), 10, now).is_empty());
+        assert!(merritt_alerts(&limits(), None, 0, now).is_empty());
     }
 }

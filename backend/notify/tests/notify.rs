@@ -13,11 +13,11 @@ use chrono::TimeDelta;
 use diesel::prelude::*;
 use longjobs_core::maintenance::{self, HOLD_MERRITT};
 use longjobs_core::outbox::{self, Channel, EventKind};
-use longjobs_core::queue::{self, EnqueueRequest, WorkerRow};
+use longjobs_core::queue::{self, EnqueueRequest, StateCount, WorkerRow};
 use longjobs_core::schema::jobs;
 use longjobs_core::testing::TestDb;
 use longjobs_core::with_conn;
-use longjobs_core::{Db, clock};
+use longjobs_core::{Db, JobState, clock};
 use longjobs_notify::config::{AlertLimits, SmtpTls};
 use longjobs_notify::testing::{SmtpSink, WebhookSink};
 use longjobs_notify::{Notifier, NotifyConfig, Sent, conditions};
@@ -32,6 +32,7 @@ longjobs_core::on_every_database! {
     alert_conditions_are_told_once_when_they_begin_and_again_when_they_come_back,
     due_work_no_live_worker_would_run_is_an_alert,
     with_every_worker_stopped_the_server_side_watch_tells_it,
+    the_status_alerts_count_jobs_in_flight_from_the_counts_they_are_given,
 }
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -365,6 +366,48 @@ async fn holding_keys(db: &Db) -> Vec<String> {
         .collect();
     keys.sort();
     keys
+}
+
+/// The status pages pass the server's cached counts: the in-flight alert is judged by them,
+/// not by a scan of the jobs table (which would find nothing here, and five jobs below).
+async fn the_status_alerts_count_jobs_in_flight_from_the_counts_they_are_given(t: TestDb) {
+    let limits = AlertLimits {
+        hold_max: None,
+        in_flight_max: Some(3),
+        worker_gone_after: None,
+        merritt_in_flight_max: None,
+        unserved_after: None,
+    };
+    let cached = vec![StateCount {
+        queue: "reports".into(),
+        state: JobState::Available,
+        count: 5,
+    }];
+    let l = limits.clone();
+    let holding =
+        t.db.run(move |c| conditions::now_holding_counted(c, &l, &cached))
+            .await
+            .unwrap();
+    let subjects: Vec<&str> = holding.iter().map(|h| h.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        ["queue reports has 5 unfinished jobs (limit 3)"],
+        "{holding:?}"
+    );
+
+    t.db.run(|c| {
+        for _ in 0..5 {
+            queue::enqueue(c, &EnqueueRequest::new("reports", "noop"))?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let holding =
+        t.db.run(move |c| conditions::now_holding_counted(c, &limits, &[]))
+            .await
+            .unwrap();
+    assert!(holding.is_empty(), "{holding:?}");
 }
 
 async fn due_work_no_live_worker_would_run_is_an_alert(t: TestDb) {

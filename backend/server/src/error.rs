@@ -159,3 +159,16 @@ pub async fn to_problem(err: poem::Error) -> Response {
         .content_type(PROBLEM_JSON)
         .body(serde_json::to_vec(&body).unwrap_or_default())
 }
+
+impl From<crate::service::ServiceError> for ApiError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError;
+        match e {
+            ServiceError::BadRequest(why) => ApiError::bad_request(why),
+            ServiceError::NotFound(why) => ApiError::not_found(why),
+            ServiceError::Conflict(why) => ApiError::conflict(why),
+            ServiceError::Internal(why) => ApiError::internal(why),
+            ServiceError::Db(e) => e.into(),
+        }
+    }
+}

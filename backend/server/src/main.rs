@@ -14,7 +14,6 @@ use longjobs_server::bootstrap::{FIRST_ADMIN, ensure_first_admin, random_passwor
 use longjobs_server::policy::ApiPolicy;
 use longjobs_server::serve::{ServeOptions, serve as serve_http};
 use longjobs_server::{AppState, HttpOptions, app, openapi_json};
-use std::sync::Arc;
 
 /// The longjobs API server.
 #[derive(Parser, Debug)]
@@ -244,26 +243,23 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
             None => {}
         }
     }
-    // Count jobs once now, so on a large table the first dashboards after a restart do not
-    // wait for that scan.
-    tokio::spawn(longjobs_server::api::counts::warm(db.clone()));
     let sources = SourcePolicy::from_settings(&args.source_hosts, &args.source_private_networks)
         .map_err(anyhow::Error::msg)?;
     // An empty list here means "not told": the workers refuse everything then, and the
     // server leaves the refusal to them instead of refusing every request.
     let sources = (!sources.hosts.is_empty()).then_some(sources);
-    let mut policy = ApiPolicy::new(&args.api_job_kinds, sources).map_err(anyhow::Error::msg)?;
     let notify = longjobs_notify::NotifyConfig::from_settings(&args.notify)?;
-    policy.alerts = notify.alerts.clone();
+    let policy = ApiPolicy::new(&args.api_job_kinds, sources)
+        .map_err(anyhow::Error::msg)?
+        .with_alerts(notify.alerts.clone());
     tokio::spawn(longjobs_notify::Notifier::new(db.clone(), notify)?.watch_forever());
     let mut auth = AuthConfig::new(secret, args.token_ttl);
     auth.trusted_proxies =
         parse_trusted_proxies(&args.trusted_proxies).map_err(anyhow::Error::msg)?;
-    let state = AppState {
-        db,
-        auth: Arc::new(auth),
-        policy: Arc::new(policy),
-    };
+    let state = AppState::new(db, auth, policy);
+    // Count jobs once now, so on a large table the first dashboards after a restart do not
+    // wait for that scan.
+    tokio::spawn(state.counts.clone().warm());
     let console_dir = args
         .console_dir
         .join("index.html")
@@ -323,14 +319,11 @@ async fn spec_without_database() -> anyhow::Result<String> {
     let dir = std::env::temp_dir().join(format!("longjobs-spec-{}", std::process::id()));
     let url = format!("sqlite://{}/spec.db", dir.display());
     let db = Db::connect(&url).await?;
-    let state = AppState {
+    let state = AppState::new(
         db,
-        auth: Arc::new(AuthConfig::new(
-            b"spec-only".to_vec(),
-            Duration::from_secs(1),
-        )),
-        policy: Default::default(),
-    };
+        AuthConfig::new(b"spec-only".to_vec(), Duration::from_secs(1)),
+        Default::default(),
+    );
     let spec = openapi_json(state);
     let _ = std::fs::remove_dir_all(dir);
     Ok(spec)

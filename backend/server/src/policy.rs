@@ -2,6 +2,7 @@
 //! and notification kinds only come from their own endpoints and the workers) and, when the
 //! server is told them, the hosts file URLs may name.
 
+use longjobs_core::queue::EnqueueRequest;
 use longjobs_notify::config::AlertLimits;
 use longjobs_replication::source::SourcePolicy;
 use longjobs_replication::{
@@ -53,7 +54,9 @@ pub struct ApiPolicy {
     /// checked up front (400) instead of failing in the worker. `None`: only http(s) is
     /// checked here; the worker enforces the policy either way.
     pub sources: Option<SourcePolicy>,
-    /// The alert limits the status answers apply: the same settings the workers notify by.
+    /// The alert limits the status answers (maintenance, Merritt) apply: read from the same
+    /// settings (`LONGJOBS_ALERT_*`) the notifications go by (see [`ApiPolicy::with_alerts`]);
+    /// the console shows the alerts the API answers.
     pub alerts: AlertLimits,
 }
 
@@ -91,6 +94,12 @@ impl ApiPolicy {
         })
     }
 
+    /// The policy with the alert limits the notifier was configured with, so the status
+    /// pages and the notifications judge alerts by one set of limits.
+    pub fn with_alerts(self, alerts: AlertLimits) -> Self {
+        ApiPolicy { alerts, ..self }
+    }
+
     /// Why `POST /api/jobs` does not take `kind`, naming what to use instead.
     pub fn refuse_kind(&self, kind: &str) -> Option<String> {
         if let Some(how) = internal(kind) {
@@ -113,6 +122,18 @@ impl ApiPolicy {
 }
 
 impl ApiPolicy {
+    /// Why `POST /api/jobs` does not take `req`, starting with the field at fault: an
+    /// invalid field, a kind it does not take, a key reserved for longjobs' own jobs.
+    pub fn refuse_request(&self, req: &EnqueueRequest) -> Option<String> {
+        if let Err(e) = req.validate() {
+            return Some(e.to_string());
+        }
+        if let Some(why) = self.refuse_kind(&req.kind) {
+            return Some(format!("kind {why}"));
+        }
+        self.refuse_keys(req.unique_key.as_deref(), req.ordering_key.as_deref())
+    }
+
     /// Why a raw job may not hold these keys: unique keys of internal jobs (a raw job
     /// holding `zenodo.copy:<id>` would stand in for the copy's job, one holding the daily
     /// retry's key would cancel that retry) and replication ordering keys are longjobs'

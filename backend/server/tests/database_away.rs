@@ -106,11 +106,11 @@ async fn without_the_database_the_api_answers_503_problems_and_recovers_by_itsel
     let relay = Relay::start(upstream).await;
     let url = format!("{head}{}{tail}", relay.addr);
     let db = Db::connect(&url).await.unwrap();
-    let state = AppState {
-        db: db.clone(),
-        auth: Arc::new(AuthConfig::new(SECRET.to_vec(), Duration::from_secs(600))),
-        policy: Default::default(),
-    };
+    let state = AppState::new(
+        db.clone(),
+        AuthConfig::new(SECRET.to_vec(), Duration::from_secs(600)),
+        Default::default(),
+    );
     let client = TestClient::new(app(state, &HttpOptions::default()).map_to_response());
     let token = issue(SECRET, otto.id, "otto", 0, Duration::from_secs(600))
         .unwrap()

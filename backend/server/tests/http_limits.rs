@@ -9,7 +9,6 @@
 )]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use longjobs_core::testing::TestDb;
@@ -33,11 +32,7 @@ async fn start(
         &trusted.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     )
     .unwrap();
-    let state = AppState {
-        db: t.db.clone(),
-        auth: Arc::new(auth),
-        policy: Default::default(),
-    };
+    let state = AppState::new(t.db.clone(), auth, Default::default());
     let opts = HttpOptions {
         body_idle_timeout: body_idle,
         ..Default::default()

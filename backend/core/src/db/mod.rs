@@ -11,5 +11,5 @@ mod url;
 pub use conn::{ConnectError, DbConn, MultiBackend, SQLITE_BUSY_TIMEOUT_MS};
 pub use dialect::transaction;
 pub use migrate::{MigrationError, is_up_to_date, run_pending};
-pub use pool::{DEFAULT_POOL_SIZE, Db, DbError};
+pub use pool::{DEFAULT_POOL_SIZE, Db, DbError, RunError};
 pub use url::{Backend, DbUrl, DbUrlError, redact};

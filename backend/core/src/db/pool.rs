@@ -42,6 +42,22 @@ impl DbError {
     }
 }
 
+/// An error [`Db::run_as`] can answer with: it holds the pool's errors ([`DbError`]) and
+/// shows the query error it carries, if any, so a lost connection is still detached.
+pub trait RunError: From<DbError> + Send + 'static {
+    /// The Diesel error inside, when the error is one.
+    fn query_error(&self) -> Option<&diesel::result::Error>;
+}
+
+impl RunError for DbError {
+    fn query_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            DbError::Query(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// Diesel errors that mean the connection is gone and must not go back to the pool.
 fn is_connection_lost(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
@@ -146,19 +162,33 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, diesel::result::Error> + Send + 'static,
     {
-        let mut conn = self.pool.get().await.map_err(pool_error)?;
+        self.run_as(move |c| f(c).map_err(DbError::Query)).await
+    }
+
+    /// [`Db::run`] for code whose errors are the caller's own (a refusal, a missing row, …)
+    /// besides the database's: they travel out as they are, so a refusal can never be
+    /// mistaken for a database failure or the other way round. A lost connection is still
+    /// noticed (see [`RunError`]).
+    pub async fn run_as<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: RunError,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let mut conn = self.pool.get().await.map_err(|e| E::from(pool_error(e)))?;
         let (result, conn) = tokio::task::spawn_blocking(move || {
             let result = f(&mut conn);
             (result, conn)
         })
-        .await?;
+        .await
+        .map_err(|e| E::from(DbError::Task(e)))?;
         if let Err(e) = &result
-            && is_connection_lost(e)
+            && e.query_error().is_some_and(is_connection_lost)
         {
             let _ = managed::Object::take(conn);
             self.pool.manager().connection_lost();
         }
-        Ok(result?)
+        result
     }
 
     /// Applies pending migrations; returns the versions applied.

@@ -1,8 +1,7 @@
 //! `GET /api/audit`, and recording operator actions.
 
 use longjobs_core::access::Role;
-use longjobs_core::access::audit::{self, AuditFilter, NewAuditEntry};
-use longjobs_core::clock;
+use longjobs_core::access::audit::{self, AuditFilter};
 use longjobs_openapi::{AuditEntry, AuditPage};
 use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
@@ -12,6 +11,7 @@ use super::Tag;
 use super::convert::utc;
 use crate::auth::{BearerAuth, Principal};
 use crate::error::{ApiError, ApiResult};
+use crate::service;
 use crate::state::AppState;
 
 /// Largest page of the audit log.
@@ -30,29 +30,13 @@ pub async fn record(
     outcome: &str,
     detail: Option<String>,
 ) -> ApiResult<()> {
-    let (actor, action, target, outcome) = (
-        who.name.clone(),
-        action.to_string(),
-        target.to_string(),
-        outcome.to_string(),
-    );
-    state
-        .db
-        .run(move |c| {
-            audit::record(
-                c,
-                &NewAuditEntry {
-                    actor: &actor,
-                    action: &action,
-                    target: &target,
-                    outcome: &outcome,
-                    detail: detail.as_deref(),
-                },
-                clock::now(),
-            )
-        })
-        .await?;
-    Ok(())
+    let entry = service::audit::Entry {
+        actor: &who.name,
+        action,
+        target,
+        detail,
+    };
+    Ok(service::audit::record(&state.db, entry, outcome).await?)
 }
 
 #[OpenApi(tag = "Tag::Audit")]

@@ -3,7 +3,6 @@
 mod audit;
 mod auth;
 pub mod convert;
-pub mod counts;
 mod events;
 mod health;
 mod jobs;

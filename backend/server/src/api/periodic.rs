@@ -1,25 +1,23 @@
 //! Periodic jobs: list with schedule, last and next run; run now, pause, resume.
 
 use longjobs_core::access::Role;
-use longjobs_core::clock;
-use longjobs_core::periodic::{self, PeriodicError, PeriodicJob};
 use longjobs_openapi as wire;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 
 use super::Tag;
-use super::audit::record;
 use super::convert::{state_out, utc};
 use crate::auth::BearerAuth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
+use crate::service::periodic::{self, WithLast};
 use crate::state::AppState;
 
 pub struct PeriodicApi {
     pub state: AppState,
 }
 
-fn periodic_out(p: PeriodicJob, last: Option<longjobs_core::JobState>) -> wire::PeriodicJob {
+fn periodic_out((p, last): WithLast) -> wire::PeriodicJob {
     let schedule_text = p.schedule().map_or_else(
         || format!("{} (not understood: never run)", p.schedule),
         |s| s.describe(),
@@ -40,23 +38,6 @@ fn periodic_out(p: PeriodicJob, last: Option<longjobs_core::JobState>) -> wire::
     }
 }
 
-fn refused(e: PeriodicError) -> ApiError {
-    match e {
-        PeriodicError::NotFound(_) => ApiError::not_found(e.to_string()),
-        PeriodicError::StillRunning { .. } => ApiError::conflict(e.to_string()),
-        PeriodicError::Db(e) => longjobs_core::DbError::from(e).into(),
-    }
-}
-
-async fn with_last_state(state: &AppState, p: PeriodicJob) -> ApiResult<wire::PeriodicJob> {
-    let job = p.last_job_id;
-    let last = state
-        .db
-        .run(move |c| periodic::last_run_state(c, job))
-        .await?;
-    Ok(periodic_out(p, last))
-}
-
 #[OpenApi(tag = "Tag::Periodic")]
 impl PeriodicApi {
     /// List periodic jobs.
@@ -71,19 +52,8 @@ impl PeriodicApi {
     )]
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::PeriodicJob>>> {
         auth.0.require(Role::Viewer)?;
-        let rows = self
-            .state
-            .db
-            .run(|c| {
-                let mut out = Vec::new();
-                for p in periodic::list(c)? {
-                    let last = periodic::last_run_state(c, p.last_job_id)?;
-                    out.push(periodic_out(p, last));
-                }
-                Ok(out)
-            })
-            .await?;
-        Ok(Json(rows))
+        let rows = periodic::list(&self.state.db).await?;
+        Ok(Json(rows.into_iter().map(periodic_out).collect()))
     }
 
     /// Run a periodic job now.
@@ -102,30 +72,10 @@ impl PeriodicApi {
         name: Path<String>,
     ) -> ApiResult<Json<wire::PeriodicRun>> {
         auth.0.require(Role::Operator)?;
-        let (n, actor) = (name.0.clone(), auth.0.name.clone());
-        let outcome = self
-            .state
-            .db
-            .run(move |c| {
-                Ok(periodic::run_now(c, &n, &actor, clock::now())
-                    .and_then(|job| Ok((job, periodic::get(c, &n)?))))
-            })
-            .await?;
-        let (job, row) = outcome.map_err(refused)?;
-        let row =
-            row.ok_or_else(|| ApiError::not_found(format!("no periodic job {:?}", name.0)))?;
-        record(
-            &self.state,
-            &auth.0,
-            "periodic.run",
-            &format!("periodic {}", name.0),
-            "done",
-            Some(format!("job #{}", job.id)),
-        )
-        .await?;
+        let (job, row) = periodic::run_now(&self.state.db, &auth.0.name, name.0).await?;
         Ok(Json(wire::PeriodicRun {
-            job_id: job.id.0,
-            periodic: with_last_state(&self.state, row).await?,
+            job_id: job.0,
+            periodic: periodic_out(row),
         }))
     }
 
@@ -174,26 +124,7 @@ impl PeriodicApi {
         paused: bool,
     ) -> ApiResult<Json<wire::PeriodicJob>> {
         auth.0.require(Role::Operator)?;
-        let (n, actor) = (name.clone(), auth.0.name.clone());
-        let row = self
-            .state
-            .db
-            .run(move |c| Ok(periodic::set_paused(c, &n, paused, &actor, clock::now())))
-            .await?
-            .map_err(refused)?;
-        record(
-            &self.state,
-            &auth.0,
-            if paused {
-                "periodic.pause"
-            } else {
-                "periodic.resume"
-            },
-            &format!("periodic {name}"),
-            "done",
-            None,
-        )
-        .await?;
-        Ok(Json(with_last_state(&self.state, row).await?))
+        let row = periodic::set_paused(&self.state.db, &auth.0.name, name, paused).await?;
+        Ok(Json(periodic_out(row)))
     }
 }

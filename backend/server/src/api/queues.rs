@@ -64,7 +64,7 @@ impl QueuesApi {
     #[oai(path = "/api/queues", method = "get", operation_id = "listQueues")]
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::QueueInfo>>> {
         auth.0.require(Role::Viewer)?;
-        let counts = super::counts::state_counts(&self.state.db).await?;
+        let counts = self.state.counts.state_counts().await?;
         let settings = self.state.db.run(queue::list_settings).await?;
         Ok(Json(queue_infos(&counts, &settings)))
     }
@@ -120,7 +120,7 @@ impl QueuesApi {
             .db
             .run(move |c| queue::set_paused(c, &q, paused, &actor, clock::now()))
             .await?;
-        let counts = super::counts::state_counts(&self.state.db).await?;
+        let counts = self.state.counts.state_counts().await?;
         let verb = if paused {
             "queues.pause"
         } else {

@@ -31,7 +31,7 @@ impl StatsApi {
     #[oai(path = "/api/stats", method = "get", operation_id = "getStats")]
     async fn stats(&self, auth: BearerAuth) -> ApiResult<Json<wire::Stats>> {
         auth.0.require(Role::Viewer)?;
-        let counts = super::counts::state_counts(&self.state.db).await?;
+        let counts = self.state.counts.state_counts().await?;
         let settings = self.state.db.run(queue::list_settings).await?;
         let workers = list_workers(&self.state).await?;
         let totals = JobState::ALL

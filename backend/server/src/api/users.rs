@@ -1,17 +1,17 @@
 //! Users (admin): list, create, change, delete.
 
-use longjobs_core::access::{Role, users};
-use longjobs_core::clock;
+use longjobs_core::access::Role;
+use longjobs_core::access::users::User;
 use longjobs_openapi as wire;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::Tag;
-use super::audit::record;
 use super::convert::{role_in, role_out, utc};
 use crate::auth::{BearerAuth, hash_password};
 use crate::error::{ApiError, ApiResult};
+use crate::service::users::{self, UserChange};
 use crate::state::AppState;
 
 pub struct UsersApi {
@@ -32,7 +32,7 @@ pub enum Deleted {
     Deleted,
 }
 
-pub fn user_out(u: &users::User) -> wire::UserInfo {
+pub fn user_out(u: &User) -> wire::UserInfo {
     wire::UserInfo {
         username: u.username.clone(),
         role: role_out(u.role),
@@ -63,7 +63,7 @@ impl UsersApi {
     #[oai(path = "/api/users", method = "get", operation_id = "listUsers")]
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::UserInfo>>> {
         auth.0.require(Role::Admin)?;
-        let all = self.state.db.run(users::list).await?;
+        let all = users::list(&self.state.db).await?;
         Ok(Json(all.iter().map(user_out).collect()))
     }
 
@@ -81,33 +81,7 @@ impl UsersApi {
         let (username, password) = (username.0, password.0);
         check_username(&username)?;
         let hashed = hash(&self.state, password).await?;
-        let name = username.clone();
-        let res = self
-            .state
-            .db
-            .run(move |c| users::create(c, &name, &hashed, role_in(role), clock::now()))
-            .await;
-        let user = match res {
-            Ok(u) => u,
-            Err(longjobs_core::DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ))) => {
-                return Err(ApiError::conflict(format!(
-                    "user {username:?} already exists"
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        record(
-            &self.state,
-            &auth.0,
-            "users.create",
-            &format!("user {username}"),
-            "done",
-            Some(format!("role {}", user.role)),
-        )
-        .await?;
+        let user = users::create(&self.state.db, &auth.0, username, hashed, role_in(role)).await?;
         Ok(Created::Created(Json(user_out(&user))))
     }
 
@@ -134,57 +108,16 @@ impl UsersApi {
             password,
             disabled,
         } = body.0;
-        if username.0 == auth.0.user
-            && (disabled == Some(true) || role.is_some_and(|r| role_in(r) != Role::Admin))
-        {
-            return Err(ApiError::conflict(
-                "you cannot demote or disable yourself (nor through an API token you made); \
-                 another admin can",
-            ));
-        }
         let hashed = match password {
             Some(p) => Some(hash(&self.state, p.0).await?),
             None => None,
         };
-        let name = username.0.clone();
-        let change = self
-            .state
-            .db
-            .run(move |c| {
-                users::update(
-                    c,
-                    &name,
-                    role.map(role_in),
-                    hashed.as_deref(),
-                    disabled,
-                    clock::now(),
-                )
-            })
-            .await?;
-        let user = match change {
-            users::Change::Done(u) => u,
-            users::Change::NotFound => {
-                return Err(ApiError::not_found(format!(
-                    "there is no user {:?}",
-                    username.0
-                )));
-            }
-            users::Change::LastAdmin => {
-                return Err(ApiError::conflict(format!(
-                    "{:?} is the last enabled admin: make another admin first",
-                    username.0
-                )));
-            }
+        let change = UserChange {
+            role: role.map(role_in),
+            password_hash: hashed,
+            disabled,
         };
-        record(
-            &self.state,
-            &auth.0,
-            "users.update",
-            &format!("user {}", username.0),
-            "done",
-            None,
-        )
-        .await?;
+        let user = users::update(&self.state.db, &auth.0, username.0, change).await?;
         Ok(Json(user_out(&user)))
     }
 
@@ -200,43 +133,7 @@ impl UsersApi {
     )]
     async fn delete(&self, auth: BearerAuth, username: Path<String>) -> ApiResult<Deleted> {
         auth.0.require(Role::Admin)?;
-        if username.0 == auth.0.user {
-            return Err(ApiError::conflict(if auth.0.token_id.is_some() {
-                "you cannot delete yourself (this API token is yours)"
-            } else {
-                "you cannot delete yourself"
-            }));
-        }
-        let name = username.0.clone();
-        let change = self
-            .state
-            .db
-            .run(move |c| users::delete(c, &name, clock::now()))
-            .await?;
-        match change {
-            users::Change::Done(_) => {}
-            users::Change::NotFound => {
-                return Err(ApiError::not_found(format!(
-                    "there is no user {:?}",
-                    username.0
-                )));
-            }
-            users::Change::LastAdmin => {
-                return Err(ApiError::conflict(format!(
-                    "{:?} is the last enabled admin: make another admin first",
-                    username.0
-                )));
-            }
-        }
-        record(
-            &self.state,
-            &auth.0,
-            "users.delete",
-            &format!("user {}", username.0),
-            "done",
-            None,
-        )
-        .await?;
+        users::delete(&self.state.db, &auth.0, username.0).await?;
         Ok(Deleted::Deleted)
     }
 }

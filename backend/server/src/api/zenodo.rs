@@ -1,21 +1,21 @@
 //! Zenodo copies: request, list, inspect with the full log, resend (one, many, a chain),
 //! reset stalled, give up on one, exclude one from the daily retry.
 
-use std::collections::HashMap;
-
 use longjobs_core::access::Role;
-use longjobs_core::queue;
 use longjobs_openapi as wire;
-use longjobs_replication::zenodo::{self, CopyRequest, CopyState, CopyType, ManifestFile, store};
+use longjobs_replication::zenodo::{CopyRequest, ManifestFile, store, validate};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::Tag;
-use super::audit::record;
+use super::convert::zenodo::{
+    copy_cursor_in, copy_cursor_out, copy_out, copy_sort_in, copy_type_in, retry_of, state_in,
+};
 use super::convert::{job_detail, reason_in, utc};
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::service::zenodo;
 use crate::state::AppState;
 
 pub struct ZenodoApi {
@@ -27,109 +27,6 @@ pub enum CopyCreated {
     /// The copy and its job were created.
     #[oai(status = 201)]
     Created(Json<wire::ZenodoCopy>),
-}
-
-pub fn copy_type_in(t: wire::CopyType) -> CopyType {
-    match t {
-        wire::CopyType::Data => CopyType::Data,
-        wire::CopyType::Software => CopyType::Software,
-        wire::CopyType::SoftwarePublish => CopyType::SoftwarePublish,
-        wire::CopyType::Supp => CopyType::Supp,
-        wire::CopyType::SuppPublish => CopyType::SuppPublish,
-    }
-}
-
-fn copy_type_out(t: CopyType) -> wire::CopyType {
-    match t {
-        CopyType::Data => wire::CopyType::Data,
-        CopyType::Software => wire::CopyType::Software,
-        CopyType::SoftwarePublish => wire::CopyType::SoftwarePublish,
-        CopyType::Supp => wire::CopyType::Supp,
-        CopyType::SuppPublish => wire::CopyType::SuppPublish,
-    }
-}
-
-fn state_out(s: CopyState) -> wire::CopyState {
-    match s {
-        CopyState::Enqueued => wire::CopyState::Enqueued,
-        CopyState::Replicating => wire::CopyState::Replicating,
-        CopyState::Retrying => wire::CopyState::Retrying,
-        CopyState::Finished => wire::CopyState::Finished,
-        CopyState::Error => wire::CopyState::Error,
-        CopyState::GivenUp => wire::CopyState::GivenUp,
-        CopyState::Deferred => wire::CopyState::Deferred,
-    }
-}
-
-fn state_in(s: wire::CopyState) -> CopyState {
-    match s {
-        wire::CopyState::Enqueued => CopyState::Enqueued,
-        wire::CopyState::Replicating => CopyState::Replicating,
-        wire::CopyState::Retrying => CopyState::Retrying,
-        wire::CopyState::Finished => CopyState::Finished,
-        wire::CopyState::Error => CopyState::Error,
-        wire::CopyState::GivenUp => CopyState::GivenUp,
-        wire::CopyState::Deferred => CopyState::Deferred,
-    }
-}
-
-/// For each `retrying` copy of `copies`, its job's failed attempt and next run.
-fn retries_of(
-    c: &mut longjobs_core::DbConn,
-    copies: &[zenodo::ZenodoCopy],
-) -> diesel::QueryResult<HashMap<i64, wire::CopyRetry>> {
-    let mut out = HashMap::new();
-    for copy in copies.iter().filter(|c| c.state == CopyState::Retrying) {
-        let Some(j) = copy.job_id else { continue };
-        if let Some(job) = queue::get_job(c, longjobs_core::JobId(j))? {
-            out.insert(copy.id, retry_of(&job));
-        }
-    }
-    Ok(out)
-}
-
-fn retry_of(job: &longjobs_core::job::Job) -> wire::CopyRetry {
-    wire::CopyRetry {
-        attempt: job.attempt,
-        max_attempts: job.max_attempts,
-        next_at: utc(job.run_at),
-    }
-}
-
-fn copy_out(
-    c: &zenodo::ZenodoCopy,
-    waiting_on: Option<i64>,
-    retry: Option<wire::CopyRetry>,
-) -> wire::ZenodoCopy {
-    wire::ZenodoCopy {
-        id: c.id,
-        identifier: c.identifier.clone(),
-        resource_id: c.resource_id,
-        copy_type: copy_type_out(c.copy_type),
-        state: state_out(c.state),
-        deposition_id: c.deposition_id,
-        software_doi: c.software_doi.clone(),
-        conceptrecid: c.conceptrecid.clone(),
-        attempts: c.attempts,
-        retry: retry.filter(|_| c.state == CopyState::Retrying),
-        daily_retries: c.daily_retries,
-        daily_retry_excluded: c.daily_retry_excluded,
-        daily_retry_note: c.daily_retry_note.clone(),
-        given_up_reason: c.given_up_reason.clone(),
-        progress: wire::CopyProgress {
-            files_done: c.files_done,
-            files_total: c.files_total,
-            bytes_done: c.bytes_done,
-            bytes_total: c.size,
-        },
-        note: c.note.clone(),
-        last_error: c.last_error.clone(),
-        size: c.size,
-        job_id: c.job_id,
-        waiting_on,
-        created_at: utc(c.created_at),
-        updated_at: utc(c.updated_at),
-    }
 }
 
 /// File URLs against the source policy, when the server knows it: a URL the workers would
@@ -151,16 +48,6 @@ pub fn check_sources<'a>(state: &AppState, urls: impl Iterator<Item = &'a str>) 
         Ok(())
     } else {
         Err(ApiError::bad_request(problems.join("; ")))
-    }
-}
-
-fn refused(e: store::StoreError) -> ApiError {
-    match e {
-        store::StoreError::Refused(store::Refusal::NotFound(id)) => {
-            ApiError::not_found(format!("there is no copy #{id}"))
-        }
-        store::StoreError::Refused(r) => ApiError::conflict(r.to_string()),
-        store::StoreError::Db(e) => longjobs_core::DbError::Query(e).into(),
     }
 }
 
@@ -197,39 +84,20 @@ impl ZenodoApi {
                 })
                 .collect(),
         };
-        zenodo::validate::validate(copy_type, &request)
-            .map_err(|p| ApiError::bad_request(p.join("; ")))?;
+        validate::validate(copy_type, &request).map_err(|p| ApiError::bad_request(p.join("; ")))?;
         check_sources(&self.state, request.files.iter().map(|f| f.url.as_str()))?;
         if b.resource_id <= 0 {
             return Err(ApiError::bad_request(
                 "resource_id must be a positive whole number",
             ));
         }
-        let (identifier, resource_id) = (b.identifier.0.clone(), b.resource_id);
-        let (copy, _) = self
-            .state
-            .db
-            .run(move |c| {
-                Ok(store::create(
-                    c,
-                    &identifier,
-                    resource_id,
-                    copy_type,
-                    &request,
-                ))
-            })
-            .await?
-            .map_err(refused)?;
-        record(
-            &self.state,
-            &auth.0,
-            "zenodo.request",
-            &format!("copy {}", copy.id),
-            "done",
-            Some(format!(
-                "{} {} of resource {}",
-                copy.identifier, copy.copy_type, copy.resource_id
-            )),
+        let copy = zenodo::create(
+            &self.state.db,
+            &auth.0.name,
+            b.identifier.0,
+            b.resource_id,
+            copy_type,
+            request,
         )
         .await?;
         Ok(CopyCreated::Created(Json(copy_out(&copy, None, None))))
@@ -293,23 +161,28 @@ impl ZenodoApi {
             limit,
             before_id: before.0,
         };
-        let (page, waiting, mut retries) = self
-            .state
-            .db
-            .run(move |c| {
-                let page =
-                    store::list(c, &filter, copy_sort_in(sort), descending, cursor.as_ref())?;
-                let waiting = store::waiting_on(c, &page.copies)?;
-                let retries = retries_of(c, &page.copies)?;
-                Ok((page, waiting, retries))
-            })
-            .await?;
+        let mut listed = zenodo::list(
+            &self.state.db,
+            filter,
+            copy_sort_in(sort),
+            descending,
+            cursor,
+        )
+        .await?;
         let newest_first = sort == wire::CopySort::Id && descending;
+        let page = listed.page;
         Ok(Json(wire::CopyPage {
             copies: page
                 .copies
                 .iter()
-                .map(|c| copy_out(c, waiting.get(&c.id).copied(), retries.remove(&c.id)))
+                .map(|c| {
+                    let retry = listed.retrying.remove(&c.id);
+                    copy_out(
+                        c,
+                        listed.waiting.get(&c.id).copied(),
+                        retry.as_ref().map(retry_of),
+                    )
+                })
                 .collect(),
             next_cursor: page.next.as_ref().map(|c| copy_cursor_out(sort, c)),
             next_before: page.next.as_ref().filter(|_| newest_first).map(|c| c.id),
@@ -331,34 +204,17 @@ impl ZenodoApi {
         #[oai(validator(minimum(value = "1")))] id: Path<i64>,
     ) -> ApiResult<Json<wire::CopyDetail>> {
         auth.0.require(Role::Viewer)?;
-        let copy_id = id.0;
-        let found = self
-            .state
-            .db
-            .run(move |c| {
-                let Some(copy) = store::get(c, copy_id)? else {
-                    return Ok(None);
-                };
-                let log = store::log_lines(c, copy_id)?;
-                let waiting = store::waiting_on(c, std::slice::from_ref(&copy))?;
-                let job = match copy.job_id {
-                    Some(j) => queue::get_job(c, longjobs_core::JobId(j))?,
-                    None => None,
-                };
-                Ok(Some((copy, log, waiting, job)))
-            })
-            .await?;
-        let (copy, log, waiting, job) =
-            found.ok_or_else(|| ApiError::not_found(format!("there is no copy #{copy_id}")))?;
+        let zenodo::Detail {
+            copy,
+            log,
+            waiting_on,
+            job,
+        } = zenodo::get(&self.state.db, id.0).await?;
         let request = copy
             .request()
             .map_err(|e| ApiError::internal(format!("stored request unreadable: {e}")))?;
         Ok(Json(wire::CopyDetail {
-            copy: copy_out(
-                &copy,
-                waiting.get(&copy.id).copied(),
-                job.as_ref().map(retry_of),
-            ),
+            copy: copy_out(&copy, waiting_on, job.as_ref().map(retry_of)),
             metadata: request.metadata,
             files: request
                 .files
@@ -399,28 +255,8 @@ impl ZenodoApi {
         #[oai(validator(minimum(value = "1")))] id: Path<i64>,
     ) -> ApiResult<Json<wire::Requeued>> {
         auth.0.require(Role::Operator)?;
-        let (copy_id, actor) = (id.0, auth.0.name.clone());
-        let res = self
-            .state
-            .db
-            .run(move |c| Ok(store::resend(c, copy_id, &actor)))
-            .await?;
-        let outcome = match &res {
-            Ok(r) => format!("requeued {r:?}"),
-            Err(e) => format!("refused: {e}"),
-        };
-        record(
-            &self.state,
-            &auth.0,
-            "zenodo.resend",
-            &format!("copy {copy_id}"),
-            &outcome,
-            None,
-        )
-        .await?;
-        Ok(Json(wire::Requeued {
-            requeued: res.map_err(refused)?,
-        }))
+        let requeued = zenodo::resend(&self.state.db, &auth.0.name, id.0).await?;
+        Ok(Json(wire::Requeued { requeued }))
     }
 
     /// Resend several copies.
@@ -437,40 +273,7 @@ impl ZenodoApi {
         body: Json<wire::ResendCopies>,
     ) -> ApiResult<Json<wire::ResendResult>> {
         auth.0.require(Role::Operator)?;
-        let mut ids = body.0.ids;
-        ids.sort_unstable();
-        ids.dedup();
-        let mut outcomes = Vec::new();
-        for id in ids {
-            let actor = auth.0.name.clone();
-            let res = self
-                .state
-                .db
-                .run(move |c| Ok(store::resend(c, id, &actor)))
-                .await?;
-            outcomes.push(match res {
-                Ok(requeued) => wire::ResendOutcome {
-                    id,
-                    requeued,
-                    refused: None,
-                },
-                Err(e) => wire::ResendOutcome {
-                    id,
-                    requeued: Vec::new(),
-                    refused: Some(e.to_string()),
-                },
-            });
-        }
-        let ok = outcomes.iter().filter(|o| o.refused.is_none()).count();
-        record(
-            &self.state,
-            &auth.0,
-            "zenodo.resend",
-            &format!("{} copies", outcomes.len()),
-            &format!("{ok} resent, {} refused", outcomes.len() - ok),
-            None,
-        )
-        .await?;
+        let outcomes = zenodo::resend_many(&self.state.db, &auth.0.name, body.0.ids).await?;
         Ok(Json(wire::ResendResult { outcomes }))
     }
 
@@ -489,22 +292,8 @@ impl ZenodoApi {
         body: Json<wire::ResendChain>,
     ) -> ApiResult<Json<wire::Requeued>> {
         auth.0.require(Role::Operator)?;
-        let (identifier, actor) = (body.0.identifier.0, auth.0.name.clone());
-        let ident = identifier.clone();
-        let requeued = self
-            .state
-            .db
-            .run(move |c| store::resend_chain(c, &ident, &actor))
-            .await?;
-        record(
-            &self.state,
-            &auth.0,
-            "zenodo.resend_chain",
-            &identifier,
-            &format!("requeued {requeued:?}"),
-            None,
-        )
-        .await?;
+        let identifier = body.0.identifier.0;
+        let requeued = zenodo::resend_chain(&self.state.db, &auth.0.name, identifier).await?;
         Ok(Json(wire::Requeued { requeued }))
     }
 
@@ -519,21 +308,7 @@ impl ZenodoApi {
     )]
     async fn reset_stalled(&self, auth: BearerAuth) -> ApiResult<Json<wire::ResetStalled>> {
         auth.0.require(Role::Operator)?;
-        let actor = auth.0.name.clone();
-        let reset = self
-            .state
-            .db
-            .run(move |c| store::reset_stalled(c, &actor))
-            .await?;
-        record(
-            &self.state,
-            &auth.0,
-            "zenodo.reset_stalled",
-            "copies",
-            &format!("reset {reset:?}"),
-            None,
-        )
-        .await?;
+        let reset = zenodo::reset_stalled(&self.state.db, &auth.0.name).await?;
         Ok(Json(wire::ResetStalled { reset }))
     }
 
@@ -557,34 +332,7 @@ impl ZenodoApi {
     ) -> ApiResult<Json<wire::GivenUp>> {
         auth.0.require(Role::Operator)?;
         let reason = reason_in(&body.0.reason)?;
-        let (copy_id, actor, why) = (id.0, auth.0.name.clone(), reason.clone());
-        let res = self
-            .state
-            .db
-            .run(move |c| {
-                Ok(match store::give_up(c, copy_id, &actor, &why) {
-                    Ok(released) => match store::get(c, copy_id)? {
-                        Some(copy) => Ok((copy, released)),
-                        None => Err(store::Refusal::NotFound(copy_id).into()),
-                    },
-                    Err(e) => Err(e),
-                })
-            })
-            .await?;
-        let outcome = match &res {
-            Ok((_, released)) => format!("given up; released {released:?}"),
-            Err(e) => format!("refused: {e}"),
-        };
-        record(
-            &self.state,
-            &auth.0,
-            "zenodo.give_up",
-            &format!("copy {copy_id}"),
-            &outcome,
-            Some(reason),
-        )
-        .await?;
-        let (copy, released) = res.map_err(refused)?;
+        let (copy, released) = zenodo::give_up(&self.state.db, &auth.0.name, id.0, reason).await?;
         Ok(Json(wire::GivenUp {
             copy: copy_out(&copy, None, None),
             released,
@@ -610,99 +358,8 @@ impl ZenodoApi {
         auth.0.require(Role::Operator)?;
         let excluded = body.0.excluded;
         let reason = reason_in(&body.0.reason)?;
-        let (copy_id, actor, why) = (id.0, auth.0.name.clone(), reason.clone());
-        let res = self
-            .state
-            .db
-            .run(move |c| {
-                Ok(store::set_daily_retry_excluded(
-                    c, copy_id, excluded, &actor, &why,
-                ))
-            })
-            .await?;
-        let outcome = match &res {
-            Ok(_) if excluded => "excluded from the daily retry".to_string(),
-            Ok(_) => "included in the daily retry".to_string(),
-            Err(e) => format!("refused: {e}"),
-        };
-        record(
-            &self.state,
-            &auth.0,
-            "zenodo.daily_retry",
-            &format!("copy {copy_id}"),
-            &outcome,
-            Some(reason),
-        )
-        .await?;
-        let copy = res.map_err(refused)?;
+        let copy =
+            zenodo::set_daily_retry(&self.state.db, &auth.0.name, id.0, excluded, reason).await?;
         Ok(Json(copy_out(&copy, None, None)))
     }
-}
-
-fn copy_sort_in(s: wire::CopySort) -> store::CopySort {
-    match s {
-        wire::CopySort::Id => store::CopySort::Id,
-        wire::CopySort::Identifier => store::CopySort::Identifier,
-        wire::CopySort::ResourceId => store::CopySort::ResourceId,
-        wire::CopySort::State => store::CopySort::State,
-        wire::CopySort::CopyType => store::CopySort::CopyType,
-        wire::CopySort::Size => store::CopySort::Size,
-        wire::CopySort::Attempts => store::CopySort::Attempts,
-        wire::CopySort::CreatedAt => store::CopySort::CreatedAt,
-        wire::CopySort::UpdatedAt => store::CopySort::UpdatedAt,
-    }
-}
-
-const CURSOR_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
-
-/// `{sort}.{value}.{id}` (`id.{id}` when sorting by id): the sort's name lets a cursor of
-/// another sort order be refused.
-fn copy_cursor_out(sort: wire::CopySort, c: &store::CopyCursor) -> String {
-    let value = match &c.value {
-        store::CopySortValue::Id => return format!("id.{}", c.id),
-        store::CopySortValue::Text(t) => t.clone(),
-        store::CopySortValue::Int(n) => n.to_string(),
-        store::CopySortValue::Time(t) => t.format(CURSOR_TIME).to_string(),
-    };
-    format!("{}.{value}.{}", sort.as_str(), c.id)
-}
-
-fn copy_cursor_in(s: &str, sort: wire::CopySort) -> Result<store::CopyCursor, ApiError> {
-    let bad = || ApiError::bad_request(format!("cursor {s:?} is not one this API gave out"));
-    let (name, rest) = s.split_once('.').ok_or_else(bad)?;
-    let of = wire::CopySort::ALL
-        .into_iter()
-        .find(|k| k.as_str() == name)
-        .ok_or_else(bad)?;
-    if of != sort {
-        return Err(ApiError::bad_request(format!(
-            "the cursor belongs to the sort by {name}, not by {}; start again without it",
-            sort.as_str()
-        )));
-    }
-    if sort == wire::CopySort::Id {
-        let id = rest.parse().map_err(|_| bad())?;
-        return Ok(store::CopyCursor {
-            value: store::CopySortValue::Id,
-            id,
-        });
-    }
-    let (value, id) = rest.rsplit_once('.').ok_or_else(bad)?;
-    let id: i64 = id.parse().map_err(|_| bad())?;
-    let value = match sort {
-        wire::CopySort::Identifier | wire::CopySort::State | wire::CopySort::CopyType => {
-            store::CopySortValue::Text(value.to_string())
-        }
-        wire::CopySort::ResourceId | wire::CopySort::Size => {
-            store::CopySortValue::Int(value.parse().map_err(|_| bad())?)
-        }
-        wire::CopySort::Attempts => {
-            store::CopySortValue::Int(value.parse::<i32>().map_err(|_| bad())?.into())
-        }
-        // Created or updated (id returned above).
-        _ => store::CopySortValue::Time(
-            chrono::NaiveDateTime::parse_from_str(value, CURSOR_TIME).map_err(|_| bad())?,
-        ),
-    };
-    Ok(store::CopyCursor { value, id })
 }

@@ -2,7 +2,6 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use longjobs_core::access::{Role, users};
@@ -36,11 +35,11 @@ impl TestServer {
 
     /// A server with these acceptance rules (job kinds, source hosts).
     pub async fn with_policy(t: TestDb, opts: HttpOptions, policy: ApiPolicy) -> Self {
-        let state = AppState {
-            db: t.db.clone(),
-            auth: Arc::new(AuthConfig::new(SECRET.to_vec(), Duration::from_secs(3600))),
-            policy: Arc::new(policy),
-        };
+        let state = AppState::new(
+            t.db.clone(),
+            AuthConfig::new(SECRET.to_vec(), Duration::from_secs(3600)),
+            policy,
+        );
         let ep = app(state.clone(), &opts).map_to_response().boxed();
         TestServer {
             t,

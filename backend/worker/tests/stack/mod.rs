@@ -65,14 +65,14 @@ impl Stack {
         let sim = longjobs_sim::serve(SimConfig::for_tests())
             .await
             .expect("simulator");
-        let state = AppState {
-            db: t.db.clone(),
-            auth: Arc::new(AuthConfig::new(
+        let state = AppState::new(
+            t.db.clone(),
+            AuthConfig::new(
                 b"stack-test-secret-stack-test-secret".to_vec(),
                 Duration::from_secs(3600),
-            )),
-            policy: Default::default(),
-        };
+            ),
+            Default::default(),
+        );
         let hash = hash_password(PASSWORD).unwrap();
         t.db.run(move |c| users::create(c, "ops", &hash, Role::Operator, clock::now()))
             .await
@@ -105,14 +105,14 @@ impl Stack {
 
     /// Another server instance on the same database (as on a second host), signed in.
     pub async fn second_server(first: &Stack) -> Remote {
-        let state = AppState {
-            db: longjobs_core::Db::connect(&first.t.url).await.unwrap(),
-            auth: Arc::new(AuthConfig::new(
+        let state = AppState::new(
+            longjobs_core::Db::connect(&first.t.url).await.unwrap(),
+            AuthConfig::new(
                 b"another-secret-another-secret-xxxx".to_vec(),
                 Duration::from_secs(3600),
-            )),
-            policy: Default::default(),
-        };
+            ),
+            Default::default(),
+        );
         let acceptor = TcpListener::bind("127.0.0.1:0")
             .into_acceptor()
             .await

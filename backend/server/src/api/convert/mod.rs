@@ -1,11 +1,15 @@
-//! Conversions between the engine's types and the wire types.
+//! Conversions between the engine's types and the wire types: jobs, roles, times, filters
+//! and cursors here; Zenodo copies and Merritt submissions in their own modules.
+
+pub mod merritt; // submission states and submissions with their history
+pub mod zenodo; // copy types, states, copies, sort keys and paging cursors
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use longjobs_core::access::Role;
 use longjobs_core::job::{ErrorKind, Job};
-use longjobs_core::queue::{ActionOutcome, Cursor, JobFilter, SortKey};
+use longjobs_core::queue::{ActionOutcome, Cursor, EnqueueRequest, JobFilter, SortKey};
 use longjobs_core::{Backend, JobId, JobState};
-use longjobs_openapi as wire;
+use longjobs_openapi::{self as wire, Text};
 
 use crate::error::ApiError;
 
@@ -25,6 +29,99 @@ pub fn reason_in(r: &wire::Text) -> Result<String, ApiError> {
         return Err(ApiError::bad_request("reason must say why (it is empty)"));
     }
     Ok(reason)
+}
+
+/// Job `i` of `POST /api/jobs` as the queue takes it (its `run_at` checked to fit the
+/// database).
+pub fn job_request_in(
+    i: usize,
+    j: wire::NewJob,
+    backend: Backend,
+) -> Result<EnqueueRequest, ApiError> {
+    let run_at = j
+        .run_at
+        .map(|t| check_stored_time(backend, &format!("jobs[{i}].run_at"), t))
+        .transpose()?;
+    Ok(EnqueueRequest {
+        queue: j.queue.0,
+        kind: j.kind.0,
+        payload: j.payload.unwrap_or_else(|| serde_json::json!({})),
+        priority: j.priority.unwrap_or(0),
+        max_attempts: j.max_attempts,
+        run_at: run_at.map(naive),
+        unique_key: j.unique_key.map(String::from),
+        ordering_key: j.ordering_key.map(String::from),
+    })
+}
+
+/// What a bulk action acts on: the listed `ids`, the jobs `filter` matches, or with `all`
+/// every job — exactly one of them; a filter that narrows nothing needs `all` too.
+pub fn bulk_filter_in(
+    ids: &[i64],
+    filter: Option<wire::JobFilter>,
+    all: bool,
+    backend: Backend,
+) -> Result<JobFilter, ApiError> {
+    let filter = match (ids.is_empty(), filter) {
+        (false, Some(_)) => {
+            return Err(ApiError::bad_request("give either ids or filter, not both"));
+        }
+        (false, None) if all => {
+            return Err(ApiError::bad_request("give either ids or all, not both"));
+        }
+        (true, None) if all => JobFilter::default(),
+        (true, None) => return Err(ApiError::bad_request("give ids or a filter")),
+        (false, None) => JobFilter {
+            ids: ids
+                .iter()
+                .map(|&i| job_id_in(i))
+                .collect::<Result<_, _>>()?,
+            ..JobFilter::default()
+        },
+        (true, Some(f)) => {
+            if let Some(max) = f.max_id
+                && max <= 0
+            {
+                return Err(ApiError::bad_request(format!(
+                    "filter.max_id must be a positive whole number, got {max}"
+                )));
+            }
+            if !all && !narrows(&f) {
+                return Err(ApiError::bad_request(
+                    "the filter is empty and would act on every job: narrow it, or send \
+                     \"all\": true to act on every job",
+                ));
+            }
+            filter_in(f, backend)?
+        }
+    };
+    Ok(filter)
+}
+
+/// Whether a bulk filter narrows the jobs at all (`max_id` alone does not: it only keeps
+/// out jobs enqueued after a dry run).
+fn narrows(f: &wire::JobFilter) -> bool {
+    let text = |t: &Option<Text>| t.is_some();
+    text(&f.queue)
+        || text(&f.kind)
+        || !f.states.is_empty()
+        || text(&f.ordering_key)
+        || text(&f.unique_key)
+        || f.text.as_ref().is_some_and(|t| !t.0.is_empty())
+        || f.created_after.is_some()
+        || f.created_before.is_some()
+        || f.finished_after.is_some()
+        || f.finished_before.is_some()
+}
+
+/// A job id from a path or a list: positive.
+pub fn job_id_in(id: i64) -> Result<JobId, ApiError> {
+    if id <= 0 {
+        return Err(ApiError::bad_request(format!(
+            "job ids are positive whole numbers, got {id}"
+        )));
+    }
+    Ok(JobId(id))
 }
 
 pub fn state_out(s: JobState) -> wire::JobState {
@@ -219,7 +316,7 @@ pub fn sort_in(s: wire::JobSort) -> SortKey {
     }
 }
 
-const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 /// Cursors are opaque to clients: `i.<id>`, `t.<time>.<id>` or `p.<priority>.<id>`.
 pub fn cursor_out(c: &Cursor) -> String {
@@ -228,6 +325,24 @@ pub fn cursor_out(c: &Cursor) -> String {
         Cursor::Time(t, id) => format!("t.{}.{id}", t.format(TIME_FORMAT)),
         Cursor::Int(v, id) => format!("p.{v}.{id}"),
     }
+}
+
+/// A page cursor of `GET /api/jobs` for the sort by `sort`: one of another sort order is
+/// refused.
+pub fn cursor_for(s: &str, sort: SortKey) -> Result<Cursor, ApiError> {
+    let cursor = cursor_in(s)?;
+    let fits = matches!(
+        (sort, &cursor),
+        (SortKey::Id, Cursor::Id(_))
+            | (SortKey::CreatedAt | SortKey::RunAt, Cursor::Time(..))
+            | (SortKey::Priority, Cursor::Int(..))
+    );
+    if !fits {
+        return Err(ApiError::bad_request(
+            "the cursor belongs to another sort order; start again without it",
+        ));
+    }
+    Ok(cursor)
 }
 
 pub fn cursor_in(s: &str) -> Result<Cursor, ApiError> {
