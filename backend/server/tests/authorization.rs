@@ -38,6 +38,7 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("pauseQueue", Some(Operator)),
         ("resumeQueue", Some(Operator)),
         ("listWorkers", Some(Viewer)),
+        ("remoteHealth", Some(Viewer)),
         ("getStats", Some(Viewer)),
         ("getTimeSeries", Some(Viewer)),
         ("listAudit", Some(Viewer)),

@@ -20,6 +20,7 @@ longjobs_core::on_every_database! {
     the_daily_retry_is_a_periodic_job_operators_run_now_pause_and_resume,
     a_waiting_submission_is_given_up_and_never_sent,
     a_submission_keeps_its_request_log_without_credentials,
+    remote_health_reads_the_workers_probe_and_the_recent_calls,
 }
 
 const DAILY: &str = "zenodo.retry_errors";
@@ -270,4 +271,81 @@ async fn a_submission_keeps_its_request_log_without_credentials(mut s: Stack) {
         )
         .await;
     assert_eq!(st, 404);
+}
+
+async fn remote(s: &Stack, service: &str, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let all = s.get("/api/remotes").await;
+        let r = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["service"] == service)
+            .cloned()
+            .unwrap_or_else(|| panic!("{service} is not listed: {all}"));
+        if ok(&r) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "{service} never {what}: {r}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn remote_health_reads_the_workers_probe_and_the_recent_calls(mut s: Stack) {
+    // The worker probes both services as it starts.
+    for service in ["zenodo", "merritt"] {
+        let r = remote(&s, service, "was probed", |r| r["probe"]["fresh"] == true).await;
+        assert_eq!(r["verdict"], "up", "{r}");
+        assert_eq!(r["probe"]["ok"], true, "{r}");
+        let status = r["probe"]["status"].as_i64().unwrap();
+        assert!((200..300).contains(&status), "{r}");
+        let said = format!("probe answered {status} in");
+        assert!(r["summary"].as_str().unwrap().contains(&said), "{r}");
+    }
+    // Zenodo starts answering 503: a copy's calls fail and are retried.
+    let mut plan = FaultPlan::default();
+    for route in ["zenodo.create", "zenodo.list"] {
+        plan.routes.insert(
+            route.into(),
+            RouteFaults {
+                error_rate: 1.0,
+                status: 503,
+                ..Default::default()
+            },
+        );
+    }
+    s.sim.set_faults(plan).unwrap();
+    s.request_copy(
+        "doi:10.5061/dryad.rh1",
+        1,
+        "data",
+        vec![s.file("a.bin", 100, 1)],
+    )
+    .await;
+    let r = remote(&s, "zenodo", "counted failing calls", |r| {
+        r["recent"]["server_errors"].as_i64().unwrap() >= 2
+    })
+    .await;
+    assert!(
+        r["recent"]["last_failure"]
+            .as_str()
+            .unwrap()
+            .starts_with("503"),
+        "{r}"
+    );
+    // A worker started now gets 503 from the probe: Zenodo is down, Merritt is not.
+    s.stop_worker().await;
+    s.start_worker();
+    let r = remote(&s, "zenodo", "was judged down", |r| r["verdict"] == "down").await;
+    assert_eq!(r["probe"]["status"], 503, "{r}");
+    let summary = r["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("Zenodo: down (probe answered 503"),
+        "{summary}"
+    );
+    assert!(summary.contains("answered 5xx"), "{summary}");
+    let m = remote(&s, "merritt", "stayed up", |r| r["probe"]["fresh"] == true).await;
+    assert_eq!(m["verdict"], "up", "{m}");
+    s.sim.set_faults(FaultPlan::default()).unwrap();
 }
