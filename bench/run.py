@@ -25,7 +25,7 @@ Writes OUT (default docs/benchmarks.md, only when every section runs) and prints
 
     python3 bench/run.py     # env: N, DJ_N, RUNS, PG_BASE_URL, MYSQL_BASE_URL, BURN_CONFIGS,
                              #      IO_N, IO_SLEEP_MS, IO_C, LATENCY_N, LATENCY_RUNS, API_ROWS,
-                             #      WRK_SECONDS, LOGINS, SECTIONS (e.g. "burn,api"), OUT
+                             #      WRK_SECONDS, LOGINS, SECTIONS (e.g. "burn,api"), OUT, PROFILE
 """
 import concurrent.futures
 import http.client
@@ -66,7 +66,10 @@ WRK_SECONDS = int(os.environ.get("WRK_SECONDS", "10"))
 LOGINS = int(os.environ.get("LOGINS", "1000"))
 ALL_SECTIONS = ["burn", "io", "enqueue", "latency", "api", "memory"]
 SECTIONS = set(os.environ.get("SECTIONS", ",".join(ALL_SECTIONS)).split(","))
-RELEASE = TOP / os.environ.get("CARGO_TARGET_DIR", "target") / "release"
+# The cargo profile of the binaries measured; PROFILE=dev (debug binaries) only to check the harness.
+PROFILE = os.environ.get("PROFILE", "release")
+RELEASE = TOP / os.environ.get("CARGO_TARGET_DIR", "target") / ("debug" if PROFILE == "dev" else PROFILE)
+BUILT = "release" if PROFILE == "release" else f"{PROFILE} build"
 PASSWORD = "bench-password-123"
 DURABLE = {"SQLite": "WAL, synchronous NORMAL: safe from a crash, not from a power loss",
            "SQLite FULL": "WAL, synchronous FULL: fsync per commit"}
@@ -475,7 +478,7 @@ def api(server, out):
 
 {API_ROWS:,} jobs in the table (10 queues, 7 kinds, 60% completed, 10% each discarded, available,
 retryable, cancelled; the retryable ones failed with "connection reset by peer"; filled by SQL
-in {fill_s:.0f} s), release server on PostgreSQL, `wrk -t2 -c8 -d{WRK_SECONDS}s` on loopback with
+in {fill_s:.0f} s), {BUILT} server on PostgreSQL, `wrk -t2 -c8 -d{WRK_SECONDS}s` on loopback with
 an operator's bearer token, {RUNS} runs each. The first `GET /api/stats` after the fill, alone:
 {first_stats_ms:.1f} ms.
 
@@ -529,11 +532,11 @@ def api_and_memory(out, do_api, do_memory):
 
 | process | RSS | when |
 |---|---:|---|
-| `longjobs-server` (release, PostgreSQL) | {mb(server_rest)} | at rest, before any login |
+| `longjobs-server` ({BUILT}, PostgreSQL) | {mb(server_rest)} | at rest, before any login |
 | | {mb(server_one)} | after one login |
 | | {mb(server_many)} | after {LOGINS:,} more logins, 8 at a time |
 | | {mb(server_peak)} | peak (VmHWM), {"through the API load above" if do_api else "through the logins"} |
-| `longjobs-worker run --queue bench=100` (release) | {mb(worker_rest)} | at rest |
+| `longjobs-worker run --queue bench=100` ({BUILT}) | {mb(worker_rest)} | at rest |
 | | {mb(worker_peak)} | peak (VmHWM), burning down {N:,} jobs |""")
 
 
@@ -545,7 +548,8 @@ def commit():
 
 def main():
     global SQLITE_DIR, BENCH
-    sh(["cargo", "build", "--release", "-q", "-p", "longjobs-worker", "-p", "longjobs-server"], cwd=TOP)
+    sh(["cargo", "build", "--profile", PROFILE, "-q", "-p", "longjobs-worker", "-p", "longjobs-server", "--bins"],
+       cwd=TOP)
     BENCH = RELEASE / "longjobs-bench"
     SQLITE_DIR = Path(os.environ.get("TMPDIR", "/tmp")) / "longjobs-bench"
     SQLITE_DIR.mkdir(exist_ok=True)
@@ -570,10 +574,11 @@ def main():
 All figures from one run of `python3 bench/run.py`: {RUNS} rounds, every system on the same
 local databases.
 
-- Measured: {started}, commit {commit()}.
+- Measured: {started}, commit {commit()}, {BUILT} binaries.
 - Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; PostgreSQL at
-  `{PG}`, MariaDB at `{MYSQL}`. 1-minute load average before the runs: {loads}; each run's
-  is in parentheses beside it. The machine was not otherwise idle unless the load says so.
+  `{PG}`, MariaDB at `{MYSQL}`.
+- Load: the 1-minute load average before the runs went from {loads}; each run's is in
+  parentheses beside it.
 - Method: in each round every system runs once, in an order rotated by one each round;
   every run starts from a fresh table and right after a PostgreSQL `CHECKPOINT`. A ratio to a
   peer is the median over rounds of the two runs of the same round, not a ratio of medians.
