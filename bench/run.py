@@ -567,18 +567,18 @@ def main():
     if SECTIONS & {"api", "memory"}:
         api_and_memory(out, "api" in SECTIONS, "memory" in SECTIONS)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    loads = f"{min(LOADS):.1f} to {max(LOADS):.1f}" if LOADS else "not sampled"
+    loads = (f"went from {min(LOADS):.1f} to {max(LOADS):.1f}; each run's is in parentheses beside it"
+             if LOADS else "was not sampled (no timed runs in these sections)")
     body = "\n\n".join(out)
     doc = f"""# Benchmarks
 
-All figures from one run of `python3 bench/run.py`: {RUNS} rounds, every system on the same
-local databases.
+All figures from one run of `python3 bench/run.py`: {RUNS} round(s), every system on the
+same local databases.
 
 - Measured: {started}, commit {commit()}, {BUILT} binaries.
 - Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; PostgreSQL at
   `{PG}`, MariaDB at `{MYSQL}`.
-- Load: the 1-minute load average before the runs went from {loads}; each run's is in
-  parentheses beside it.
+- Load: the 1-minute load average before the runs {loads}.
 - Method: in each round every system runs once, in an order rotated by one each round;
   every run starts from a fresh table and right after a PostgreSQL `CHECKPOINT`. A ratio to a
   peer is the median over rounds of the two runs of the same round, not a ratio of medians.
@@ -588,7 +588,7 @@ local databases.
   (an fsync per commit); each table says which row has which.
 - Reproduce: `python3 bench/run.py` (env `N`, `DJ_N`, `RUNS`, `BURN_CONFIGS`, `IO_N`,
   `IO_SLEEP_MS`, `IO_C`, `LATENCY_N`, `LATENCY_RUNS`, `API_ROWS`, `WRK_SECONDS`, `LOGINS`,
-  `SECTIONS`, `PG_BASE_URL`, `MYSQL_BASE_URL`, `OUT`). It builds the release binaries,
+  `SECTIONS`, `PG_BASE_URL`, `MYSQL_BASE_URL`, `OUT`, `PROFILE`). It builds the binaries,
   installs the peers (`bench/peers-setup.sh`: Debian's delayed_job packages and wrk,
   graphile-worker from npm, PgQueuer from PyPI in a venv) and runs each with `bench/peers.sh`,
   using the scripts in `../shared/bench/peers/`.
