@@ -1,18 +1,33 @@
 #!/usr/bin/env python3
-"""longjobs benchmarks, side by side with delayed_job and graphile-worker, in one run.
+"""longjobs benchmarks, side by side with delayed_job, graphile-worker and PgQueuer, in one run.
 
-Sections (each figure a median of RUNS runs, all on the same local databases):
-  1. burn-down throughput of no-op jobs: longjobs on PostgreSQL, SQLite and MariaDB beside
-     delayed_job and graphile-worker 0.17.3 (BATCH=0 and BATCH=500) on the same PostgreSQL;
-  2. enqueue throughput: bulk through the library and through the REST API;
-  3. pick-up latency: an idle worker, jobs enqueued one at a time, commit to handler start;
-  4. the API under wrk with a million jobs in the table (filtered job list, stats);
-  5. memory: RSS of the server and a worker process at rest and at peak.
-Writes docs/benchmarks.md and prints it.
+Method (so that no system is favoured by when it runs):
+  - every system runs once per round, in an order rotated by one each round; RUNS rounds;
+  - every run starts from a fresh table (longjobs-bench TRUNCATEs it, a new SQLite file, the
+    peer scripts drop and recreate theirs) and right after a PostgreSQL CHECKPOINT, so no run
+    pays for the dirty pages of the one before;
+  - the 1-minute load average (/proc/loadavg) before each run is printed beside it;
+  - a ratio "x peer" is the median over rounds of (longjobs run r / peer run r), never a
+    ratio of two medians, so a load change during one round hits both sides of its pair.
 
-    python3 bench/run.py     # env: N, DJ_N, RUNS, PG_BASE_URL, MYSQL_BASE_URL,
-                             #      BURN_CONFIGS, LATENCY_N, API_ROWS, WRK_SECONDS, SECTIONS (e.g. "burn,api")
+Sections:
+  1. burn: no-op jobs drained, jobs/s; longjobs on PostgreSQL, SQLite (synchronous NORMAL and
+     FULL) and MariaDB at each BURN_CONFIGS setting, beside delayed_job, graphile-worker 0.17.3
+     (BATCH=0 and BATCH=500) and PgQueuer; jobs per PostgreSQL commit from pg_stat_database;
+  2. io: IO_N jobs of IO_SLEEP_MS each at concurrency IO_C, drain seconds and % of ideal;
+  3. enqueue: bulk through the library and through the REST API;
+  4. latency: an idle worker, jobs enqueued one at a time, commit to handler start, LATENCY_RUNS
+     runs on PostgreSQL;
+  5. api: the API under wrk with API_ROWS jobs in the table, the first /api/stats after the fill;
+  6. memory: the server before any login, after one, after LOGINS logins 8 at a time, and at
+     peak; a worker at rest and at peak.
+Writes OUT (default docs/benchmarks.md, only when every section runs) and prints it.
+
+    python3 bench/run.py     # env: N, DJ_N, RUNS, PG_BASE_URL, MYSQL_BASE_URL, BURN_CONFIGS,
+                             #      IO_N, IO_SLEEP_MS, IO_C, LATENCY_N, LATENCY_RUNS, API_ROWS,
+                             #      WRK_SECONDS, LOGINS, SECTIONS (e.g. "burn,api"), OUT, PROFILE
 """
+import concurrent.futures
 import http.client
 import json
 import os
@@ -29,6 +44,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from logins import login
+
 TOP = Path(__file__).resolve().parent.parent
 PG = os.environ.get("PG_BASE_URL", "postgres://root@127.0.0.1:5432").rstrip("/")
 MYSQL = os.environ.get("MYSQL_BASE_URL", "mysql://root@127.0.0.1:3306").rstrip("/")
@@ -36,15 +53,27 @@ N = int(os.environ.get("N", "20000"))
 DJ_N = int(os.environ.get("DJ_N", "5000"))
 RUNS = int(os.environ.get("RUNS", "3"))
 # (concurrency, prefetch) pairs: prefetch claims jobs beyond the free slots, like
-# graphile-worker's BATCH; the worker's default is 0.
+# graphile-worker's BATCH; the worker's default is 0 (with adaptive prefetch on).
 BURN_CONFIGS = [tuple(int(x) for x in c.split("/"))
-                for c in os.environ.get("BURN_CONFIGS", "24/0,24/500,500/0").split(",")]
+                for c in os.environ.get("BURN_CONFIGS", "24/500,24/0,500/0").split(",")]
+IO_N = int(os.environ.get("IO_N", "5000"))
+IO_SLEEP_MS = int(os.environ.get("IO_SLEEP_MS", "50"))
+IO_C = int(os.environ.get("IO_C", "50"))
 LATENCY_N = int(os.environ.get("LATENCY_N", "1000"))
+LATENCY_RUNS = int(os.environ.get("LATENCY_RUNS", "5"))
 API_ROWS = int(os.environ.get("API_ROWS", "1000000"))
 WRK_SECONDS = int(os.environ.get("WRK_SECONDS", "10"))
-SECTIONS = set(os.environ.get("SECTIONS", "burn,enqueue,latency,api,memory").split(","))
-RELEASE = TOP / os.environ.get("CARGO_TARGET_DIR", "target") / "release"
+LOGINS = int(os.environ.get("LOGINS", "1000"))
+ALL_SECTIONS = ["burn", "io", "enqueue", "latency", "api", "memory"]
+SECTIONS = set(os.environ.get("SECTIONS", ",".join(ALL_SECTIONS)).split(","))
+# The cargo profile of the binaries measured; PROFILE=dev (debug binaries) only to check the harness.
+PROFILE = os.environ.get("PROFILE", "release")
+RELEASE = TOP / os.environ.get("CARGO_TARGET_DIR", "target") / ("debug" if PROFILE == "dev" else PROFILE)
+BUILT = "release" if PROFILE == "release" else f"{PROFILE} build"
 PASSWORD = "bench-password-123"
+DURABLE = {"SQLite": "WAL, synchronous NORMAL: safe from a crash, not from a power loss",
+           "SQLite FULL": "WAL, synchronous FULL: fsync per commit"}
+LOADS = []  # every load average printed, for the header
 
 
 def sh(cmd, **kw):
@@ -56,8 +85,20 @@ def field(line, name):
     return float(re.search(rf"{name}=([0-9.]+)", line).group(1))
 
 
+def fields(line):
+    """Every name=number of a result line."""
+    return {k: float(v) for k, v in re.findall(r"(\w+)=([0-9.]+)", line)}
+
+
 def med(values):
     return statistics.median(values)
+
+
+def load1():
+    """The 1-minute load average, recorded before each run."""
+    value = float(Path("/proc/loadavg").read_text().split()[0])
+    LOADS.append(value)
+    return value
 
 
 def psql(db, sql):
@@ -70,12 +111,35 @@ def fresh_pg(db):
     return f"{PG}/{db}"
 
 
-def mysql_available():
+def xact_commit(db):
+    """Commits PostgreSQL counted for `db` (its backends report them when they exit)."""
+    time.sleep(0.5)
+    out = psql("postgres", f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{db}'").strip()
+    return int(out or 0)
+
+
+def durability():
+    """What a commit survives on the PostgreSQL and MariaDB under test, read from their settings."""
+    pg = [psql("postgres", f"SHOW {k}").strip() for k in ("fsync", "synchronous_commit")]
+    DURABLE["PostgreSQL"] = "fsync per commit" if pg == ["on", "on"] else f"fsync={pg[0]}, synchronous_commit={pg[1]}"
+    my = mysql_cli()
+    flush = subprocess.run(my + ["-N", "-e", "SELECT @@innodb_flush_log_at_trx_commit"], text=True,
+                           capture_output=True).stdout.strip() if my else ""
+    DURABLE["MariaDB"] = "fsync per commit" if flush == "1" else f"innodb_flush_log_at_trx_commit={flush or '?'}"
+
+
+def mysql_cli():
     m = re.match(r"mysql://([^@:/]+)(?::([^@]*))?@([^:/]+)(?::(\d+))?", MYSQL)
     if not m or not shutil.which("mariadb"):
         return None
     user, pw, host, port = m.group(1), m.group(2), m.group(3), m.group(4) or "3306"
-    cmd = ["mariadb", "--protocol=tcp", "-h", host, "-P", port, "-u", user] + ([f"-p{pw}"] if pw else [])
+    return ["mariadb", "--protocol=tcp", "-h", host, "-P", port, "-u", user] + ([f"-p{pw}"] if pw else [])
+
+
+def mysql_available():
+    cmd = mysql_cli()
+    if not cmd:
+        return None
     ok = subprocess.run(cmd + ["-e", "DROP DATABASE IF EXISTS lj_bench; CREATE DATABASE lj_bench"], capture_output=True)
     return f"{MYSQL}/lj_bench" if ok.returncode == 0 else None
 
@@ -97,11 +161,225 @@ def mb(kb):
     return f"{kb / 1024:.1f} MB"
 
 
+# Interleaved rounds ------------------------------------------------------------------------
+
+class System:
+    """One benchmarked system: the command printing its result line, and how to reset it."""
+
+    def __init__(self, label, durability, argv, env=None, sqlite=None, commits_db=None, jobs=None):
+        self.label, self.durability, self.argv = label, durability, argv
+        self.env = {**os.environ, "RUST_LOG": "warn", **(env or {})}
+        self.sqlite = sqlite          # a SQLite file removed before each run
+        self.commits_db = commits_db  # a PostgreSQL database whose commits are counted
+        self.jobs = jobs
+        self.runs = []                # per round: the result line's fields, "load", "commits"
+
+    def run(self):
+        if self.sqlite:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.sqlite}{suffix}").unlink(missing_ok=True)
+        psql("postgres", "CHECKPOINT")
+        load = load1()
+        before = xact_commit(self.commits_db) if self.commits_db else 0
+        run = {**fields(sh(self.argv, env=self.env)), "load": load}
+        if self.commits_db:
+            # Leave out the bench's own completion checks and its enqueue transactions
+            # (10,000 jobs each) and the setup and worker start-up measured with no jobs.
+            own = int(run["polls"]) + -(-self.jobs // 10_000)
+            run["commits"] = xact_commit(self.commits_db) - before - own - COMMITS_BASELINE.get(self.commits_db, 0)
+        self.runs.append(run)
+
+    def values(self, key):
+        return [r[key] for r in self.runs]
+
+    def ratio(self, other, key="jobs_per_s"):
+        """Median over rounds of this run / the other's run in the same round."""
+        return med([a[key] / b[key] for a, b in zip(self.runs, other.runs)])
+
+    def listing(self, key, fmt):
+        return ", ".join(f"{fmt.format(r[key])} ({r['load']:.1f})" for r in self.runs)
+
+
+COMMITS_BASELINE = {}
+
+
+def rounds(systems):
+    """RUNS rounds; every system once per round, the order rotated by one each round."""
+    for r in range(RUNS):
+        k = r % len(systems)
+        order = systems[k:] + systems[:k]
+        print(f"round {r + 1}/{RUNS}: " + "; ".join(s.label for s in order), file=sys.stderr)
+        for s in order:
+            s.run()
+
+
+def longjobs_systems(bench, jobs, flags, suffix=""):
+    """longjobs-bench on every database (SQLite twice: synchronous NORMAL and FULL)."""
+    sqlite_dir = SQLITE_DIR
+    targets = [("PostgreSQL", f"{PG}/lj_bench", {}, None, "lj_bench"),
+               ("SQLite", f"sqlite://{sqlite_dir}/normal.db", {}, sqlite_dir / "normal.db", None),
+               ("SQLite FULL", f"sqlite://{sqlite_dir}/full.db", {"LONGJOBS_SQLITE_SYNCHRONOUS": "FULL"},
+                sqlite_dir / "full.db", None)]
+    my = mysql_available()
+    if my:
+        targets.append(("MariaDB", my, {}, None, None))
+    return [System(f"longjobs, {name}{suffix}", DURABLE[name],
+                   [bench, "--database-url", url, "--jobs", jobs, *flags], env, sqlite, commits, jobs)
+            for name, url, env, sqlite, commits in targets]
+
+
+def peer(label, name, *settings):
+    return System(label, DURABLE["PostgreSQL"], ["bash", TOP / "bench/peers.sh", PG, name, *settings])
+
+
+def commits_baseline(bench):
+    """Commits of a run with no jobs (migration check, TRUNCATE, worker start and stop)."""
+    before = xact_commit("lj_bench")
+    line = sh([bench, "--database-url", f"{PG}/lj_bench", "--jobs", 0], env={**os.environ, "RUST_LOG": "warn"})
+    COMMITS_BASELINE["lj_bench"] = xact_commit("lj_bench") - before - int(field(line, "polls"))
+
+
+# 1. Burn-down ------------------------------------------------------------------------------
+
+def burn(bench, out):
+    fresh_pg("lj_bench")
+    commits_baseline(bench)
+    lj = []
+    for c, prefetch in BURN_CONFIGS:
+        default = " (worker default)" if prefetch == 0 else ""
+        lj += longjobs_systems(bench, N, ["--concurrency", c, "--prefetch", prefetch],
+                               f", concurrency {c}, prefetch {prefetch}{default}")
+    dj = peer("delayed_job (2 workers)", "delayed_job", f"N={DJ_N}", "W=2")
+    gw0 = peer("graphile-worker 0.17.3 (concurrency 24, BATCH=0)", "graphile", f"N={N}", "C=24", "BATCH=0")
+    gw = peer("graphile-worker 0.17.3 (concurrency 24, BATCH=500)", "graphile", f"N={N}", "C=24", "BATCH=500")
+    pgq = peer("PgQueuer 1.6.0 (5 dequeuers, batch 10)", "pgqueuer", f"N={N}", "DEQUEUE=5", "BATCH=10")
+    systems = lj + [dj, gw0, gw, pgq]
+    rounds(systems)
+    rows = ["| system | durability | jobs/s (median) | runs: jobs/s (load) | x delayed_job | x graphile BATCH=500 "
+            "| x PgQueuer | jobs per commit (runs) |",
+            "|---|---|---:|---|---:|---:|---:|---|"]
+    for s in sorted(systems, key=lambda s: -med(s.values("jobs_per_s"))):
+        per_commit = ", ".join(f"{s.jobs / r['commits']:.0f}" if r["commits"] > 0 else "?" for r in s.runs) \
+            if s.commits_db else ""
+        rows.append(f"| {s.label} | {s.durability} | {med(s.values('jobs_per_s')):,.0f} | "
+                    f"{s.listing('jobs_per_s', '{:.0f}')} | {s.ratio(dj):.1f} | {s.ratio(gw):.2f} | "
+                    f"{s.ratio(pgq):.2f} | {per_commit} |")
+    out.append(f"""## 1. Burn-down throughput
+
+N no-op jobs inserted in bulk, then drained; jobs per second of draining. "prefetch" is the
+worker's `--prefetch` (jobs claimed beyond its free slots and started as slots free up;
+default 0, with adaptive prefetch on); graphile-worker's BATCH is its counterpart. longjobs,
+graphile-worker and PgQueuer run {N:,} jobs per run; delayed_job {DJ_N:,} (it is slow).
+{len(systems)} systems, {RUNS} interleaved rounds. "x peer": median over rounds of this run's
+jobs/s / the peer's in the same round. Jobs per commit (longjobs on PostgreSQL): jobs /
+`pg_stat_database.xact_commit` of the bench database over the run, less the bench's own
+completion checks, its enqueue transactions and the {COMMITS_BASELINE['lj_bench']} commits of a run
+with no jobs (migration check, TRUNCATE, worker start and stop).
+{"" if any("MariaDB" in s.label for s in lj) else "MariaDB was not reachable at " + MYSQL + "; no MariaDB row."}
+
+""" + "\n".join(rows))
+
+
+# 2. I/O-bound ------------------------------------------------------------------------------
+
+def io_bound(bench, out):
+    fresh_pg("lj_bench")
+    ideal = IO_N * IO_SLEEP_MS / 1000 / IO_C
+    lj = longjobs_systems(bench, IO_N, ["--concurrency", IO_C, "--sleep-ms", IO_SLEEP_MS],
+                          ", worker defaults")
+    common = [f"N={IO_N}", f"SLEEP_MS={IO_SLEEP_MS}"]
+    gw0 = peer(f"graphile-worker 0.17.3 (concurrency {IO_C}, BATCH=0)", "graphile", *common, f"C={IO_C}", "BATCH=0")
+    gw = peer(f"graphile-worker 0.17.3 (concurrency {IO_C}, BATCH=500)", "graphile", *common, f"C={IO_C}", "BATCH=500")
+    pgq = peer(f"PgQueuer 1.6.0 (1 dequeuer, MAX_TASKS={IO_C})", "pgqueuer", *common, "DEQUEUE=1",
+               f"MAX_TASKS={IO_C}")
+    systems = lj + [gw0, gw, pgq]
+    rounds(systems)
+    rows = ["| system | durability | drain s (median) | % of ideal | runs: drain s (load) | x graphile BATCH=500 "
+            "| x PgQueuer |", "|---|---|---:|---:|---|---:|---:|"]
+    for s in sorted(systems, key=lambda s: med(s.values("drain_s"))):
+        d = med(s.values("drain_s"))
+        rows.append(f"| {s.label} | {s.durability} | {d:.2f} | {100 * d / ideal:.0f} % | "
+                    f"{s.listing('drain_s', '{:.2f}')} | {s.ratio(gw):.2f} | {s.ratio(pgq):.2f} |")
+    out.append(f"""## 2. I/O-bound jobs
+
+{IO_N:,} jobs that each await a {IO_SLEEP_MS} ms timer (like an HTTP call), {IO_C} at a time: the
+ideal drain is {ideal:.2f} s (100 %). longjobs with the worker's default settings (prefetch 0,
+adaptive prefetch on); PgQueuer with one dequeuer so that MAX_TASKS={IO_C} caps all its jobs.
+{len(systems)} systems, {RUNS} interleaved rounds; "x peer": median over rounds of this run's
+jobs/s / the peer's in the same round.
+
+""" + "\n".join(rows))
+
+
+# 3. Enqueue --------------------------------------------------------------------------------
+
+def enqueue(bench, out):
+    rows = ["| path | database | jobs/s (median) | runs: jobs/s (load) |", "|---|---|---:|---|"]
+    fresh_pg("lj_bench")
+    systems = longjobs_systems(bench, N, ["--mode", "enqueue", "--batch", 1000])
+    for s in systems:
+        s.commits_db = None
+    rounds(systems)
+    for s in systems:
+        rows.append(f"| library, `enqueue_many` in batches of 1,000 | {s.label.removeprefix('longjobs, ')} | "
+                    f"{med(s.values('jobs_per_s')):,.0f} | {s.listing('jobs_per_s', '{:.0f}')} |")
+    server = Server(fresh_pg("lj_bench_enqueue"))
+    try:
+        server.login()
+        r = []
+        for _ in range(RUNS):
+            load = load1()
+            batch = [{"queue": "api", "kind": "noop", "payload": {"i": i}} for i in range(1000)]
+            started = time.perf_counter()
+            for _ in range(N // 1000):
+                status, body = server.request("POST", "/api/jobs", {"jobs": batch}, server.token)
+                assert status in (200, 201), body[:300]
+            r.append(((N // 1000) * 1000 / (time.perf_counter() - started), load))
+        rows.append(f"| REST API, `POST /api/jobs` with 1,000 jobs per request | PostgreSQL | "
+                    f"{med([x for x, _ in r]):,.0f} | " + ", ".join(f"{x:.0f} ({lo:.1f})" for x, lo in r) + " |")
+    finally:
+        server.stop()
+    out.append(f"""## 3. Enqueue throughput
+
+{N:,} jobs per run, {RUNS} rounds.
+
+""" + "\n".join(rows))
+
+
+# 4. Pick-up latency ------------------------------------------------------------------------
+
+def latency(bench, out):
+    fresh_pg("lj_bench")
+    rows = ["| run | load | p50 ms | p99 ms | max ms |", "|---:|---:|---:|---:|---:|"]
+    runs = []
+    for i in range(LATENCY_RUNS):
+        psql("postgres", "CHECKPOINT")
+        load = load1()
+        line = sh([bench, "--mode", "latency", "--database-url", f"{PG}/lj_bench", "--jobs", LATENCY_N,
+                   "--concurrency", 10], env={**os.environ, "RUST_LOG": "warn"})
+        runs.append([field(line, k) for k in ("p50_ms", "p99_ms", "max_ms")])
+        rows.append(f"| {i + 1} | {load:.1f} | " + " | ".join(f"{v:.2f}" for v in runs[-1]) + " |")
+    rows.append("| median | | " + " | ".join(f"{med([r[k] for r in runs]):.2f}" for k in range(3)) + " |")
+    out.append(f"""## 4. Pick-up latency
+
+An idle worker (default settings: batch 500, 1 s poll, woken by LISTEN/NOTIFY on PostgreSQL);
+{LATENCY_N:,} jobs enqueued one at a time, each timed from its enqueue transaction's commit to
+its handler starting; {LATENCY_RUNS} runs on PostgreSQL, each after a CHECKPOINT.
+
+""" + "\n".join(rows) + """
+
+SQLite and MariaDB: no NOTIFY, so an idle worker finds a new job at its next poll; the bound
+is the poll interval (`--poll-interval`, default 1 s), and the mean about half of it.""")
+
+
+# 5. API under load and 6. memory -----------------------------------------------------------
+
 class Server:
-    """A release longjobs-server on a free loopback port."""
+    """A release longjobs-server on a free loopback port; it does not sign in until asked."""
 
     def __init__(self, url):
         self.port = free_port()
+        self.token = None
         env = {**os.environ, "RUST_LOG": "warn", "LONGJOBS_DATABASE_URL": url,
                "LONGJOBS_LISTEN": f"127.0.0.1:{self.port}", "LONGJOBS_ADMIN_PASSWORD": PASSWORD,
                "LONGJOBS_JWT_SECRET": "bench-secret-0123456789-bench-secret"}
@@ -115,9 +393,14 @@ class Server:
                 time.sleep(0.1)
         else:
             raise RuntimeError("server did not start")
+
+    def login(self):
         status, body = self.request("POST", "/api/auth/login", {"username": "admin", "password": PASSWORD})
         assert status == 200, body
         self.token = json.loads(body)["token"]
+
+    def rss(self, key="VmRSS"):
+        return rss_kb(self.proc.pid, key)
 
     def request(self, method, path, body=None, token=None):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -135,111 +418,6 @@ class Server:
         self.proc.wait(timeout=30)
 
 
-# 1. Burn-down -----------------------------------------------------------------------------
-
-def burn(bench, out):
-    targets = [("PostgreSQL", f"{PG}/lj_bench"), ("SQLite", f"sqlite://{SQLITE_DIR}/bench.db")]
-    my = mysql_available()
-    if my:
-        targets.append(("MariaDB", my))
-    fresh_pg("lj_bench")
-    results = {}
-    for _ in range(RUNS):
-        for c, prefetch in BURN_CONFIGS:
-            for name, url in targets:
-                line = sh([bench, "--database-url", url, "--jobs", N, "--concurrency", c, "--prefetch", prefetch],
-                          env={**os.environ, "RUST_LOG": "warn"})
-                results.setdefault(f"longjobs, {name}, concurrency {c}, prefetch {prefetch}", []).append(
-                    field(line, "jobs_per_s"))
-        lines = sh(["bash", TOP / "bench/peers.sh", PG, N], env={**os.environ, "RUNS": "1", "DJ_N": str(DJ_N)})
-        for line in lines.strip().splitlines():
-            if line.startswith("delayed_job"):
-                label = "delayed_job (2 workers), PostgreSQL"
-            else:
-                batch = re.search(r"batch=(\d+)", line).group(1)
-                label = f"graphile-worker 0.17.3 (concurrency 24, BATCH={batch}), PostgreSQL"
-            results.setdefault(label, []).append(field(line, "jobs_per_s"))
-    m = {k: med(v) for k, v in results.items()}
-    dj = m["delayed_job (2 workers), PostgreSQL"]
-    gw = m["graphile-worker 0.17.3 (concurrency 24, BATCH=500), PostgreSQL"]
-    rows = ["| system | jobs/s (median) | runs | x delayed_job | x graphile batched |",
-            "|---|---:|---|---:|---:|"]
-    for k, v in sorted(m.items(), key=lambda kv: -kv[1]):
-        runs = ", ".join(f"{x:.0f}" for x in results[k])
-        rows.append(f"| {k} | {v:,.0f} | {runs} | {v / dj:.1f} | {v / gw:.2f} |")
-    out.append(f"""## 1. Burn-down throughput
-
-N no-op jobs inserted in bulk, then drained by the worker; jobs per second of draining.
-"prefetch" is the worker's `--prefetch` (jobs claimed beyond its free slots and started as
-slots free up; default 0, for long jobs); graphile-worker's BATCH is its counterpart.
-longjobs runs {N:,} jobs per run; graphile-worker {N:,}; delayed_job {DJ_N:,} (it is slow).
-{"MariaDB was not reachable at " + MYSQL + "; no MariaDB row." if not my else ""}
-
-""" + "\n".join(rows))
-
-
-# 2. Enqueue -------------------------------------------------------------------------------
-
-def enqueue(bench, out):
-    rows = ["| path | database | jobs/s (median) | runs |", "|---|---|---:|---|"]
-    targets = [("PostgreSQL", f"{PG}/lj_bench"), ("SQLite", f"sqlite://{SQLITE_DIR}/bench.db")]
-    my = mysql_available()
-    if my:
-        targets.append(("MariaDB", my))
-    fresh_pg("lj_bench")
-    for name, url in targets:
-        r = [field(sh([bench, "--mode", "enqueue", "--database-url", url, "--jobs", N, "--batch", 1000],
-                      env={**os.environ, "RUST_LOG": "warn"}), "jobs_per_s") for _ in range(RUNS)]
-        rows.append(f"| library, `enqueue_many` in batches of 1,000 | {name} | {med(r):,.0f} | "
-                    + ", ".join(f"{x:.0f}" for x in r) + " |")
-    url = fresh_pg("lj_bench_enqueue")
-    server = Server(url)
-    try:
-        for db_name in ["PostgreSQL"]:
-            r = []
-            for _ in range(RUNS):
-                batch = [{"queue": "api", "kind": "noop", "payload": {"i": i}} for i in range(1000)]
-                started = time.perf_counter()
-                for _ in range(N // 1000):
-                    status, body = server.request("POST", "/api/jobs", {"jobs": batch}, server.token)
-                    assert status in (200, 201), body[:300]
-                r.append((N // 1000) * 1000 / (time.perf_counter() - started))
-            rows.append(f"| REST API, `POST /api/jobs` with 1,000 jobs per request | {db_name} | {med(r):,.0f} | "
-                        + ", ".join(f"{x:.0f}" for x in r) + " |")
-    finally:
-        server.stop()
-    out.append(f"""## 2. Enqueue throughput
-
-{N:,} jobs per run.
-
-""" + "\n".join(rows))
-
-
-# 3. Pick-up latency -----------------------------------------------------------------------
-
-def latency(bench, out):
-    fresh_pg("lj_bench")
-    runs = [sh([bench, "--mode", "latency", "--database-url", f"{PG}/lj_bench", "--jobs", LATENCY_N,
-                "--concurrency", 10], env={**os.environ, "RUST_LOG": "warn"}) for _ in range(RUNS)]
-    p50 = [field(x, "p50_ms") for x in runs]
-    p99 = [field(x, "p99_ms") for x in runs]
-    mx = [field(x, "max_ms") for x in runs]
-    out.append(f"""## 3. Pick-up latency
-
-An idle worker (default settings: batch 500, 1 s poll, woken by LISTEN/NOTIFY on PostgreSQL);
-{LATENCY_N:,} jobs enqueued one at a time, each timed from its enqueue transaction's commit to
-its handler starting.
-
-| database | p50 ms | p99 ms | max ms | runs (p50 / p99) |
-|---|---:|---:|---:|---|
-| PostgreSQL | {med(p50):.2f} | {med(p99):.2f} | {med(mx):.2f} | {", ".join(f"{a:.2f} / {b:.2f}" for a, b in zip(p50, p99))} |
-
-SQLite and MariaDB have no NOTIFY: an idle worker finds new jobs at its next poll
-(`--poll-interval`, default 1 s), so their pick-up latency is the poll interval at worst.""")
-
-
-# 4. API under load and 5. memory ----------------------------------------------------------
-
 FILL = """
 INSERT INTO jobs (queue, kind, payload, priority, state, attempt, max_attempts, run_at,
                   cancel_requested, last_error, errors, created_at, finished_at)
@@ -247,12 +425,22 @@ SELECT 'q' || (g % 10), 'kind' || (g % 7), '{{"n":' || g || '}}', 0,
        (ARRAY['completed','completed','completed','completed','completed','completed',
               'discarded','available','retryable','cancelled'])[1 + g % 10],
        1, 5, t, false,
-       CASE WHEN g % 10 IN (6, 8) THEN 'boom ' || g END, '[]', t,
+       CASE WHEN g % 10 = 6 THEN 'boom ' || g
+            WHEN g % 10 = 8 THEN 'connection reset by peer (request ' || g || ')' END, '[]', t,
        CASE WHEN g % 10 NOT IN (7, 8) THEN t END
 FROM (SELECT g, (now() AT TIME ZONE 'utc') - make_interval(secs => g) AS t
       FROM generate_series(1, {rows}) g) s;
 ANALYZE jobs;
 """
+
+API_PATHS = [
+    ("`GET /api/jobs?queue=q6&state=discarded&limit=50` (filtered)", "/api/jobs?queue=q6&state=discarded&limit=50"),
+    ("`GET /api/jobs?limit=50` (newest first)", "/api/jobs?limit=50"),
+    ("`GET /api/jobs?q=boom%2012345&limit=50` (text search, one match)", "/api/jobs?q=boom%2012345&limit=50"),
+    ("`GET /api/jobs?q=connection%20reset&limit=50` (text search, 10 % match)",
+     "/api/jobs?q=connection%20reset&limit=50"),
+    ("`GET /api/stats`", "/api/stats"),
+]
 
 
 def wrk(server, path):
@@ -269,35 +457,55 @@ def wrk(server, path):
     return float(re.search(r"Requests/sec:\s+([0-9.]+)", text).group(1)), ms("50%"), ms("99%")
 
 
+def api(server, out):
+    started = time.time()
+    psql("lj_bench_api", FILL.format(rows=API_ROWS))
+    fill_s = time.time() - started
+    started = time.perf_counter()
+    status, body = server.request("GET", "/api/stats", token=server.token)
+    assert status == 200, body[:300]
+    first_stats_ms = (time.perf_counter() - started) * 1000
+    rows = ["| request | requests/s | p50 ms | p99 ms | runs: p50 / p99 (load) |", "|---|---:|---:|---:|---|"]
+    for label, path in API_PATHS:
+        r = []
+        for _ in range(RUNS):
+            load = load1()
+            r.append((*wrk(server, path), load))
+        rows.append(f"| {label} | {med([x[0] for x in r]):,.0f} | {med([x[1] for x in r]):.2f} | "
+                    f"{med([x[2] for x in r]):.2f} | "
+                    + ", ".join(f"{x[1]:.2f} / {x[2]:.2f} ({x[3]:.1f})" for x in r) + " |")
+    out.append(f"""## 5. The API under load
+
+{API_ROWS:,} jobs in the table (10 queues, 7 kinds, 60% completed, 10% each discarded, available,
+retryable, cancelled; the retryable ones failed with "connection reset by peer"; filled by SQL
+in {fill_s:.0f} s), {BUILT} server on PostgreSQL, `wrk -t2 -c8 -d{WRK_SECONDS}s` on loopback with
+an operator's bearer token, {RUNS} runs each. The first `GET /api/stats` after the fill, alone:
+{first_stats_ms:.1f} ms.
+
+""" + "\n".join(rows))
+
+
+def logins(server):
+    """RSS after LOGINS sign-ins, 8 at a time."""
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: login(server.port), range(LOGINS)))
+    assert all(c == 200 for c in codes), f"logins answered {sorted(set(codes))}"
+    return server.rss()
+
+
 def api_and_memory(out, do_api, do_memory):
     url = fresh_pg("lj_bench_api")
     sh([RELEASE / "longjobs-server", "migrate"], env={**os.environ, "LONGJOBS_DATABASE_URL": url})
     server = Server(url)
-    time.sleep(1)
-    server_rest = rss_kb(server.proc.pid, "VmRSS")
     try:
+        time.sleep(1)
+        server_rest = server.rss()
+        server.login()
+        server_one = server.rss()
+        server_many = logins(server) if do_memory else 0
         if do_api:
-            started = time.time()
-            psql("lj_bench_api", FILL.format(rows=API_ROWS))
-            fill_s = time.time() - started
-            rows = ["| request | requests/s | p50 ms | p99 ms | runs (p50 / p99) |", "|---|---:|---:|---:|---|"]
-            for label, path in [
-                ("`GET /api/jobs?queue=q6&state=discarded&limit=50` (filtered)", "/api/jobs?queue=q6&state=discarded&limit=50"),
-                ("`GET /api/jobs?limit=50` (newest first)", "/api/jobs?limit=50"),
-                ("`GET /api/jobs?q=boom%2012345&limit=50` (text search)", "/api/jobs?q=boom%2012345&limit=50"),
-                ("`GET /api/stats`", "/api/stats"),
-            ]:
-                r = [wrk(server, path) for _ in range(RUNS)]
-                rows.append(f"| {label} | {med([x[0] for x in r]):,.0f} | {med([x[1] for x in r]):.2f} | "
-                            f"{med([x[2] for x in r]):.2f} | " + ", ".join(f"{x[1]:.2f} / {x[2]:.2f}" for x in r) + " |")
-            out.append(f"""## 4. The API under load
-
-{API_ROWS:,} jobs in the table (10 queues, 7 kinds, 60% completed, 10% each discarded, available,
-retryable, cancelled; filled by SQL in {fill_s:.0f} s), release server on PostgreSQL,
-`wrk -t2 -c8 -d{WRK_SECONDS}s` on loopback with an operator's bearer token, {RUNS} runs each.
-
-""" + "\n".join(rows))
-        server_peak = rss_kb(server.proc.pid, "VmHWM")
+            api(server, out)
+        server_peak = server.rss("VmHWM")
     finally:
         server.stop()
     if not do_memory:
@@ -313,32 +521,45 @@ retryable, cancelled; filled by SQL in {fill_s:.0f} s), release server on Postgr
     sh([BENCH, "--mode", "enqueue", "--database-url", wurl, "--jobs", N, "--batch", 1000],
        env={**os.environ, "RUST_LOG": "warn"})
     for _ in range(600):
-        done = int(subprocess.run(["psql", "-qAtX", f"{PG}/lj_bench_worker", "-c",
-                                   "SELECT count(*) FROM jobs WHERE state = 'completed'"],
-                                  check=True, text=True, capture_output=True).stdout.strip())
+        done = int(psql("lj_bench_worker", "SELECT count(*) FROM jobs WHERE state = 'completed'").strip())
         if done >= N:
             break
         time.sleep(0.1)
     worker_peak = rss_kb(worker.pid, "VmHWM")
     worker.send_signal(signal.SIGTERM)
     worker.wait(timeout=60)
-    out.append(f"""## 5. Memory
+    out.append(f"""## 6. Memory
 
-| process | at rest (RSS) | peak (VmHWM) | while |
-|---|---:|---:|---|
-| `longjobs-server` (release, PostgreSQL) | {mb(server_rest)} | {mb(server_peak)} | {"the API load above" if do_api else "start-up"} |
-| `longjobs-worker run --queue bench=100` (release) | {mb(worker_rest)} | {mb(worker_peak)} | burning down {N:,} jobs |""")
+| process | RSS | when |
+|---|---:|---|
+| `longjobs-server` ({BUILT}, PostgreSQL) | {mb(server_rest)} | at rest, before any login |
+| | {mb(server_one)} | after one login |
+| | {mb(server_many)} | after {LOGINS:,} more logins, 8 at a time |
+| | {mb(server_peak)} | peak (VmHWM), {"through the API load above" if do_api else "through the logins"} |
+| `longjobs-worker run --queue bench=100` ({BUILT}) | {mb(worker_rest)} | at rest |
+| | {mb(worker_peak)} | peak (VmHWM), burning down {N:,} jobs |""")
+
+
+def commit():
+    rev = sh(["git", "-C", TOP, "rev-parse", "--short=10", "HEAD"]).strip()
+    dirty = sh(["git", "-C", TOP, "status", "--porcelain", "--untracked-files=no"]).strip()
+    return rev + (" (with uncommitted changes)" if dirty else "")
 
 
 def main():
     global SQLITE_DIR, BENCH
-    sh(["cargo", "build", "--release", "-q", "-p", "longjobs-worker", "-p", "longjobs-server"], cwd=TOP)
+    sh(["cargo", "build", "--profile", PROFILE, "-q", "-p", "longjobs-worker", "-p", "longjobs-server", "--bins"],
+       cwd=TOP)
     BENCH = RELEASE / "longjobs-bench"
     SQLITE_DIR = Path(os.environ.get("TMPDIR", "/tmp")) / "longjobs-bench"
     SQLITE_DIR.mkdir(exist_ok=True)
+    started = datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    durability()
     out = []
     if "burn" in SECTIONS:
         burn(BENCH, out)
+    if "io" in SECTIONS:
+        io_bound(BENCH, out)
     if "enqueue" in SECTIONS:
         enqueue(BENCH, out)
     if "latency" in SECTIONS:
@@ -346,26 +567,39 @@ def main():
     if SECTIONS & {"api", "memory"}:
         api_and_memory(out, "api" in SECTIONS, "memory" in SECTIONS)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    loads = (f"went from {min(LOADS):.1f} to {max(LOADS):.1f}; each run's is in parentheses beside it"
+             if LOADS else "was not sampled (no timed runs in these sections)")
     body = "\n\n".join(out)
     doc = f"""# Benchmarks
 
-All figures from one run of `python3 bench/run.py`, medians of {RUNS} runs, every system on the
-same local PostgreSQL.
+All figures from one run of `python3 bench/run.py`: {RUNS} round(s), every system on the
+same local databases.
 
+- Measured: {started}, commit {commit()}, {BUILT} binaries.
 - Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; PostgreSQL at
   `{PG}`, MariaDB at `{MYSQL}`.
-- Measured: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.
-- Reproduce: `python3 bench/run.py` (env `N`, `DJ_N`, `RUNS`, `BURN_CONFIGS`, `LATENCY_N`,
-  `API_ROWS`, `WRK_SECONDS`, `SECTIONS`, `PG_BASE_URL`, `MYSQL_BASE_URL`). It builds the
-  release binaries, installs the peers (`bench/peers-setup.sh`: Debian's delayed_job
-  packages, graphile-worker from npm; wrk from Debian) and runs them with `bench/peers.sh`,
+- Load: the 1-minute load average before the runs {loads}.
+- Method: in each round every system runs once, in an order rotated by one each round;
+  every run starts from a fresh table and right after a PostgreSQL `CHECKPOINT`. A ratio to a
+  peer is the median over rounds of the two runs of the same round, not a ratio of medians.
+- Durability, read from the servers' settings: PostgreSQL {DURABLE["PostgreSQL"]}; MariaDB
+  {DURABLE["MariaDB"]}. SQLite runs both with the default `synchronous = NORMAL` in WAL mode
+  (survives a process crash, not a power loss) and with `LONGJOBS_SQLITE_SYNCHRONOUS=FULL`
+  (an fsync per commit); each table says which row has which.
+- Reproduce: `python3 bench/run.py` (env `N`, `DJ_N`, `RUNS`, `BURN_CONFIGS`, `IO_N`,
+  `IO_SLEEP_MS`, `IO_C`, `LATENCY_N`, `LATENCY_RUNS`, `API_ROWS`, `WRK_SECONDS`, `LOGINS`,
+  `SECTIONS`, `PG_BASE_URL`, `MYSQL_BASE_URL`, `OUT`, `PROFILE`). It builds the binaries,
+  installs the peers (`bench/peers-setup.sh`: Debian's delayed_job packages and wrk,
+  graphile-worker from npm, PgQueuer from PyPI in a venv) and runs each with `bench/peers.sh`,
   using the scripts in `../shared/bench/peers/`.
 
 {body}
 """
-    if SECTIONS == {"burn", "enqueue", "latency", "api", "memory"}:
-        (TOP / "docs").mkdir(exist_ok=True)
-        (TOP / "docs/benchmarks.md").write_text(doc)
+    target = os.environ.get("OUT") or ("docs/benchmarks.md" if SECTIONS >= set(ALL_SECTIONS) else None)
+    if target:
+        path = TOP / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(doc)
     print(doc)
 
 

@@ -9,6 +9,21 @@ use super::url::{Backend, DbUrl};
 /// How long a SQLite writer waits for the file lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 15_000;
 
+/// Names SQLite's `synchronous` setting: `NORMAL` (the default; in WAL mode durable against
+/// a process crash, not a power loss) or `FULL` (an fsync per commit, as PostgreSQL does).
+pub const SQLITE_SYNCHRONOUS_ENV: &str = "LONGJOBS_SQLITE_SYNCHRONOUS";
+
+/// The `synchronous` value [`SQLITE_SYNCHRONOUS_ENV`] (`set`) asks for; refuses anything
+/// but the two.
+fn sqlite_synchronous(set: Option<String>) -> Result<&'static str, ConnectionErrorKind> {
+    match set {
+        None => Ok("NORMAL"),
+        Some(v) if v.eq_ignore_ascii_case("normal") => Ok("NORMAL"),
+        Some(v) if v.eq_ignore_ascii_case("full") => Ok("FULL"),
+        Some(v) => Err(ConnectionErrorKind::Synchronous(v)),
+    }
+}
+
 /// Creates a new SQLite file's directory (0700) and the file itself (0600) before SQLite
 /// opens it: the file holds password hashes, and SQLite gives its `-wal` and `-shm` files
 /// the main file's mode. An existing file or directory keeps its mode.
@@ -63,6 +78,8 @@ pub enum ConnectionErrorKind {
     Setup(#[from] diesel::result::Error),
     #[error("cannot create the directory for the SQLite file: {0}")]
     Directory(#[from] std::io::Error),
+    #[error("{SQLITE_SYNCHRONOUS_ENV} must be NORMAL or FULL, not {0:?}")]
+    Synchronous(String),
 }
 
 impl DbConn {
@@ -77,6 +94,8 @@ impl DbConn {
                 .map(DbConn::Postgres)
                 .map_err(|e| wrap(e.into())),
             DbUrl::Sqlite(path) => {
+                let synchronous =
+                    sqlite_synchronous(std::env::var(SQLITE_SYNCHRONOUS_ENV).ok()).map_err(wrap)?;
                 prepare_sqlite_file(path).map_err(|e| wrap(e.into()))?;
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path).map_err(|e| wrap(e.into()))?;
@@ -84,7 +103,7 @@ impl DbConn {
                 // from other connections and processes wait for the lock instead of failing.
                 conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                     PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
                 ))
                 .map_err(|e| wrap(e.into()))?;
                 Ok(DbConn::Sqlite(conn))
@@ -110,5 +129,24 @@ impl DbConn {
             DbConn::Sqlite(_) => Backend::Sqlite,
             DbConn::Mysql(_) => Backend::Mysql,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_syncs_normally_unless_told_full_and_refuses_other_values() {
+        assert_eq!(sqlite_synchronous(None).ok(), Some("NORMAL"));
+        assert_eq!(sqlite_synchronous(Some("full".into())).ok(), Some("FULL"));
+        assert_eq!(
+            sqlite_synchronous(Some("Normal".into())).ok(),
+            Some("NORMAL")
+        );
+        assert!(matches!(
+            sqlite_synchronous(Some("off".into())),
+            Err(ConnectionErrorKind::Synchronous(v)) if v == "off"
+        ));
     }
 }

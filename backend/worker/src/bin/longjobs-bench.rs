@@ -2,7 +2,9 @@
 //!
 //! - `--mode burn` (default): enqueues N `noop` jobs in bulk, then runs an in-process
 //!   worker (the same engine as `longjobs-worker`) until all are completed:
-//!   `longjobs backend=… jobs=N concurrency=C enqueue_s=… drain_s=… jobs_per_s=…`.
+//!   `longjobs backend=… jobs=N concurrency=C enqueue_s=… drain_s=… jobs_per_s=… polls=…`
+//!   (`polls`: the bench's own completion checks, one transaction each, for the harness to
+//!   subtract when it counts the worker's commits).
 //! - `--mode enqueue`: library enqueue throughput, N jobs in bulk batches of `--batch`:
 //!   `longjobs backend=… mode=enqueue jobs=N batch=B jobs_per_s=…`.
 //! - `--mode latency`: an idle worker with the default poll interval; N jobs enqueued one at
@@ -203,7 +205,9 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
     let (stop, stop_rx) = watch::channel(Shutdown::Running);
     let drain_start = Instant::now();
     let worker = tokio::spawn(Worker::new(db.clone(), cfg, kinds::builtin()).run(stop_rx));
+    let mut polls = 0_usize;
     loop {
+        polls += 1;
         let done = db.run(completed).await?;
         if done as usize >= n {
             break;
@@ -214,7 +218,7 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
     stop.send(Shutdown::Graceful)?;
     worker.await??;
     println!(
-        "longjobs backend={} jobs={n} sleep_ms={} concurrency={} batch={} prefetch={} adaptive_prefetch={} enqueue_s={enqueue_s:.3} drain_s={drain_s:.3} jobs_per_s={:.0}",
+        "longjobs backend={} jobs={n} sleep_ms={} concurrency={} batch={} prefetch={} adaptive_prefetch={} enqueue_s={enqueue_s:.3} drain_s={drain_s:.3} jobs_per_s={:.0} polls={polls}",
         db.backend(),
         args.sleep_ms,
         args.concurrency,
