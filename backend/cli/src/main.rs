@@ -83,8 +83,11 @@ enum Command {
     Workers,
     /// Job counts per queue and state.
     Stats,
-    /// Maintenance status: the old script's four counts, what still runs, drained or not.
+    /// Maintenance status: the old script's four counts, what still runs, drained or not,
+    /// and whether Zenodo and Merritt answer.
     Status,
+    /// Whether Zenodo and Merritt answer: the workers' latest probe and the recent calls.
+    Remotes,
     /// Drain before maintenance: defer Zenodo replication and hold Merritt submissions.
     Drain {
         /// Wait until drained, showing what still runs.
@@ -150,6 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Workers => ops::workers(&api, &out).await,
         Command::Stats => ops::stats(&api, &out).await,
         Command::Status => maintenance::status(&api, &out).await,
+        Command::Remotes => maintenance::remotes(&api, &out).await,
         Command::Drain {
             wait,
             zenodo_only,

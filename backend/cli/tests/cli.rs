@@ -240,9 +240,17 @@ async fn status_drain_and_restart_work_like_the_old_script() {
         "zenodo enqueued:",
         "zenodo replicating (7 days):",
         "drained:                          no drain in progress",
+        // No worker has probed and nothing was called: the status says so.
+        "Zenodo: unknown (never probed: is a worker running?); no recent calls",
+        "Merritt: unknown (never probed: is a worker running?); no recent calls",
     ] {
         assert!(out.contains(line), "{line:?} missing from:\n{out}");
     }
+    let (ok, out, _) = cli.run(&["--json", "remotes"]);
+    assert!(ok, "{out}");
+    let remotes: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(remotes[0]["service"], "zenodo");
+    assert_eq!(remotes[1]["verdict"], "unknown");
     let (ok, out, err) = cli.run(&["drain", "--wait", "--timeout", "20"]);
     assert!(ok, "{err}");
     assert!(

@@ -7,15 +7,15 @@
 //! job under a unique key — so one digest goes out per window, from one worker, and events
 //! recorded while every worker was down are sent when one comes back.
 
-pub mod conditions;
-pub mod config;
-pub mod digest;
-pub mod email;
-pub mod hooks;
-pub mod send;
+pub mod conditions; // alert conditions: found, recorded once, forgotten when they end
+pub mod config; // notification settings and the alert limits
+pub mod digest; // the text of a digest
+pub mod email; // sending by SMTP
+pub mod hooks; // delivering host events to a signed webhook
+pub mod send; // sending what waits in the outbox
 #[cfg(feature = "testing")]
-pub mod testing;
-pub mod webhook;
+pub mod testing; // a recording SMTP and webhook for tests
+pub mod webhook; // sending digests to a webhook
 
 use std::sync::Arc;
 use std::time::Duration;

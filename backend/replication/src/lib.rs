@@ -1,14 +1,14 @@
 //! longjobs replication: Zenodo copies and Merritt submissions — their tables, the
 //! clients of both services, and the job handlers the worker runs.
 
-pub mod daily;
-pub mod events;
-pub mod import;
-pub mod maintenance;
-pub mod merritt;
-pub mod remotes;
-pub mod source;
-pub mod zenodo;
+pub mod daily; // the daily retry of copies in error (a periodic job)
+pub mod events; // copy and submission outcomes for the outbox
+pub mod import; // copies and submissions imported from the Dryad database
+pub mod maintenance; // what a drain waits for
+pub mod merritt; // Merritt submissions: client, SubmitJob/CheckJob, store, request log
+pub mod remotes; // is Zenodo or Merritt answering: probes and recent calls
+pub mod source; // fetching files: allowed hosts, redirects, stalls, lengths
+pub mod zenodo; // Zenodo copies: client, CopyJob, store, validation
 
 use std::sync::Arc;
 use std::time::Duration;

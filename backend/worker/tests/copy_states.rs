@@ -84,7 +84,9 @@ async fn a_failed_attempt_that_will_retry_reads_retrying_not_error(mut s: Stack)
         .await;
     let c = s
         .wait_copy(first, Duration::from_secs(30), "retrying", |c| {
-            c["state"] == "retrying"
+            // The copy reads `retrying` as its attempt fails; when the next one starts is
+            // told once the worker has recorded the failure.
+            c["state"] == "retrying" && !c["retry"].is_null()
         })
         .await;
     let copy = &c["copy"];

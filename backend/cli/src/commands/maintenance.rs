@@ -35,9 +35,26 @@ pub struct Drain {
     pub timeout: u64,
 }
 
+/// The maintenance status; the text adds a line per remote service (`--json` keeps the
+/// status object alone).
 pub async fn status(api: &Client, out: &Output) -> anyhow::Result<()> {
     let st: wire::MaintenanceStatus = api.get("/api/maintenance", &[]).await?;
-    out.show(&st, || status_text(&st))
+    let remotes: Vec<wire::RemoteHealth> = if out.json {
+        Vec::new()
+    } else {
+        api.get("/api/remotes", &[]).await?
+    };
+    out.show(&st, || status_text(&st) + &remotes_text(&remotes))
+}
+
+/// Whether Zenodo and Merritt answer.
+pub async fn remotes(api: &Client, out: &Output) -> anyhow::Result<()> {
+    let remotes: Vec<wire::RemoteHealth> = api.get("/api/remotes", &[]).await?;
+    out.show(&remotes, || remotes_text(&remotes))
+}
+
+fn remotes_text(remotes: &[wire::RemoteHealth]) -> String {
+    remotes.iter().map(|r| format!("{}\n", r.summary)).collect()
 }
 
 pub async fn drain(api: &Client, out: &Output, d: Drain) -> anyhow::Result<()> {

@@ -180,7 +180,7 @@ impl ZenodoApi {
                     copy_out(
                         c,
                         listed.waiting.get(&c.id).copied(),
-                        retry.as_ref().map(retry_of),
+                        retry.as_ref().and_then(retry_of),
                     )
                 })
                 .collect(),
@@ -214,7 +214,7 @@ impl ZenodoApi {
             .request()
             .map_err(|e| ApiError::internal(format!("stored request unreadable: {e}")))?;
         Ok(Json(wire::CopyDetail {
-            copy: copy_out(&copy, waiting_on, job.as_ref().map(retry_of)),
+            copy: copy_out(&copy, waiting_on, job.as_ref().and_then(retry_of)),
             metadata: request.metadata,
             files: request
                 .files

@@ -1,7 +1,7 @@
 //! Zenodo copies between the replication crate's types and the wire types: types, states,
 //! copies, sort keys and paging cursors.
 
-use longjobs_core::job::Job;
+use longjobs_core::job::{Job, JobState};
 use longjobs_openapi as wire;
 use longjobs_replication::zenodo::{CopyState, CopyType, ZenodoCopy, store};
 
@@ -52,12 +52,14 @@ pub fn state_in(s: wire::CopyState) -> CopyState {
     }
 }
 
-pub fn retry_of(job: &Job) -> wire::CopyRetry {
-    wire::CopyRetry {
+/// When a retrying copy's job tries again: known once its failed attempt is recorded (the
+/// copy reads `retrying` a moment before its job leaves `running`; until then, none).
+pub fn retry_of(job: &Job) -> Option<wire::CopyRetry> {
+    (job.state != JobState::Running).then(|| wire::CopyRetry {
         attempt: job.attempt,
         max_attempts: job.max_attempts,
         next_at: utc(job.run_at),
-    }
+    })
 }
 
 pub fn copy_out(
