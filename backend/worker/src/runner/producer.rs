@@ -132,6 +132,10 @@ pub(super) async fn produce(
     let mut ahead_paused = false;
     // The claim in flight, if any: slots that free while it runs still start held jobs.
     let mut claiming: Option<Claim> = None;
+    // A wake-up (a new job, a freed slot) that came while a claim was in flight: the claim
+    // may have looked before that job committed, so claim again rather than wait for the
+    // next wake-up or poll.
+    let mut woken_while_claiming = false;
     loop {
         if *stop.borrow() != Shutdown::Running {
             if let Some(claim) = claiming.take()
@@ -176,6 +180,7 @@ pub(super) async fn produce(
         {
             let limit = want.min(cfg.batch.max(free));
             claiming = Some(claim(&shared, &queue, limit, cfg.lease));
+            woken_while_claiming = false;
         }
         // Held jobs go back after HELD_AHEAD_MAX if no slot frees before.
         let nap = match held_since {
@@ -204,7 +209,7 @@ pub(super) async fn produce(
                         if !buffer.is_empty() && held_since.is_none() {
                             held_since = Some(Instant::now());
                         }
-                        if !full {
+                        if !full && !woken_while_claiming {
                             // Nothing more to take now: wait for a wake-up or the poll.
                             tokio::select! {
                                 () = wake.notified() => {}
@@ -223,7 +228,7 @@ pub(super) async fn produce(
                     }
                 }
             }
-            () = wake.notified() => {}
+            () = wake.notified() => woken_while_claiming |= !idle,
             () = tokio::time::sleep(nap), if idle => {}
             _ = stop.changed() => {}
         }
