@@ -409,5 +409,24 @@ async fn an_idle_postgres_worker_is_woken_by_a_notification_not_a_poll() {
         Duration::from_secs(20),
     )
     .await;
+    // Jobs enqueued one after another, some while the worker is still claiming the one
+    // before: none of their notifications may be lost (each would wait for the poll).
+    let mut ids = Vec::new();
+    for i in 0..300u64 {
+        let enq =
+            t.db.run(|c| queue::enqueue(c, &EnqueueRequest::new("n", "noop")))
+                .await
+                .unwrap();
+        ids.push(enq.job.id);
+        tokio::time::sleep(Duration::from_micros(i % 4 * 700)).await;
+    }
+    for id in ids {
+        let done = wait_state(&t.db, id, JobState::Completed, Duration::from_secs(90)).await;
+        let waited = done.attempted_at.unwrap() - done.created_at;
+        assert!(
+            waited < chrono::TimeDelta::seconds(20),
+            "job {id} waited {waited} for a poll: a notification was lost"
+        );
+    }
     w.stop().await;
 }
