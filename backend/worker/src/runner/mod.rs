@@ -1,6 +1,7 @@
 //! The worker's engine. It starts one loop per concern and stops them in order:
 //!
-//! - `producer`: one per queue, claims jobs whenever the queue has free slots;
+//! - `producer`: one per queue, claims jobs whenever the queue has free slots (`pace`:
+//!   how far ahead it claims);
 //! - `executor`: runs each claimed job as its own task;
 //! - `completer`: writes the outcomes in batches;
 //! - `maintenance`: heartbeat, rescuer, pruner, PostgreSQL listener, periodic tasks, the
@@ -13,6 +14,7 @@ mod completer;
 pub mod config;
 mod executor;
 mod maintenance;
+mod pace;
 mod producer;
 mod shared;
 mod stop;

@@ -11,7 +11,6 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use longjobs_core::clock;
@@ -20,6 +19,7 @@ use longjobs_core::queue;
 use tokio::sync::{Notify, Semaphore, watch};
 
 use super::executor::spawn_job;
+use super::pace::{adaptive_ahead, smooth};
 use super::shared::Shared;
 use super::stop::HAND_BACK_NOTE;
 use crate::shutdown::Shutdown;
@@ -33,11 +33,6 @@ pub const DEFAULT_PREFETCH: usize = 0;
 pub const DEFAULT_ADAPTIVE_PREFETCH: bool = true;
 /// A job claimed ahead that has not started within this goes back to the queue.
 pub const HELD_AHEAD_MAX: Duration = Duration::from_secs(1);
-/// Jobs that will start within this of being claimed may be held ahead of free slots:
-/// short jobs started together end together, and a burst of freed slots starts at once from
-/// what is held instead of waiting on one claim after another. Jobs of a second or more
-/// are never held ahead on this account.
-pub const AHEAD_WINDOW: Duration = Duration::from_millis(100);
 /// How often an idle queue is polled when no notification arrives.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1_000);
 /// The first wait after a failed claim; it doubles with each failure in a row.
@@ -60,53 +55,6 @@ pub struct ProducerConfig {
     pub poll_interval: Duration,
     /// The lease each claimed job gets (renewed by the heartbeat).
     pub lease: Duration,
-}
-
-/// The smoothed run time of one queue's jobs in this worker, written by the executor as
-/// jobs end and read by the producer to size its claim-ahead.
-#[derive(Debug, Default)]
-pub struct Pace {
-    /// Microseconds; 0 until a job ended.
-    run_us: AtomicU64,
-}
-
-impl Pace {
-    /// Records one job's run time (exponentially smoothed, weight 1/8).
-    pub fn job_ran(&self, took: Duration) {
-        let old = self.run_us.load(Ordering::Relaxed);
-        self.run_us.store(smooth(old, took), Ordering::Relaxed);
-    }
-
-    fn run_us(&self) -> u64 {
-        self.run_us.load(Ordering::Relaxed)
-    }
-}
-
-/// `old` (microseconds, 0: no sample yet) smoothed exponentially with `sample`, weight 1/8;
-/// never 0 once a sample came.
-fn smooth(old: u64, sample: Duration) -> u64 {
-    let sample = sample.as_micros().min(u128::from(u64::MAX)) as u64;
-    if old == 0 {
-        sample.max(1)
-    } else {
-        (old - old / 8 + sample / 8).max(1)
-    }
-}
-
-/// How many jobs to hold ahead of free slots, when `concurrency` slots run jobs of `run_us`
-/// (0: unknown, nothing held ahead): those the slots free up during two claims of
-/// `claim_us` or within [`AHEAD_WINDOW`], whichever is more; at most `concurrency` and
-/// `batch`.
-pub fn adaptive_ahead(concurrency: usize, batch: usize, claim_us: u64, run_us: u64) -> usize {
-    if run_us == 0 {
-        return 0;
-    }
-    let window_us = AHEAD_WINDOW.as_micros() as u64;
-    let frees =
-        (concurrency as u128 * u128::from((2 * claim_us).max(window_us))) / u128::from(run_us);
-    (frees.min(usize::MAX as u128) as usize)
-        .min(concurrency)
-        .min(batch)
 }
 
 /// Claims jobs of one queue whenever it has free slots and there may be work, until `stop`
@@ -297,42 +245,5 @@ async fn hand_back_buffered(shared: &Arc<Shared>, queue: &str, buffer: VecDeque<
         Ok(n) => tracing::info!(queue = %queue, jobs = n, "handed back prefetched jobs"),
         // Their leases expire and the rescuer returns them.
         Err(e) => tracing::warn!(queue = %queue, error = %e, "handing back prefetched jobs failed"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_jobs_are_held_ahead_and_long_ones_never() {
-        // 50 ms jobs at 50 slots: all of them free up within the window, in bursts.
-        assert_eq!(adaptive_ahead(50, 500, 3_000, 50_000), 50);
-        // 200 ms jobs at 50 slots: a quarter free up within the window.
-        assert_eq!(adaptive_ahead(50, 500, 3_000, 200_000), 25);
-        // Slow claims: what frees up during two of them, when that is more.
-        assert_eq!(adaptive_ahead(50, 500, 100_000, 400_000), 25);
-        // No-op jobs: as many as the slots, never more than a claim's batch.
-        assert_eq!(adaptive_ahead(24, 500, 2_000, 5), 24);
-        assert_eq!(adaptive_ahead(1_000, 500, 2_000, 5), 500);
-        // A Zenodo copy of minutes, or jobs of a second or more at 3 slots: none.
-        assert_eq!(adaptive_ahead(3, 500, 3_000, 120_000_000), 0);
-        assert_eq!(adaptive_ahead(3, 500, 3_000, 1_000_000), 0);
-        // Nothing measured yet: none.
-        assert_eq!(adaptive_ahead(50, 500, 3_000, 0), 0);
-    }
-
-    #[test]
-    fn the_run_time_is_smoothed() {
-        let p = Pace::default();
-        assert_eq!(p.run_us(), 0);
-        p.job_ran(Duration::from_millis(80));
-        assert_eq!(p.run_us(), 80_000);
-        p.job_ran(Duration::ZERO);
-        assert_eq!(p.run_us(), 70_000);
-        for _ in 0..200 {
-            p.job_ran(Duration::from_millis(1));
-        }
-        assert!(p.run_us() < 1_100, "{}", p.run_us());
     }
 }

@@ -10,7 +10,7 @@ use longjobs_core::job::{Job, JobId};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::AbortHandle;
 
-use super::producer::Pace;
+use super::pace::Pace;
 use crate::metrics::WorkerMetrics;
 use crate::registry::{JobError, Registry};
 
