@@ -56,7 +56,10 @@ pub fn install(go: impl Fn(&str) + 'static, help: RwSignal<bool>) {
 
 /// Whether the key goes into a field (input, select, textarea or editable text).
 fn typing(e: &web_sys::KeyboardEvent) -> bool {
-    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else {
+    let Some(el) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
         return false;
     };
     matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA") || el.is_content_editable()

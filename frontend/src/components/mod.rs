@@ -1,5 +1,6 @@
 //! Pieces the pages share, one concern per file.
 
+mod audit_text;
 mod breadcrumbs;
 mod bulk_bar;
 mod confirm_dialog;
@@ -7,6 +8,7 @@ mod copies_filters;
 mod copy_state_badge;
 mod error_notice;
 mod filter_bar;
+mod job_subject;
 mod job_timeline;
 mod jobs_filters;
 mod keyset_pager;
@@ -16,6 +18,7 @@ mod nav_link;
 mod page_header;
 mod resend;
 mod role_select;
+mod running_for;
 mod shell;
 mod shortcut_help;
 mod sort_header;
@@ -29,6 +32,7 @@ mod theme_switch;
 mod throughput_chart;
 mod time_cell;
 
+pub use audit_text::{AuditTarget, readable};
 pub use breadcrumbs::Breadcrumbs;
 pub use bulk_bar::{BulkBar, CheckCell, check};
 pub use confirm_dialog::ConfirmDialog;
@@ -36,6 +40,7 @@ pub use copies_filters::CopiesFilters;
 pub use copy_state_badge::CopyStateBadge;
 pub use error_notice::ErrorNotice;
 pub use filter_bar::{FilterBar, SelectField, TextField, edit_query, url_text};
+pub use job_subject::JobSubject;
 pub use job_timeline::JobTimeline;
 pub use jobs_filters::JobsFilters;
 pub use keyset_pager::KeysetPager;
@@ -45,6 +50,7 @@ pub use nav_link::NavLink;
 pub use page_header::PageHeader;
 pub use resend::{ResendOutcome, Resent, chain_done, chain_question, resend_copy};
 pub use role_select::{InlineForm, RoleSelect, parse_role, role_options};
+pub use running_for::RunningFor;
 pub use shell::Shell;
 pub use shortcut_help::ShortcutHelp;
 pub use sort_header::sort_column;

@@ -9,8 +9,8 @@ use leptos_router::hooks::{use_location, use_navigate};
 use crate::api::{self, encode};
 use crate::components::{MaintenanceBanner, NavLink, ShortcutHelp, ThemeSwitch};
 use crate::maintenance_feed;
-use crate::shortcuts;
 use crate::session::{self, role_str};
+use crate::shortcuts;
 
 /// The signed-in frame: navigation, the user's name and role, logout, the maintenance
 /// banner and the page; sends a signed-out visitor to the login page (and back here after
