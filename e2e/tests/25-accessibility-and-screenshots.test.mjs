@@ -23,7 +23,7 @@ let b;
 let pages;
 before(async () => {
   pages = await everyPage();
-  b = await open({ width: 1366, height: 900 });
+  b = await open({ width: 1366, height: 900, bypassCSP: true });
 });
 after(() => b?.close());
 
