@@ -10,10 +10,11 @@ const ARGS = [
 /**
  * Launches Chromium and opens one page at `width`×`height`. Console errors and uncaught
  * exceptions of the page are collected in `errors` so tests can assert there were none.
+ * `bypassCSP` lets a test inject a script of its own (axe-core) past the console's policy.
  */
-export async function open({ width = 1280, height = 900 } = {}) {
+export async function open({ width = 1280, height = 900, bypassCSP = false } = {}) {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  const context = await browser.newContext({ baseURL: BASE_URL, viewport: { width, height } });
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport: { width, height }, bypassCSP });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const errors = [];

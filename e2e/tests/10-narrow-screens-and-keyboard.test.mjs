@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { signIn } from '../lib/act.mjs';
 import { open } from '../lib/browser.mjs';
 import { fitsWidth, noPageErrors, screenshot } from '../lib/check.mjs';
+import { everyPage, visit } from '../lib/pages.mjs';
 
 let b;
 before(async () => {
@@ -38,6 +39,22 @@ test('Maintenance fits an 800 px window', async () => {
   await page.getByTestId('maintenance-counts').waitFor();
   await fitsWidth(page);
   await screenshot(page, '18-maintenance-800');
+});
+
+test('every action button and table column of every page lies inside an 800 px window, without sideways scrolling', async () => {
+  const { page } = b;
+  const outside = [];
+  for (const [name, path] of await everyPage()) {
+    await visit(page, path);
+    // The buttons, and each table's last column (where a row's actions are).
+    const cut = await page.evaluate(() => [...document.querySelectorAll('main button, main a.btn, main thead th:last-child')]
+      .map((el) => ({ el, r: el.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && r.height > 0)
+      .filter(({ r }) => r.left < 0 || r.right > window.innerWidth)
+      .map(({ el, r }) => `${el.getAttribute('aria-label') || el.textContent.trim() || el.tagName} at ${Math.round(r.left)}..${Math.round(r.right)}`));
+    outside.push(...cut.map((c) => `${name}: ${c}`));
+  }
+  assert.deepEqual(outside, [], 'buttons outside the window');
 });
 
 test('the keyboard reaches the skip link first, with a visible focus ring, then the navigation', async () => {

@@ -41,6 +41,16 @@ pub fn human_span(secs: u64) -> String {
     }
 }
 
+/// `45 s`, `3 min 12 s`, `2 h 5 min`, `1 d 3 h`: a duration to the second while short.
+pub fn elapsed(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        3600..86400 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        _ => format!("{} d {} h", secs / 86400, secs % 86400 / 3600),
+    }
+}
+
 /// `12,345`.
 pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -173,6 +183,14 @@ mod tests {
         assert_eq!(tally(1, "job", "jobs"), "1 job");
         assert_eq!(tally(12, "job", "jobs"), "12 jobs");
         assert_eq!(plural(1_200, "copy", "copies"), "1,200 copies");
+    }
+
+    #[test]
+    fn a_running_time_reads_to_the_second_while_short() {
+        assert_eq!(elapsed(7), "7 s");
+        assert_eq!(elapsed(192), "3 min 12 s");
+        assert_eq!(elapsed(7_500), "2 h 5 min");
+        assert_eq!(elapsed(97_200), "1 d 3 h");
     }
 
     #[test]

@@ -20,9 +20,14 @@ mod poll;
 mod query;
 /// The signed-in session: token, name and role.
 mod session;
+/// The keyboard shortcuts of every signed-in page.
+mod shortcuts;
+/// The colour theme: light, dark or the system's.
+mod theme;
 
 fn main() {
     console_error_panic_hook::set_once();
     session::init();
+    theme::init();
     leptos::mount::mount_to_body(app::App);
 }

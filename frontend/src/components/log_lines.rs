@@ -13,8 +13,8 @@ pub struct LogLine {
     pub message: AnyView,
 }
 
-/// The lines, oldest first, in an `<ol>` with test id `testid`; `empty` when there are
-/// none.
+/// The lines, oldest first, in an `<ol>` with test id `testid` (focusable, so the keyboard
+/// scrolls it); `empty` when there are none.
 #[component]
 pub fn LogLines(lines: Vec<LogLine>, testid: &'static str, empty: &'static str) -> impl IntoView {
     let none = lines.is_empty();
@@ -32,7 +32,7 @@ pub fn LogLines(lines: Vec<LogLine>, testid: &'static str, empty: &'static str) 
         })
         .collect_view();
     view! {
-        <ol class="copy-log" data-testid=testid>{items}</ol>
+        <ol class="copy-log" data-testid=testid tabindex="0">{items}</ol>
         {none.then(|| view! { <p class="muted">{empty}</p> })}
     }
 }

@@ -7,9 +7,10 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::{self, encode};
-use crate::components::{MaintenanceBanner, NavLink};
+use crate::components::{MaintenanceBanner, NavLink, ShortcutHelp, ThemeSwitch};
 use crate::maintenance_feed;
 use crate::session::{self, role_str};
+use crate::shortcuts;
 
 /// The signed-in frame: navigation, the user's name and role, logout, the maintenance
 /// banner and the page; sends a signed-out visitor to the login page (and back here after
@@ -68,6 +69,9 @@ pub fn Shell() -> impl IntoView {
 fn SignedIn() -> impl IntoView {
     let current = session::current();
     maintenance_feed::provide();
+    let help = RwSignal::new(false);
+    let navigate = use_navigate();
+    shortcuts::install(move |path| navigate(path, NavigateOptions::default()), help);
     let is_admin = Memo::new(move |_| current.with(|s| s.as_ref().is_some_and(|s| s.is_admin())));
     let name = move || current.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let role = move || current.with(|s| s.as_ref().map(|s| role_str(s.role)).unwrap_or_default());
@@ -98,6 +102,7 @@ fn SignedIn() -> impl IntoView {
                 <div class="user" data-testid="user">
                     <span class="user-name">{name}</span>
                     <span class="role-badge" data-testid="role">{role}</span>
+                    <ThemeSwitch />
                     <button
                         type="button"
                         class="btn btn-ghost btn-small"
@@ -119,5 +124,6 @@ fn SignedIn() -> impl IntoView {
                 <Outlet />
             </main>
         </div>
+        <ShortcutHelp open=help />
     }
 }

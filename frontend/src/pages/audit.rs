@@ -6,7 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use longjobs_openapi::AuditEntry;
 
 use crate::api::{self, encode};
-use crate::components::{ErrorNotice, PageHeader, TimeCell};
+use crate::components::{AuditTarget, ErrorNotice, PageHeader, TimeCell, readable};
 use crate::poll::{REFRESH, use_polled};
 
 /// Entries per page.
@@ -148,9 +148,9 @@ fn AuditRow(e: AuditEntry) -> impl IntoView {
             <td class="nowrap"><TimeCell time=e.at /></td>
             <td>{e.actor}</td>
             <td class="mono">{e.action}</td>
-            <td>{e.target}</td>
-            <td><span class=if ok { "outcome" } else { "outcome outcome-warn" }>{e.outcome}</span></td>
-            <td class="muted">{e.detail.unwrap_or_default()}</td>
+            <td><AuditTarget target=e.target /></td>
+            <td><span class=if ok { "outcome" } else { "outcome outcome-warn" }>{readable(&e.outcome)}</span></td>
+            <td class="muted audit-detail">{e.detail.as_deref().map(readable).unwrap_or_default()}</td>
         </tr>
     }
 }

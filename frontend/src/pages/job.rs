@@ -6,7 +6,8 @@ use longjobs_openapi::{ActionOutcome, ActionResult, JobAction, JobDetail, JobSta
 
 use crate::api::{self, ApiError};
 use crate::components::{
-    Breadcrumbs, ConfirmDialog, ErrorNotice, JobTimeline, StateBadge, TimeCell,
+    Breadcrumbs, ConfirmDialog, ErrorNotice, JobSubject, JobTimeline, RunningFor, StateBadge,
+    TimeCell,
 };
 use crate::format::{action_past, action_verb};
 use crate::poll::use_item;
@@ -65,7 +66,8 @@ pub fn JobPage() -> impl IntoView {
                         </h1>
                         <p class="subtitle">
                             <StateBadge state=state />
-                            {format!(" on queue {} · attempt {} of {}", d.job.queue, d.job.attempt, d.job.max_attempts)}
+                            {format!(" on queue {} · attempt {} of {} ", d.job.queue, d.job.attempt, d.job.max_attempts)}
+                            {d.job.attempted_at.filter(|_| state == JobState::Running).map(|t| view! { <RunningFor since=t /> })}
                         </p>
                     </div>
                     {move || can_act.get().then(|| view! {
@@ -125,6 +127,7 @@ fn JobBody(detail: JobDetail) -> impl IntoView {
                         {j.cancel_requested.then(|| view! { " " <span class="badge badge-warn">"cancel requested"</span> })}</dd>
                     <dt>"Queue"</dt><dd>{j.queue.clone()}</dd>
                     <dt>"Kind"</dt><dd class="mono">{j.kind.clone()}</dd>
+                    <JobSubject kind=j.kind.clone() payload=detail.payload.clone() />
                     <dt>"Attempt"</dt><dd>{format!("{} of {}", j.attempt, j.max_attempts)}</dd>
                     <dt>"Priority"</dt><dd>{j.priority}</dd>
                     <dt>"Run at"</dt><dd><TimeCell time=j.run_at /></dd>

@@ -149,12 +149,12 @@ fn PeriodicRow(
                 let is_busy2 = is_busy.clone();
                 view! {
                     <td class="actions-cell">
+                        // Named from its text ("Run <name> now") so the name holds what it shows.
                         <button type="button" class="btn btn-primary btn-small" disabled=is_busy
-                            aria-label=format!("Run {run} now")
                             on:click={
                                 let run = run.clone();
                                 move |_| act(run.clone(), Act::Run)
-                            }>"Run now"</button>
+                            }>"Run "<span class="sr-only">{format!("{run} ")}</span>"now"</button>
                         " "
                         <button type="button" class="btn btn-small" disabled=is_busy2
                             aria-label=format!("{} {toggle}", if paused { "Resume" } else { "Pause" })

@@ -5,7 +5,7 @@ use longjobs_openapi::{JobPage, JobSort, JobState, JobSummary};
 
 use super::bulk::Bulk;
 use crate::components::{
-    CheckCell, KeysetPager, StateBadge, TableCard, TimeCell, check, sort_column,
+    CheckCell, KeysetPager, RunningFor, StateBadge, TableCard, TimeCell, check, sort_column,
 };
 use crate::format;
 use crate::poll::Polled;
@@ -104,6 +104,7 @@ fn JobRow(
             <td class="mono">{job.kind.clone()}</td>
             <td>
                 <StateBadge state=job.state />
+                {job.attempted_at.filter(|_| job.state == JobState::Running).map(|t| view! { " " <RunningFor since=t /> })}
                 {job.cancel_requested.then(|| view! { <span class="badge badge-warn">"cancel requested"</span> })}
             </td>
             <td class="num">{format!("{}/{}", job.attempt, job.max_attempts)}</td>

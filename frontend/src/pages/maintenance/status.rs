@@ -55,9 +55,11 @@ pub fn Progress(status: MaintenanceStatus) -> impl IntoView {
                 <dd data-testid="drained-answer">{if status.drained { "yes" } else { "no" }}</dd>
             </dl>
             {(!status.alerts.is_empty()).then(|| view! {
-                <ul class="notice notice-warn alert-list" role="alert">
-                    {status.alerts.iter().map(|a| view! { <li>{a.clone()}</li> }).collect_view()}
-                </ul>
+                <div class="notice notice-warn" role="alert">
+                    <ul class="alert-list">
+                        {status.alerts.iter().map(|a| view! { <li>{a.clone()}</li> }).collect_view()}
+                    </ul>
+                </div>
             })}
             <h3>"Still running"</h3>
             <RunningTable jobs=status.running />
