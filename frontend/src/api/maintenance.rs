@@ -1,12 +1,17 @@
 //! The maintenance workflow: status, drain and restart.
 
-use longjobs_openapi::{DrainRequest, MaintenanceStatus, RestartResult};
+use longjobs_openapi::{DrainRequest, MaintenanceStatus, RemoteHealth, RestartResult};
 
 use super::ApiError;
 use super::client::{self, Get};
 
 pub fn status() -> Get<MaintenanceStatus> {
     Get::new("/api/maintenance")
+}
+
+/// Whether Zenodo and Merritt answer (the workers' probe and the recent calls).
+pub fn remotes() -> Get<Vec<RemoteHealth>> {
+    Get::new("/api/remotes")
 }
 
 /// Defers Zenodo replication and/or holds Merritt submissions; answers the new status.

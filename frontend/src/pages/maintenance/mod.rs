@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::{ErrorNotice, PageHeader};
+use crate::components::{ErrorNotice, PageHeader, RemoteHealthCard};
 use crate::maintenance_feed::use_feed;
 use crate::poll::every_interval;
 use crate::session;
@@ -38,6 +38,7 @@ pub fn MaintenancePage() -> impl IntoView {
         {move || data.get().map(|s| view! { <Progress status=s /> })}
         {move || can_act.get().then(|| view! { <DrainControls actions=actions feed=feed /> })}
         {move || data.get().map(|s| view! { <Counts status=s /> })}
+        <RemoteHealthCard />
         <ActionDialog actions=actions feed=feed on_confirm=on_confirm />
     }
 }
