@@ -96,7 +96,9 @@ pub trait BackgroundJob: Serialize + DeserializeOwned + Send + 'static {
         job: JobContext,
     ) -> impl std::future::Future<Output = Result<(), JobError>> + Send;
 
-    /// The enqueue request for this payload, with the kind's queue and attempts.
+    /// The enqueue request for this payload, with the kind's queue and attempts. (A payload
+    /// that cannot be written as JSON — only maps with non-text keys cannot — is sent as
+    /// `{}`, which its kind then refuses to parse: the job fails readably, never runs wrong.)
     fn request(&self) -> EnqueueRequest {
         EnqueueRequest::new(Self::QUEUE, Self::KIND)
             .payload(serde_json::to_value(self).unwrap_or_else(|_| serde_json::json!({})))
