@@ -380,6 +380,8 @@ async fn prefetched_jobs_start_as_slots_free_and_unstarted_ones_are_handed_back(
                 "a handed-back job keeps its attempt: {job:?}"
             );
             assert!(job.lease_owner.is_none(), "{job:?}");
+            // It never ran: nothing happened to it that its history should tell.
+            assert!(job.error_history().is_empty(), "{job:?}");
         }
     }
     assert!(

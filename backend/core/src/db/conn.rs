@@ -99,10 +99,12 @@ impl DbConn {
                 prepare_sqlite_file(path).map_err(|e| wrap(e.into()))?;
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path).map_err(|e| wrap(e.into()))?;
-                // WAL lets readers run beside the one writer; the busy timeout makes writers
-                // from other connections and processes wait for the lock instead of failing.
+                // The busy timeout first: it makes writers from other connections and
+                // processes wait for the lock instead of failing, and switching a new file to
+                // WAL (which lets readers run beside the one writer) takes that lock too — two
+                // processes opening a new file at once would otherwise fail "locked".
                 conn.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; \
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
                 ))
                 .map_err(|e| wrap(e.into()))?;

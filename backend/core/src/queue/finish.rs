@@ -21,6 +21,9 @@ pub enum Failure {
     Cancel { reason: String },
     /// Not a failure: run again at `until` without spending the attempt.
     Snooze { until: NaiveDateTime, note: String },
+    /// Claimed ahead but never started: back to the queue as it was, the attempt unspent
+    /// and nothing added to its history (nothing happened to it).
+    Release,
 }
 
 /// Marks `ids` completed, if `owner` still holds them. Returns how many were.
@@ -115,6 +118,12 @@ impl Reschedule {
 fn failure_change(job: &Job, failure: &Failure, owner: &str, now: NaiveDateTime) -> Reschedule {
     let mut change = Reschedule::release(job, JobState::Discarded, now);
     let (kind, message) = match failure {
+        Failure::Release => {
+            change.state = JobState::Available;
+            change.attempt = job.attempt.saturating_sub(1).max(0);
+            change.finished_at = None;
+            return change;
+        }
         Failure::Retry { error, retry_at } => {
             if job.attempt < job.max_attempts {
                 change.state = JobState::Retryable;
@@ -146,6 +155,21 @@ fn failure_change(job: &Job, failure: &Failure, owner: &str, now: NaiveDateTime)
     }
     change.errors = job.errors_with(entry);
     change
+}
+
+/// Gives jobs `owner` claimed ahead but never started back to the queue as they were
+/// (available, attempt unspent, no history entry). Returns how many.
+pub fn release_unstarted(
+    conn: &mut DbConn,
+    owner: &str,
+    jobs_held: &[Job],
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let releases: Vec<(Job, Failure)> = jobs_held
+        .iter()
+        .map(|j| (j.clone(), Failure::Release))
+        .collect();
+    record_failures(conn, owner, &releases, now)
 }
 
 /// Hands unfinished jobs back to the queue when `owner` shuts down: available at once,

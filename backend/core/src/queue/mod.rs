@@ -21,7 +21,7 @@ pub use enqueue::{
     DEFAULT_MAX_ATTEMPTS, EnqueueRequest, Enqueued, InvalidJob, MAX_MAX_ATTEMPTS, MAX_NAME_LEN,
     MAX_PAYLOAD_BYTES, enqueue, enqueue_many,
 };
-pub use finish::{Failure, complete_many, hand_back, record_failures};
+pub use finish::{Failure, complete_many, hand_back, record_failures, release_unstarted};
 pub use list::{
     Cursor, JobFilter, MAX_PAGE_SIZE, Page, SortKey, count as count_jobs, count_with_max_id,
     get as get_job, last_finished_of_kinds, list as list_jobs, matching_ids, running_of_kinds,

@@ -21,7 +21,6 @@ use tokio::sync::{Notify, Semaphore, watch};
 use super::executor::spawn_job;
 use super::pace::{adaptive_ahead, smooth};
 use super::shared::Shared;
-use super::stop::HAND_BACK_NOTE;
 use crate::shutdown::Shutdown;
 
 /// Jobs claimed per query at most.
@@ -239,7 +238,7 @@ async fn hand_back_buffered(shared: &Arc<Shared>, queue: &str, buffer: VecDeque<
     let owner = shared.id.to_string();
     match shared
         .db
-        .run(move |c| queue::hand_back(c, &owner, &jobs, HAND_BACK_NOTE, clock::now()))
+        .run(move |c| queue::release_unstarted(c, &owner, &jobs, clock::now()))
         .await
     {
         Ok(n) => tracing::info!(queue = %queue, jobs = n, "handed back prefetched jobs"),
