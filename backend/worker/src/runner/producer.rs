@@ -83,6 +83,9 @@ pub(super) async fn produce(
     // may have looked before that job committed, so claim again rather than wait for the
     // next wake-up or poll.
     let mut woken_while_claiming = false;
+    // After a claim that found fewer jobs than it asked for: claim no more until a wake-up
+    // or the poll.
+    let mut resting = false;
     loop {
         if *stop.borrow() != Shutdown::Running {
             if let Some(claim) = claiming.take()
@@ -122,6 +125,7 @@ pub(super) async fn produce(
         // Claim when a slot is free and nothing waits for it, or to top up the jobs held
         // ahead once half of them went.
         if claiming.is_none()
+            && !resting
             && ((free > 0 && buffer.is_empty())
                 || (ahead > 0 && buffer.len() * 2 < ahead && want > 0))
         {
@@ -156,14 +160,8 @@ pub(super) async fn produce(
                         if !buffer.is_empty() && held_since.is_none() {
                             held_since = Some(Instant::now());
                         }
-                        if !full && !woken_while_claiming {
-                            // Nothing more to take now: wait for a wake-up or the poll.
-                            tokio::select! {
-                                () = wake.notified() => {}
-                                () = tokio::time::sleep(nap) => {}
-                                _ = stop.changed() => {}
-                            }
-                        }
+                        // Nothing more to take now: rest until a wake-up or the poll.
+                        resting = !full && !woken_while_claiming;
                     }
                     Err(e) => {
                         tracing::warn!(queue = %queue, error = %e, "claiming jobs failed; retrying");
@@ -175,8 +173,11 @@ pub(super) async fn produce(
                     }
                 }
             }
-            () = wake.notified() => woken_while_claiming |= !idle,
-            () = tokio::time::sleep(nap), if idle => {}
+            () = wake.notified() => {
+                woken_while_claiming |= !idle;
+                resting = false;
+            }
+            () = tokio::time::sleep(nap), if idle => resting = false,
             _ = stop.changed() => {}
         }
     }
