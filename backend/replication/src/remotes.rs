@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use longjobs_core::clock;
-use longjobs_core::db::{DbConn, transaction};
+use longjobs_core::db::DbConn;
 use longjobs_core::schema::{merritt_submission_log, remote_probes, zenodo_copy_log};
 
 use crate::merritt::MerrittConfig;
@@ -131,12 +131,20 @@ async fn probe(service: Service, req: reqwest::RequestBuilder, host: &str) -> Pr
 
 /// Keeps `probe` as its service's latest.
 pub fn record(conn: &mut DbConn, probe: &Probe) -> QueryResult<()> {
-    transaction(conn, |c| {
-        diesel::delete(remote_probes::table.find(&probe.service)).execute(c)?;
-        diesel::insert_into(remote_probes::table)
-            .values(probe)
-            .execute(c)
-    })
+    longjobs_core::upsert!(
+        conn,
+        remote_probes::table,
+        probe,
+        remote_probes::service,
+        (
+            remote_probes::checked_at.eq(probe.checked_at),
+            remote_probes::ok.eq(probe.ok),
+            remote_probes::status.eq(probe.status),
+            remote_probes::took_ms.eq(probe.took_ms),
+            remote_probes::message.eq(&probe.message),
+            remote_probes::host.eq(&probe.host),
+        ),
+    )
     .map(|_| ())
 }
 
@@ -275,6 +283,8 @@ pub struct Health {
     pub summary: String,
     /// The latest probe, fresh or not.
     pub probe: Option<Probe>,
+    /// Whether that probe is younger than [`PROBE_FRESH_FOR`].
+    pub probe_fresh: bool,
     pub recent: RecentCalls,
 }
 
@@ -337,6 +347,7 @@ pub fn judge(
             service.title(),
             verdict.as_str()
         ),
+        probe_fresh: fresh.is_some(),
         probe,
         recent,
     }

@@ -115,7 +115,6 @@ pub fn full_worker(
             sources: SourceFetcher::new(sources.clone(), s.transfer_idle_timeout)?,
         },
     });
-    let probes = (http.clone(), zen.config.clone());
     let mer = Arc::new(MerrittContext {
         db: db.clone(),
         http,
@@ -130,7 +129,12 @@ pub fn full_worker(
         check_timeout: s.merritt_check_timeout,
         host: hostname(),
     });
-    let probes = (probes.0, probes.1, mer.config.clone(), hostname());
+    let probes = (
+        zen.http.clone(),
+        zen.config.clone(),
+        mer.config.clone(),
+        mer.host.clone(),
+    );
     let notifier = Arc::new(Notifier::new(db.clone(), notify.clone())?);
     let registry = longjobs_replication::register(
         kinds::builtin(),

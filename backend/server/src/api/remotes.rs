@@ -3,7 +3,7 @@
 use longjobs_core::access::Role;
 use longjobs_core::clock;
 use longjobs_openapi as wire;
-use longjobs_replication::remotes::{self, Health, PROBE_FRESH_FOR, Verdict};
+use longjobs_replication::remotes::{self, Health, Verdict};
 use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
 
@@ -21,10 +21,10 @@ pub struct RemotesApi {
 pub async fn remote_health(state: &AppState) -> ApiResult<Vec<wire::RemoteHealth>> {
     let now = clock::now();
     let health = state.db.run(move |c| remotes::health(c, now)).await?;
-    Ok(health.into_iter().map(|h| to_wire(h, now)).collect())
+    Ok(health.into_iter().map(to_wire).collect())
 }
 
-fn to_wire(h: Health, now: chrono::NaiveDateTime) -> wire::RemoteHealth {
+fn to_wire(h: Health) -> wire::RemoteHealth {
     wire::RemoteHealth {
         service: h.service.name().to_string(),
         verdict: match h.verdict {
@@ -35,7 +35,7 @@ fn to_wire(h: Health, now: chrono::NaiveDateTime) -> wire::RemoteHealth {
         },
         summary: h.summary,
         probe: h.probe.map(|p| wire::RemoteProbe {
-            fresh: now - p.checked_at <= clock::delta(PROBE_FRESH_FOR),
+            fresh: h.probe_fresh,
             checked_at: utc(p.checked_at),
             ok: p.ok,
             status: p.status,
