@@ -20,12 +20,15 @@ Sections:
      runs on PostgreSQL;
   5. api: the API under wrk with API_ROWS jobs in the table, the first /api/stats after the fill;
   6. memory: the server before any login, after one, after LOGINS logins 8 at a time, and at
-     peak; a worker at rest and at peak.
+     peak; a worker at rest and at peak;
+  7. profile: `perf record -a` over a no-op drain at c24/p500 on PostgreSQL: the CPU each
+     process (PostgreSQL, the worker, the kernel, idle) spends per job, their top functions,
+     and the rate PostgreSQL's own share per job allows on this machine's cores.
 Writes OUT (default docs/benchmarks.md, only when every section runs) and prints it.
 
     python3 bench/run.py     # env: N, DJ_N, RUNS, PG_BASE_URL, MYSQL_BASE_URL, BURN_CONFIGS,
                              #      IO_N, IO_SLEEP_MS, IO_C, LATENCY_N, LATENCY_RUNS, API_ROWS,
-                             #      WRK_SECONDS, LOGINS, SECTIONS (e.g. "burn,api"), OUT, PROFILE
+                             #      WRK_SECONDS, LOGINS, PROFILE_N, SECTIONS (e.g. "burn,api"), OUT, PROFILE
 """
 import concurrent.futures
 import http.client
@@ -64,7 +67,8 @@ LATENCY_RUNS = int(os.environ.get("LATENCY_RUNS", "5"))
 API_ROWS = int(os.environ.get("API_ROWS", "1000000"))
 WRK_SECONDS = int(os.environ.get("WRK_SECONDS", "10"))
 LOGINS = int(os.environ.get("LOGINS", "1000"))
-ALL_SECTIONS = ["burn", "io", "enqueue", "latency", "api", "memory"]
+PROFILE_N = int(os.environ.get("PROFILE_N", "100000"))
+ALL_SECTIONS = ["burn", "io", "enqueue", "latency", "api", "memory", "profile"]
 SECTIONS = set(os.environ.get("SECTIONS", ",".join(ALL_SECTIONS)).split(","))
 # The cargo profile of the binaries measured; PROFILE=dev (debug binaries) only to check the harness.
 PROFILE = os.environ.get("PROFILE", "release")
@@ -540,6 +544,91 @@ def api_and_memory(out, do_api, do_memory):
 | | {mb(worker_peak)} | peak (VmHWM), burning down {N:,} jobs |""")
 
 
+# 7. Profile --------------------------------------------------------------------------------
+
+PERF_HZ = 999
+
+
+def perf_rows(data, sort, *extra):
+    """(percent, samples, name) rows of `perf report`, highest first."""
+    text = sh(["perf", "report", "-i", data, "--stdio", "--no-children", "-q", "-n", "--sort", sort, *extra],
+              stderr=subprocess.DEVNULL)
+    rows = []
+    for line in text.splitlines():
+        m = re.match(r"\s*([0-9.]+)%\s+(\d+)\s+(.*\S)", line)
+        if m:
+            rows.append((float(m.group(1)), int(m.group(2)), m.group(3)))
+    return rows
+
+
+def process_of(comm):
+    """perf names threads; these are the processes they belong to."""
+    if comm.startswith("postgres") or comm.startswith("postmaster"):
+        return "PostgreSQL"
+    if comm == "swapper":
+        return "idle"
+    if comm.startswith("tokio-runtime") or comm.startswith("longjobs-bench"):
+        return "worker (longjobs-bench)"
+    return "other"
+
+
+def profile(bench, out):
+    if not shutil.which("perf"):
+        out.append("## 7. Profile\n\n`perf` is not installed (Debian's linux-perf); no profile.")
+        return
+    url = fresh_pg("lj_bench")
+    sh([bench, "--mode", "enqueue", "--database-url", url, "--jobs", PROFILE_N, "--batch", 10_000],
+       env={**os.environ, "RUST_LOG": "warn"})
+    psql("postgres", "CHECKPOINT")
+    load = load1()
+    data = Path(tempfile.mkdtemp()) / "perf.data"
+    line = sh(["perf", "record", "-a", "-F", PERF_HZ, "-o", data, "--", bench, "--mode", "drain",
+               "--database-url", url, "--concurrency", 24, "--prefetch", 500],
+              env={**os.environ, "RUST_LOG": "warn"}, stderr=subprocess.DEVNULL)
+    drain_s = field(line, "drain_s")
+    jobs_per_s = field(line, "jobs_per_s")
+    cores = os.cpu_count()
+    by_comm = perf_rows(data, "comm")
+    # Every core is sampled PERF_HZ times a second, idle or not (the idle task is "swapper"):
+    # a process's samples / PERF_HZ are its CPU seconds over the recording, which holds the
+    # drain and the bench's start and stop (about 0.1 s).
+    cpu_s, total = {}, sum(n for _, n, _ in by_comm)
+    for _, n, comm in by_comm:
+        cpu_s[process_of(comm)] = cpu_s.get(process_of(comm), 0) + n / PERF_HZ
+    per_job = {k: v / PROFILE_N * 1e6 for k, v in cpu_s.items()}
+    rows = ["| where | CPU s | share of all samples | CPU µs per job |", "|---|---:|---:|---:|"]
+    for k in sorted(cpu_s, key=lambda k: -cpu_s[k]):
+        rows.append(f"| {k} | {cpu_s[k]:.2f} | {100 * cpu_s[k] * PERF_HZ / total:.1f} % | {per_job[k]:.1f} |")
+    def top(comm_filter, n=8):
+        picked = [c for _, _, c in by_comm if comm_filter(c)]
+        if not picked:
+            return "(none sampled)"
+        syms = perf_rows(data, "dso,sym", "--percentage", "relative", "--comms", ",".join(sorted(set(picked))))
+        return "\n".join(f"  - {p:.1f} % {name}" for p, _, name in syms[:n])
+    pg_us = per_job.get("PostgreSQL", 0)
+    bound = cores / (pg_us / 1e6) if pg_us else 0
+    out.append(f"""## 7. Where the time goes
+
+`perf record -a -F {PERF_HZ}` (every process on the machine) over one no-op drain of {PROFILE_N:,}
+jobs at concurrency 24, prefetch 500 on PostgreSQL ({BUILT} `longjobs-bench --mode drain`, the
+jobs enqueued before the recording), load {load:.1f} before: {jobs_per_s:,.0f} jobs/s, {drain_s:.2f} s.
+CPU s: a process's samples / {PERF_HZ} (every core is sampled, idle or not); CPU µs per job:
+those seconds / the jobs (the bench's start and stop, about 0.1 s, are in the recording too).
+"idle" is CPU time nobody used.
+
+""" + "\n".join(rows) + f"""
+
+The limit on this machine: PostgreSQL alone spends {pg_us:.1f} CPU µs per job, so even with a
+worker that cost nothing, {cores} cores would drain at most about {bound:,.0f} jobs/s with these
+statements; the run reached {100 * jobs_per_s / bound if bound else 0:.0f} % of that.
+
+Top functions in PostgreSQL's processes (share of their samples):
+{top(lambda c: process_of(c) == "PostgreSQL")}
+
+Top functions in the worker's threads:
+{top(lambda c: process_of(c).startswith("worker"))}""")
+
+
 def commit():
     rev = sh(["git", "-C", TOP, "rev-parse", "--short=10", "HEAD"]).strip()
     dirty = sh(["git", "-C", TOP, "status", "--porcelain", "--untracked-files=no"]).strip()
@@ -566,6 +655,8 @@ def main():
         latency(BENCH, out)
     if SECTIONS & {"api", "memory"}:
         api_and_memory(out, "api" in SECTIONS, "memory" in SECTIONS)
+    if "profile" in SECTIONS:
+        profile(BENCH, out)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     loads = (f"went from {min(LOADS):.1f} to {max(LOADS):.1f}; each run's is in parentheses beside it"
              if LOADS else "was not sampled (no timed runs in these sections)")

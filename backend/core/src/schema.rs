@@ -99,8 +99,19 @@ diesel::table! {
         detail -> Nullable<Text>,
     }
 }
+diesel::table! {
+    /// PostgreSQL only: what a text search of jobs reads, one row per job (its payload and
+    /// its last error as one text, under a trigram index), kept by triggers on `jobs`. See
+    /// migrations/postgres/2026-12-05-000500_job_texts.
+    job_texts (job_id) {
+        job_id -> BigInt,
+        body -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     jobs,
+    job_texts,
     queues,
     workers,
     users,

@@ -39,6 +39,10 @@ struct Cli {
     /// Log as JSON lines (the same as --log-format json).
     #[arg(long, env = "LONGJOBS_LOG_JSON", global = true)]
     log_json: bool,
+    /// The name this process goes by in worker lists, histories and alerts (default: the
+    /// machine's host name).
+    #[arg(long, env = "LONGJOBS_HOST_NAME", global = true, value_parser = longjobs_core::host::parse)]
+    host_name: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -135,6 +139,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    longjobs_core::host::set(cli.host_name.clone());
     longjobs_core::logging::init(if cli.log_json {
         LogFormat::Json
     } else {

@@ -21,6 +21,7 @@ longjobs_core::on_every_database! {
     threads = 2;
     sigterm_lets_running_jobs_finish_and_hands_back_the_rest,
     a_killed_workers_jobs_are_rescued_and_none_is_lost,
+    a_worker_goes_by_the_host_name_its_setting_gives,
 }
 
 /// A worker process that is killed if the test ends early.
@@ -215,5 +216,49 @@ async fn a_killed_workers_jobs_are_rescued_and_none_is_lost(t: TestDb) {
     assert!(
         jobs.iter()
             .all(|j| j.finished_at.is_some_and(|f| f <= stamp))
+    );
+}
+
+async fn a_worker_goes_by_the_host_name_its_setting_gives(t: TestDb) {
+    let db = &t.db;
+    let mut named = Command::new(env!("CARGO_BIN_EXE_longjobs-worker"))
+        .args(["--database-url", &t.url, "--queue", "named"])
+        .env("LONGJOBS_HOST_NAME", "ops-worker-7")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .spawn()
+        .map(WorkerProcess)
+        .expect("start longjobs-worker");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let row = loop {
+        let listed = db
+            .run(|c| queue::list_workers(c, Duration::from_secs(60)))
+            .await
+            .unwrap();
+        if let Some(w) = listed
+            .into_iter()
+            .find(|w| w.worker.queues.contains("named"))
+        {
+            break w.worker;
+        }
+        assert!(Instant::now() < deadline, "the worker never registered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(row.host, "ops-worker-7");
+    assert!(row.id.starts_with("ops-worker-7:"), "{}", row.id);
+    named.signal(Signal::SIGTERM);
+    assert!(named.wait_exit(Duration::from_secs(30)).await.success());
+
+    // A name that cannot be printed in a table stops the worker, naming the setting.
+    let bad = Command::new(env!("CARGO_BIN_EXE_longjobs-worker"))
+        .args(["--database-url", &t.url, "--queue", "named"])
+        .env("LONGJOBS_HOST_NAME", "two words")
+        .output()
+        .expect("run longjobs-worker");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--host-name") && err.contains("no spaces"),
+        "{err}"
     );
 }

@@ -26,6 +26,9 @@ pub enum ImportCmd {
         /// Print what would be imported and what cannot be (with reasons); write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// The host the imported history names as this import's (default: the machine's).
+        #[arg(long, env = "LONGJOBS_HOST_NAME", value_parser = longjobs_core::host::parse)]
+        host_name: Option<String>,
     },
 }
 
@@ -34,7 +37,9 @@ pub async fn run(out: &Output, cmd: ImportCmd) -> anyhow::Result<()> {
         from,
         database_url,
         dry_run,
+        host_name,
     } = cmd;
+    longjobs_core::host::set(host_name);
     let report =
         tokio::task::spawn_blocking(move || import_dryad(&from, &database_url, dry_run)).await??;
     out.show(&report, || report.text())
@@ -63,7 +68,7 @@ fn import_dryad(
         is_up_to_date(&mut target)?,
         "longjobs' database {target_url} is not migrated: run `longjobs-server migrate` first"
     );
-    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    let host = longjobs_core::host::name();
     Ok(longjobs_replication::import::import_dryad(
         &mut source,
         &mut target,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::{DbConn, MultiBackend, keyset};
 use crate::job::{Job, JobId, JobState};
-use crate::schema::jobs;
+use crate::schema::{job_texts, jobs};
 
 /// Largest page a listing returns.
 pub const MAX_PAGE_SIZE: i64 = 500;
@@ -91,8 +91,8 @@ fn like_pattern(text: &str) -> String {
     p
 }
 
-/// The jobs matching `f`, as a query to sort, count or page.
-fn filtered(f: &JobFilter) -> jobs::BoxedQuery<'static, MultiBackend> {
+/// The jobs matching `f` on the database of `conn`, as a query to sort, count or page.
+fn filtered(conn: &DbConn, f: &JobFilter) -> jobs::BoxedQuery<'static, MultiBackend> {
     let mut q = jobs::table.into_boxed();
     if let Some(v) = &f.queue {
         q = q.filter(jobs::queue.eq(v.clone()));
@@ -111,12 +111,23 @@ fn filtered(f: &JobFilter) -> jobs::BoxedQuery<'static, MultiBackend> {
     }
     if let Some(v) = &f.text {
         let p = like_pattern(v);
-        q = q.filter(
-            jobs::payload
-                .like(p.clone())
-                .escape('\\')
-                .or(jobs::last_error.like(p).escape('\\')),
-        );
+        q = if matches!(conn, DbConn::Postgres(_)) {
+            // PostgreSQL keeps the searched text in job_texts, under a trigram index.
+            q.filter(
+                jobs::id.eq_any(
+                    job_texts::table
+                        .filter(job_texts::body.like(p).escape('\\'))
+                        .select(job_texts::job_id),
+                ),
+            )
+        } else {
+            q.filter(
+                jobs::payload
+                    .like(p.clone())
+                    .escape('\\')
+                    .or(jobs::last_error.like(p).escape('\\')),
+            )
+        };
     }
     if let Some(v) = f.created_after {
         q = q.filter(jobs::created_at.ge(v));
@@ -149,7 +160,7 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Page> {
     let limit = limit.clamp(1, MAX_PAGE_SIZE);
-    let q = filtered(filter);
+    let q = filtered(conn, filter);
     let q = match sort {
         SortKey::Id => keyset::by_id(q, jobs::id, keyset::after(cursor, Cursor::id)?, descending),
         SortKey::CreatedAt => {
@@ -181,7 +192,7 @@ pub fn list(
 
 /// How many jobs match `filter`.
 pub fn count(conn: &mut DbConn, filter: &JobFilter) -> QueryResult<i64> {
-    filtered(filter).count().get_result(conn)
+    filtered(conn, filter).count().get_result(conn)
 }
 
 /// How many jobs match `filter` and the highest id among them (`None` when none match),
@@ -190,7 +201,7 @@ pub fn count_with_max_id(
     conn: &mut DbConn,
     filter: &JobFilter,
 ) -> QueryResult<(i64, Option<JobId>)> {
-    let (n, max): (i64, Option<i64>) = filtered(filter)
+    let (n, max): (i64, Option<i64>) = filtered(conn, filter)
         .select((diesel::dsl::count_star(), diesel::dsl::max(jobs::id)))
         .get_result(conn)?;
     Ok((n, max.map(JobId)))
@@ -198,7 +209,7 @@ pub fn count_with_max_id(
 
 /// Ids of the jobs matching `filter`, oldest first, at most `limit`.
 pub fn matching_ids(conn: &mut DbConn, filter: &JobFilter, limit: i64) -> QueryResult<Vec<JobId>> {
-    filtered(filter)
+    filtered(conn, filter)
         .order(jobs::id.asc())
         .limit(limit)
         .select(jobs::id)

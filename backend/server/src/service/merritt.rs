@@ -20,9 +20,9 @@ use crate::api::convert::utc;
 pub type WithHistory = (Submission, Vec<StateEntry>);
 
 /// The host that writes a state into a submission's history (any host may: none has to
-/// match).
+/// match): this process's, as `LONGJOBS_HOST_NAME` names it or else the machine.
 pub fn this_host() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
+    longjobs_core::host::name()
 }
 
 /// States a resend takes submissions from.

@@ -7,6 +7,9 @@
 //!   subtract when it counts the worker's commits).
 //! - `--mode enqueue`: library enqueue throughput, N jobs in bulk batches of `--batch`:
 //!   `longjobs backend=… mode=enqueue jobs=N batch=B jobs_per_s=…`.
+//! - `--mode drain`: the burn's worker on the jobs already in the table (left by `--mode
+//!   enqueue`), so that a profiler attached to the run sees the draining alone; the burn's
+//!   line, with `enqueue_s=0`.
 //! - `--mode latency`: an idle worker with the default poll interval; N jobs enqueued one at
 //!   a time, each timed from its enqueue transaction's commit to its handler starting:
 //!   `longjobs backend=… mode=latency jobs=N p50_ms=… p99_ms=… max_ms=…`.
@@ -29,6 +32,7 @@ use tokio::sync::{mpsc, watch};
 enum Mode {
     Burn,
     Enqueue,
+    Drain,
     Latency,
 }
 
@@ -76,6 +80,10 @@ async fn main() -> anyhow::Result<()> {
         match args.mode {
             Mode::Burn => run_once(&db, &args).await?,
             Mode::Enqueue => enqueue_once(&db, &args).await?,
+            Mode::Drain => {
+                let jobs = db.run(unfinished).await? as usize;
+                drain(&db, &args, jobs, 0.0).await?;
+            }
             Mode::Latency => latency_once(&db, &args).await?,
         }
     }
@@ -196,7 +204,12 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
         db.run(move |c| queue::enqueue_many(c, &chunk)).await?;
     }
     let enqueue_s = started.elapsed().as_secs_f64();
+    drain(db, args, n, enqueue_s).await
+}
 
+/// Runs the burn's worker until none of the `n` jobs in the table is left unfinished, and
+/// prints the burn's line.
+async fn drain(db: &Db, args: &Args, n: usize, enqueue_s: f64) -> anyhow::Result<()> {
     let mut cfg = WorkerConfig::new(vec![("bench".to_string(), args.concurrency)]);
     cfg.batch = args.batch;
     cfg.prefetch = args.prefetch;
@@ -208,8 +221,7 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
     let mut polls = 0_usize;
     loop {
         polls += 1;
-        let done = db.run(completed).await?;
-        if done as usize >= n {
+        if !db.run(any_unfinished).await? {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -230,9 +242,27 @@ async fn run_once(db: &Db, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn completed(c: &mut DbConn) -> QueryResult<i64> {
+/// Jobs still to run or running.
+fn unfinished(c: &mut DbConn) -> QueryResult<i64> {
     with_conn!(c, |c| jobs::table
-        .filter(jobs::state.eq(JobState::Completed))
+        .filter(jobs::state.eq_any(UNFINISHED))
         .count()
         .get_result(c))
+}
+
+const UNFINISHED: [JobState; 4] = [
+    JobState::Scheduled,
+    JobState::Available,
+    JobState::Retryable,
+    JobState::Running,
+];
+
+/// Whether any job is still to run or running: the cheap question (two small partial
+/// indexes on PostgreSQL) rather than counting the completed rows every 10 ms, which would
+/// charge the database a scan of the whole table per look while it drains.
+fn any_unfinished(c: &mut DbConn) -> QueryResult<bool> {
+    with_conn!(c, |c| diesel::select(diesel::dsl::exists(
+        jobs::table.filter(jobs::state.eq_any(UNFINISHED))
+    ))
+    .get_result(c))
 }

@@ -117,8 +117,9 @@ pub fn default_worker_id() -> String {
     format!("{}:{}:{}", hostname(), std::process::id(), &short[..6])
 }
 
+/// This process's host: as `LONGJOBS_HOST_NAME` names it, else the machine.
 pub fn hostname() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
+    longjobs_core::host::name()
 }
 
 /// Parses `name=N` (or a bare `name`, concurrency [`DEFAULT_CONCURRENCY`]).
