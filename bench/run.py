@@ -567,7 +567,7 @@ def process_of(comm):
         return "PostgreSQL"
     if comm == "swapper":
         return "idle"
-    if comm.startswith("tokio-runtime") or comm.startswith("longjobs-bench"):
+    if comm.startswith("tokio") or comm.startswith("longjobs-bench"):
         return "worker (longjobs-bench)"
     return "other"
 
