@@ -77,20 +77,6 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-/// Escapes `%`, `_` and the escape character itself for a LIKE pattern.
-fn like_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for ch in text.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(ch);
-    }
-    p.push('%');
-    p
-}
-
 /// The jobs matching `f`, as a query to sort, count or page.
 fn filtered(f: &JobFilter) -> jobs::BoxedQuery<'static, MultiBackend> {
     let mut q = jobs::table.into_boxed();
@@ -110,7 +96,7 @@ fn filtered(f: &JobFilter) -> jobs::BoxedQuery<'static, MultiBackend> {
         q = q.filter(jobs::unique_key.eq(v.clone()));
     }
     if let Some(v) = &f.text {
-        let p = like_pattern(v);
+        let p = crate::db::like_pattern(v);
         q = q.filter(
             jobs::payload
                 .like(p.clone())
@@ -265,7 +251,7 @@ fn owned(names: &[&str]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::like_pattern;
+    use crate::db::like_pattern;
 
     #[test]
     fn like_metacharacters_are_escaped() {
