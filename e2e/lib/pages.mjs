@@ -7,7 +7,7 @@ export async function everyPage() {
   const admin = await login('admin');
   const [job] = (await ok(admin, 'GET', '/api/jobs?state=discarded&limit=1')).jobs;
   const [copy] = (await ok(admin, 'GET', '/api/zenodo/copies?limit=1')).copies;
-  const [sub] = await ok(admin, 'GET', '/api/merritt/submissions?limit=1');
+  const [sub] = (await ok(admin, 'GET', '/api/merritt/submissions?limit=1')).submissions;
   return [
     ['dashboard', '/'],
     ['jobs', '/jobs'],
