@@ -1,5 +1,6 @@
 // Every page of the console, for the suites that visit them all (accessibility, themes,
-// narrow screens): the path and a name, detail pages at a seeded job, copy and submission.
+// narrow screens): the path and a name, detail pages at a seeded job, copy, submission and
+// dataset.
 import { login, ok } from './api.mjs';
 
 /** [name, path] of every signed-in page; the detail pages show the first seeded item. */
@@ -16,6 +17,7 @@ export async function everyPage() {
     ['zenodo-copy', `/zenodo/copies/${copy.id}`],
     ['merritt', '/merritt'],
     ['merritt-submission', `/merritt/submissions/${sub.id}`],
+    ['dataset', `/datasets/${encodeURIComponent(sub.identifier)}`],
     ['maintenance', '/maintenance'],
     ['queues', '/queues'],
     ['periodic', '/periodic'],

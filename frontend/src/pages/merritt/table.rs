@@ -64,7 +64,7 @@ pub fn SubmissionsTable(
         }
     };
     view! {
-        <TableCard class="submissions-table" testid="submissions-table" head=head after=pager
+        <TableCard class=if can_act.get_untracked() { "submissions-table with-check" } else { "submissions-table" } testid="submissions-table" head=head after=pager
             empty=subs.select(|p| Some(p.submissions.is_empty())) empty_text="No submissions match."
             empty_testid="no-submissions" loading_testid="submissions-loading">
             {move || subs.data.with(|p| p.as_ref().map(|p| p.submissions.clone()).unwrap_or_default())

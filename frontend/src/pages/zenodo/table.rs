@@ -100,7 +100,7 @@ pub fn CopiesTable(
         }
     };
     view! {
-        <TableCard class="copies-table" testid="copies-table" head=head after=pager
+        <TableCard class=if can_act.get_untracked() { "copies-table with-check" } else { "copies-table" } testid="copies-table" head=head after=pager
             empty=page.select(|p| Some(p.copies.is_empty())) empty_text="No copies match these filters."
             empty_testid="no-copies">
             {move || page.data.with(|p| {
