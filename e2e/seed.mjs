@@ -1,12 +1,13 @@
 // Seeds a fresh longjobs with what the browser tests look at: a viewer and an operator;
 // jobs in every state (completed, discarded, retryable, running, available, scheduled,
 // cancelled) on three queues; Zenodo copies of three datasets and Merritt submissions,
-// replicated to the simulator. Run by scripts/e2e once the server, worker and simulator are up.
+// replicated to the simulator, and two unfinished copies (one in error, one waiting on it).
+// Run by scripts/e2e once the server, worker and simulator are up.
 import {
   call, copiesReach, enqueue, eventually, login, ok, requestCopy, submissionsReach, submitToMerritt,
 } from './lib/api.mjs';
 import { USERS } from './lib/env.mjs';
-import { sourceFile } from './lib/sim.mjs';
+import { clearFaults, setFaults, sourceFile } from './lib/sim.mjs';
 
 const admin = await login('admin');
 
@@ -92,5 +93,16 @@ for (const [identifier, resourceId, files] of [
 await copiesReach(admin, copies, 'finished', 120_000);
 await submissionsReach(admin, subs, 'completed', 120_000);
 
+// Unfinished work, which the Zenodo page lists by default: a copy Zenodo refused (error)
+// and the next version of the same dataset, waiting on it (enqueued).
+await setFaults({ routes: { 'zenodo.create': { error_rate: 1, status: 400 } } });
+try {
+  const refused = (await requestCopy(admin, { identifier: 'doi:10.5061/dryad.k4seedunf', resourceId: 4501, files: [readme, table] })).id;
+  await copiesReach(admin, [refused], 'error', 60_000);
+  await requestCopy(admin, { identifier: 'doi:10.5061/dryad.k4seedunf', resourceId: 4502, files: [readme] });
+} finally {
+  await clearFaults();
+}
+
 const stats = await ok(admin, 'GET', '/api/stats');
-console.log('seeded: ' + stats.totals.map((t) => `${t.state} ${t.count}`).join(', ') + `; workers alive ${stats.workers_alive}; ${copies.length} copies finished, ${subs.length} submissions completed`);
+console.log('seeded: ' + stats.totals.map((t) => `${t.state} ${t.count}`).join(', ') + `; workers alive ${stats.workers_alive}; ${copies.length} copies finished, 2 unfinished, ${subs.length} submissions completed`);

@@ -118,7 +118,7 @@ export function submitToMerritt(token, { identifier, resourceId, files }) {
 
 /** The submissions with these ids, as listed. */
 export async function submissions(token, ids) {
-  const all = await ok(token, 'GET', '/api/merritt/submissions?limit=500');
+  const all = (await ok(token, 'GET', '/api/merritt/submissions?limit=500')).submissions;
   return ids.map((id) => all.find((s) => s.id === id));
 }
 

@@ -1,5 +1,6 @@
 // Every page of the console, for the suites that visit them all (accessibility, themes,
-// narrow screens): the path and a name, detail pages at a seeded job, copy and submission.
+// narrow screens): the path and a name, detail pages at a seeded job, copy, submission and
+// dataset.
 import { login, ok } from './api.mjs';
 
 /** [name, path] of every signed-in page; the detail pages show the first seeded item. */
@@ -7,7 +8,7 @@ export async function everyPage() {
   const admin = await login('admin');
   const [job] = (await ok(admin, 'GET', '/api/jobs?state=discarded&limit=1')).jobs;
   const [copy] = (await ok(admin, 'GET', '/api/zenodo/copies?limit=1')).copies;
-  const [sub] = await ok(admin, 'GET', '/api/merritt/submissions?limit=1');
+  const [sub] = (await ok(admin, 'GET', '/api/merritt/submissions?limit=1')).submissions;
   return [
     ['dashboard', '/'],
     ['jobs', '/jobs'],
@@ -16,6 +17,7 @@ export async function everyPage() {
     ['zenodo-copy', `/zenodo/copies/${copy.id}`],
     ['merritt', '/merritt'],
     ['merritt-submission', `/merritt/submissions/${sub.id}`],
+    ['dataset', `/datasets/${encodeURIComponent(sub.identifier)}`],
     ['maintenance', '/maintenance'],
     ['queues', '/queues'],
     ['periodic', '/periodic'],

@@ -1,8 +1,9 @@
-// One failed job: its page, its error history, Retry until it completes, a refusal inline.
+// One failed job: its page, its error history, Retry until it completes, then every action
+// disabled with its reason (and refused by the API).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { signIn } from '../lib/act.mjs';
-import { enqueue, getJob, jobsReach, login } from '../lib/api.mjs';
+import { call, enqueue, getJob, jobsReach, login } from '../lib/api.mjs';
 import { open } from '../lib/browser.mjs';
 import { noPageErrors, screenshot } from '../lib/check.mjs';
 import { button, dialog, jobRow, stateFilter } from '../lib/find.mjs';
@@ -54,12 +55,30 @@ test('Retry, confirmed, runs the job again and the page shows it completed', asy
   await screenshot(page, '05-job-completed');
 });
 
-test('a refused action shows the server\'s reason inline', async () => {
+test('on the completed job every action is disabled and its reason is written out', async () => {
   const { page } = b;
-  await button(page, 'Discard').click();
-  await page.getByTestId('confirm-button').click();
-  await page.getByTestId('job-refusal').getByRole('alert').filter({ hasText: 'already completed' }).waitFor();
-  assert.equal(await page.getByTestId('job-state').getAttribute('data-state'), 'completed');
+  const reasons = page.getByTestId('job-action-reasons');
+  for (const [name, slug] of [['Retry', 'retry'], ['Cancel', 'cancel'], ['Discard', 'discard']]) {
+    const btn = button(page, name);
+    await page.waitForFunction((s) => document.querySelector(`[data-testid="job-actions"] [data-action="${s}"]`)?.disabled, slug);
+    assert.equal(await btn.isDisabled(), true, `${name} is disabled`);
+    // The reason is visible text, and the button is described by it (screen readers).
+    const reason = reasons.locator(`li[data-action="${slug}"]`);
+    assert.match(await reason.textContent(), /already completed/);
+    assert.equal(await reason.isVisible(), true);
+    assert.equal(await btn.getAttribute('aria-describedby'), await reason.getAttribute('id'));
+  }
+  await screenshot(page, '05b-job-actions-disabled');
+});
+
+test('the API refuses them too: retrying a completed job is a 409 with the reason', async () => {
+  const admin = await login('admin');
+  for (const action of ['retry', 'discard']) {
+    const res = await call(admin, 'POST', `/api/jobs/${id}/${action}`, {});
+    assert.equal(res.status, 409, action);
+    assert.match(res.body.detail, /already completed/);
+  }
+  assert.equal((await getJob(admin, id)).job.state, 'completed');
 });
 
 test('no errors on the page', () => noPageErrors(b.errors));

@@ -60,7 +60,7 @@ test('the status block and the table match the API, with each state\'s host', as
   assert.ok(status.completed_last_24h >= 4, 'the seeded submissions completed');
   assert.equal(status.errored, 1);
 
-  const list = await ok(admin, 'GET', '/api/merritt/submissions?limit=200');
+  const list = (await ok(admin, 'GET', '/api/merritt/submissions?limit=200')).submissions;
   const done = list.find((s) => s.state === 'completed');
   const row = submissionRow(page, done.id);
   await row.waitFor();

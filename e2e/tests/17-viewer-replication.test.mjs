@@ -61,7 +61,7 @@ test("the API refuses the viewer's replication and maintenance actions (403)", a
   const token = await sessionToken(page);
   const admin = await login('admin');
   const [copy] = (await ok(admin, 'GET', '/api/zenodo/copies?limit=1')).copies;
-  const [sub] = await ok(admin, 'GET', '/api/merritt/submissions?limit=1');
+  const [sub] = (await ok(admin, 'GET', '/api/merritt/submissions?limit=1')).submissions;
   for (const [method, path, body] of [
     ['POST', `/api/zenodo/copies/${copy.id}/resend`],
     ['POST', '/api/zenodo/copies/resend', { ids: [copy.id] }],

@@ -6,9 +6,9 @@ use leptos_router::path;
 
 use crate::components::Shell;
 use crate::pages::{
-    AdminPage, AuditPage, DashboardPage, JobPage, JobsPage, LoginPage, MaintenancePage,
-    MerrittPage, MerrittSubmissionPage, NotFoundPage, PeriodicPage, QueuesPage, WorkersPage,
-    ZenodoCopyPage, ZenodoPage,
+    AdminPage, AuditPage, DashboardPage, DatasetPage, JobPage, JobsPage, LoginPage,
+    MaintenancePage, MerrittPage, MerrittSubmissionPage, NotFoundPage, PeriodicPage, QueuesPage,
+    WorkersPage, ZenodoCopyPage, ZenodoPage,
 };
 
 /// The console: `/login` on its own, every other page inside the signed-in [`Shell`].
@@ -26,6 +26,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("zenodo/copies/:id") view=ZenodoCopyPage />
                     <Route path=path!("merritt") view=MerrittPage />
                     <Route path=path!("merritt/submissions/:id") view=MerrittSubmissionPage />
+                    <Route path=path!("datasets/:id") view=DatasetPage />
                     <Route path=path!("periodic") view=PeriodicPage />
                     <Route path=path!("maintenance") view=MaintenancePage />
                     <Route path=path!("queues") view=QueuesPage />

@@ -58,7 +58,8 @@ pub enum Role {
 #[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
 pub enum JobAction {
-    /// Run again now (from retryable, discarded, cancelled or completed).
+    /// Run again now (from retryable, discarded, cancelled or scheduled; a completed job
+    /// is not run again).
     Retry,
     /// Stop: at once when waiting, at the worker's next heartbeat when running.
     Cancel,
@@ -154,6 +155,47 @@ impl CopySort {
             CopySort::Attempts => "attempts",
             CopySort::CreatedAt => "created_at",
             CopySort::UpdatedAt => "updated_at",
+        }
+    }
+}
+
+/// What a listing of Merritt submissions is ordered by (ties broken by id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Enum))]
+#[cfg_attr(feature = "server", oai(rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionSort {
+    #[default]
+    Id,
+    Identifier,
+    ResourceId,
+    State,
+    Size,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl SubmissionSort {
+    pub const ALL: [SubmissionSort; 7] = [
+        SubmissionSort::Id,
+        SubmissionSort::Identifier,
+        SubmissionSort::ResourceId,
+        SubmissionSort::State,
+        SubmissionSort::Size,
+        SubmissionSort::CreatedAt,
+        SubmissionSort::UpdatedAt,
+    ];
+
+    /// The name used in query strings and cursors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionSort::Id => "id",
+            SubmissionSort::Identifier => "identifier",
+            SubmissionSort::ResourceId => "resource_id",
+            SubmissionSort::State => "state",
+            SubmissionSort::Size => "size",
+            SubmissionSort::CreatedAt => "created_at",
+            SubmissionSort::UpdatedAt => "updated_at",
         }
     }
 }

@@ -50,6 +50,19 @@ pub struct JobDetail {
     pub lease_expires_at: Option<DateTime<Utc>>,
     /// Oldest first; bounded to the most recent entries.
     pub history: Vec<JobHistoryEntry>,
+    /// Retry, cancel and discard: whether each applies to the job as it is now and, when
+    /// not, why (the rule the action itself follows).
+    pub actions: Vec<JobActionCheck>,
+}
+
+/// Whether an operator action applies to a job in its current state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct JobActionCheck {
+    pub action: JobAction,
+    pub applies: bool,
+    /// Why it does not apply (e.g. "the job is already completed"); absent when it does.
+    pub reason: Option<String>,
 }
 
 /// A page of jobs.

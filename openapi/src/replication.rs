@@ -208,6 +208,8 @@ pub struct CopyPage {
     pub next_cursor: Option<String>,
     /// Newest first only: pass as `before` for the next page (older clients).
     pub next_before: Option<i64>,
+    /// Copies matching the filters on every page (`before` and `cursor` aside).
+    pub total: i64,
 }
 
 /// Give up on a copy.
@@ -361,8 +363,33 @@ pub struct Submission {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Bytes of the files it deposits.
+    pub size: i64,
     /// Oldest first.
     pub history: Vec<SubmissionStateEntry>,
+}
+
+/// A page of submissions, newest first unless sorted otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct SubmissionPage {
+    pub submissions: Vec<Submission>,
+    /// Pass as `cursor`, with the same sort and order, for the next page; absent on the
+    /// last page.
+    pub next_cursor: Option<String>,
+    /// Submissions matching the filters on every page.
+    pub total: i64,
+}
+
+/// One dataset (an identifier): its Zenodo copies and its Merritt submissions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct Dataset {
+    pub identifier: String,
+    /// Every copy of the identifier, oldest first (the order they run in).
+    pub copies: Vec<ZenodoCopy>,
+    /// Every submission of the identifier, oldest first.
+    pub submissions: Vec<Submission>,
 }
 
 /// The Merritt queue at a glance.

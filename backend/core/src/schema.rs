@@ -185,6 +185,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Bytes of the files it deposits (summed from its manifest).
+        size -> BigInt,
     }
 }
 

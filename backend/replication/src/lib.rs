@@ -4,6 +4,7 @@
 pub mod daily; // the daily retry of copies in error (a periodic job)
 pub mod events; // copy and submission outcomes for the outbox
 pub mod import; // copies and submissions imported from the Dryad database
+pub mod listing; // the keyset cursor of sorted listings (copies, submissions)
 pub mod maintenance; // what a drain waits for
 pub mod merritt; // Merritt submissions: client, SubmitJob/CheckJob, store, request log
 pub mod remotes; // is Zenodo or Merritt answering: probes and recent calls

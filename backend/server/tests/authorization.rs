@@ -67,6 +67,7 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("restartSubmissions", Some(Operator)),
         ("getSubmissionLog", Some(Viewer)),
         ("giveUpSubmission", Some(Operator)),
+        ("getDataset", Some(Viewer)),
         ("listPeriodicJobs", Some(Viewer)),
         ("runPeriodicJob", Some(Operator)),
         ("pausePeriodicJob", Some(Operator)),

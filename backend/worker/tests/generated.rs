@@ -480,8 +480,7 @@ async fn all_copies(s: &Stack) -> Vec<Value> {
 }
 
 async fn all_submissions(s: &Stack) -> Vec<Value> {
-    s.get("/api/merritt/submissions?limit=500")
-        .await
+    s.get("/api/merritt/submissions?limit=500").await["submissions"]
         .as_array()
         .unwrap()
         .clone()

@@ -197,7 +197,7 @@ async fn a_drain_under_load_lets_running_work_finish_starts_none_and_restart_req
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let subs = s.get("/api/merritt/submissions").await;
+        let subs = s.get("/api/merritt/submissions").await["submissions"].clone();
         if subs
             .as_array()
             .unwrap()

@@ -965,7 +965,7 @@ async fn imported_work_without_a_manifest_ends_readably_until_the_application_se
     assert_eq!(st, 200, "{r}");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let subs = s.get("/api/merritt/submissions").await;
+        let subs = s.get("/api/merritt/submissions").await["submissions"].clone();
         let me = subs
             .as_array()
             .unwrap()

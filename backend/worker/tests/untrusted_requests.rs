@@ -388,7 +388,7 @@ async fn two_files_requested_reach_merritt_as_two_and_an_injected_line_reaches_i
             .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let subs = s.get("/api/merritt/submissions").await;
+        let subs = s.get("/api/merritt/submissions").await["submissions"].clone();
         let state = |id: i64| {
             subs.as_array()
                 .unwrap()

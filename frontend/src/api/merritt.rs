@@ -1,26 +1,39 @@
-//! Merritt submissions: the queue's status, the listing, one submission with its request
+//! Merritt submissions: the queue's status, the listing (searched, sorted, paged), one submission with its request
 //! log, restart held, resend checked and give up.
 
 use longjobs_openapi::{
-    GiveUpSubmission, MerrittStatus, Requeued, ResendSubmissions, Submission, SubmissionLogLine,
-    SubmissionState,
+    GiveUpSubmission, MerrittStatus, Requeued, ResendSubmissions, SortOrder, Submission,
+    SubmissionLogLine, SubmissionPage, SubmissionSort,
 };
 
 use super::ApiError;
-use super::client::{self, Get};
+use super::client::{self, Get, encode};
+use crate::query::SubmissionsQuery;
 
-/// Submissions listed at most.
-pub const LIST_SIZE: u32 = 200;
+/// Submissions per page in the console.
+pub const PAGE_SIZE: u32 = 50;
 
 pub fn status() -> Get<MerrittStatus> {
     Get::new("/api/merritt/status")
 }
 
-/// Submissions newest first, only in `states` when given.
-pub fn list(states: &[SubmissionState]) -> Get<Vec<Submission>> {
-    let mut params = vec![format!("limit={LIST_SIZE}")];
-    for s in states {
+/// `GET /api/merritt/submissions` for the console's search, states, sort and page.
+pub fn list(query: &SubmissionsQuery) -> Get<SubmissionPage> {
+    let mut params = vec![format!("limit={PAGE_SIZE}")];
+    if let Some(q) = &query.search {
+        params.push(format!("q={}", encode(q)));
+    }
+    for s in &query.states {
         params.push(format!("state={}", s.as_str()));
+    }
+    if query.sort != SubmissionSort::default() {
+        params.push(format!("sort={}", query.sort.as_str()));
+    }
+    if query.order == SortOrder::Asc {
+        params.push("order=asc".to_string());
+    }
+    if let Some(c) = &query.cursor {
+        params.push(format!("cursor={}", encode(c)));
     }
     Get::new(format!("/api/merritt/submissions?{}", params.join("&")))
 }

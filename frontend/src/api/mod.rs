@@ -5,6 +5,7 @@ pub mod client;
 mod error;
 
 pub mod auth;
+pub mod datasets;
 pub mod jobs;
 pub mod maintenance;
 pub mod merritt;

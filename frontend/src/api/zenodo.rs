@@ -3,7 +3,7 @@
 
 use longjobs_openapi::{
     CopyDetail, CopyPage, CopySort, DailyRetryChoice, GiveUpCopy, GivenUp, Requeued, ResendChain,
-    ResetStalled, SortOrder, Text, ZenodoCopy,
+    ResendCopies, ResendResult, ResetStalled, SortOrder, Text, ZenodoCopy,
 };
 
 use super::ApiError;
@@ -19,7 +19,7 @@ pub fn list(query: &CopiesQuery) -> Get<CopyPage> {
     if let Some(i) = &query.identifier {
         params.push(format!("identifier={}", encode(i)));
     }
-    for s in &query.states {
+    for s in &query.api_states() {
         params.push(format!("state={}", s.as_str()));
     }
     for t in &query.copy_types {
@@ -47,6 +47,11 @@ pub fn get(id: i64) -> Get<CopyDetail> {
 /// Resends one copy; a refusal (prerequisite, in runner, finished) is a 409 saying why.
 pub async fn resend(id: i64) -> Result<Requeued, ApiError> {
     client::post_empty(&format!("/api/zenodo/copies/{id}/resend")).await
+}
+
+/// Resends several copies, each on its own (in id order); refusals come back per copy.
+pub async fn resend_many(ids: Vec<i64>) -> Result<ResendResult, ApiError> {
+    client::post("/api/zenodo/copies/resend", &ResendCopies { ids }).await
 }
 
 /// Resends every unfinished copy of one dataset, in order.

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use longjobs_openapi::{CopyState, CopyType};
 
 use super::{FilterBar, SelectField, StateFilter, TextField, edit_query, url_text};
-use crate::query::{CopiesQuery, Listing, non_blank};
+use crate::query::{CopiesQuery, Listing, Show, non_blank};
 
-/// Identifier, resource id, copy type and states; every change is handed to `on_change` as
+/// Identifier, resource id, copy type, unfinished or all, and states; every change is handed to `on_change` as
 /// the new query (the page puts it in the URL), from its newest page.
 #[component]
 pub fn CopiesFilters(
@@ -78,6 +78,13 @@ pub fn CopiesFilters(
                 }))>
                 <option value="" selected=move || query.with(|q| q.copy_types.len() != 1)>"All types"</option>
                 {type_options}
+            </SelectField>
+            <SelectField id="filter-show" label="Show"
+                on_change=Callback::new(move |v: String| change(&|q| {
+                    q.show = Some(if v == Show::All.as_str() { Show::All } else { Show::Unfinished });
+                }))>
+                <option value="unfinished" selected=move || query.with(CopiesQuery::unfinished_only)>"Unfinished"</option>
+                <option value="all" selected=move || query.with(|q| !q.unfinished_only())>"All copies"</option>
             </SelectField>
         </FilterBar>
     }

@@ -1,5 +1,6 @@
-//! `/merritt/submissions/:id`: one Merritt submission — summary, its state history and its
-//! request log; give up (with a reason).
+//! `/merritt/submissions/:id`: one Merritt submission — summary (its identifier linked to
+//! the dataset page, its size), its state history and its request log; give up (with a
+//! reason).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,6 +11,7 @@ use crate::components::{
     Breadcrumbs, ConfirmDialog, ErrorNotice, LogLine, LogLines, SubmissionHistory,
     SubmissionStateBadge, TimeCell,
 };
+use crate::pages::DatasetLink;
 use crate::poll::{ITEM_REFRESH, use_item, use_polled};
 use crate::session;
 
@@ -112,8 +114,9 @@ fn SubmissionBody(sub: Submission) -> impl IntoView {
                 <h2 id="submission-summary-title">"Summary"</h2>
                 <dl class="facts" data-testid="submission-summary">
                     <dt>"State"</dt><dd data-testid="submission-state" data-state=sub.state.as_str()><SubmissionStateBadge state=sub.state /></dd>
-                    <dt>"Identifier"</dt><dd class="mono">{sub.identifier.clone()}</dd>
+                    <dt>"Identifier"</dt><dd><DatasetLink identifier=sub.identifier.clone() /></dd>
                     <dt>"Resource"</dt><dd>{sub.resource_id}</dd>
+                    <dt>"Size"</dt><dd data-testid="submission-size">{crate::format::bytes(sub.size)}</dd>
                     <dt>"ARK"</dt><dd class="mono">{sub.ark.clone().unwrap_or_else(dash)}</dd>
                     <dt>"Host"</dt><dd class="mono">{sub.host.clone()}</dd>
                     <dt>"Job"</dt><dd>{sub.job_id.map(|j| view! { <a class="mono" href=format!("/jobs/{j}")>{format!("#{j}")}</a> })}{sub.job_id.is_none().then_some("none")}</dd>

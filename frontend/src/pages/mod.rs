@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod dashboard;
+mod dataset;
 mod job;
 mod jobs;
 mod login;
@@ -19,6 +20,7 @@ mod zenodo_copy;
 pub use admin::AdminPage;
 pub use audit::AuditPage;
 pub use dashboard::DashboardPage;
+pub use dataset::{DatasetLink, DatasetPage, dataset_href};
 pub use job::JobPage;
 pub use jobs::JobsPage;
 pub use login::LoginPage;

@@ -6,7 +6,7 @@ mod copies;
 mod jobs;
 mod submissions;
 
-pub use copies::CopiesQuery;
+pub use copies::{CopiesQuery, Show};
 pub use jobs::JobsQuery;
 pub use submissions::SubmissionsQuery;
 
@@ -15,7 +15,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 use longjobs_openapi::{
-    CopySort, CopyState, CopyType, JobSort, JobState, SortOrder, SubmissionState,
+    CopySort, CopyState, CopyType, JobSort, JobState, SortOrder, SubmissionSort, SubmissionState,
 };
 
 use crate::api::encode;
@@ -39,7 +39,14 @@ macro_rules! wire_by_as_str {
         }
     )*};
 }
-wire_by_as_str!(JobState, CopyState, CopyType, SubmissionState, CopySort);
+wire_by_as_str!(
+    JobState,
+    CopyState,
+    CopyType,
+    SubmissionState,
+    CopySort,
+    SubmissionSort
+);
 
 impl Wire for JobSort {
     const ALL: &'static [Self] = &[

@@ -41,8 +41,8 @@ pub async fn run(api: &Client, out: &Output, cmd: MerrittCmd) -> anyhow::Result<
         MerrittCmd::List { state, limit } => {
             let mut query: Vec<(&str, String)> = vec![("limit", limit.to_string())];
             query.extend(state.into_iter().map(|s| ("state", s)));
-            let subs: Vec<wire::Submission> = api.get("/api/merritt/submissions", &query).await?;
-            out.show(&subs, || list_text(&subs))
+            let page: wire::SubmissionPage = api.get("/api/merritt/submissions", &query).await?;
+            out.show(&page.submissions, || list_text(&page.submissions))
         }
         MerrittCmd::Show { id } => {
             let s: wire::Submission = api

@@ -15,7 +15,7 @@ use crate::schema::jobs;
 pub enum Action {
     /// Stop the job: at once if it is waiting, at its worker's next heartbeat if running.
     Cancel,
-    /// Run the job again now (from retryable, discarded, cancelled or completed).
+    /// Run the job again now (from retryable, discarded, cancelled or scheduled).
     Retry,
     /// Give up on a waiting job without running it again.
     Discard,
@@ -119,7 +119,6 @@ enum Plan {
 }
 
 fn plan(action: Action, job: &Job, actor: &str, now: NaiveDateTime) -> Plan {
-    use JobState::*;
     let note = |verb: &str| {
         ErrorEntry::new(
             now,
@@ -128,32 +127,66 @@ fn plan(action: Action, job: &Job, actor: &str, now: NaiveDateTime) -> Plan {
             format!("{verb} by {actor}"),
         )
     };
-    match (action, job.state) {
-        (Action::Cancel, Running) => Plan::RequestCancel,
-        (Action::Cancel, Scheduled | Available | Retryable | Discarded) => {
-            let mut change = Reschedule::release(job, Cancelled, now);
-            change.errors = job.errors_with(note("cancelled"));
+    match rule(action, job.state) {
+        Rule::Refuse(reason) => Plan::Refuse(reason),
+        Rule::RequestCancel => Plan::RequestCancel,
+        Rule::To(state) => {
+            let mut change = Reschedule::release(job, state, now);
+            let verb = match action {
+                Action::Cancel => "cancelled",
+                Action::Discard => "discarded",
+                Action::Retry => {
+                    change.run_at = now;
+                    change.finished_at = None;
+                    // A job out of attempts gets one more, so the retry is not discarded
+                    // unrun.
+                    change.max_attempts = job.max_attempts.max(job.attempt + 1);
+                    "retried"
+                }
+            };
+            change.errors = job.errors_with(note(verb));
             Plan::Change(change)
         }
-        (Action::Discard, Scheduled | Available | Retryable) => {
-            let mut change = Reschedule::release(job, Discarded, now);
-            change.errors = job.errors_with(note("discarded"));
-            Plan::Change(change)
-        }
-        (Action::Discard, Running) => Plan::Refuse("the job is running: cancel it instead".into()),
-        (Action::Retry, Retryable | Discarded | Cancelled | Completed | Scheduled) => {
-            let mut change = Reschedule::release(job, Available, now);
-            change.run_at = now;
-            change.finished_at = None;
-            // A job out of attempts gets one more, so the retry is not discarded unrun.
-            change.max_attempts = job.max_attempts.max(job.attempt + 1);
-            change.errors = job.errors_with(note("retried"));
-            Plan::Change(change)
-        }
-        (Action::Retry, Available | Running) => {
-            Plan::Refuse(format!("the job is already {}", job.state))
-        }
-        (Action::Cancel | Action::Discard, Completed | Cancelled)
-        | (Action::Discard, Discarded) => Plan::Refuse(format!("the job is already {}", job.state)),
     }
 }
+
+/// What an action does to a job in a given state: the one rule table, read by [`apply`]
+/// and by [`refusal`] (which the API reports per job, so the console can disable what
+/// cannot apply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// The job moves to this state.
+    To(JobState),
+    /// The job is running: its worker cancels it at its next heartbeat.
+    RequestCancel,
+    /// Nothing changes, for this reason.
+    Refuse(String),
+}
+
+/// The rule for `action` on a job in `state`.
+pub fn rule(action: Action, state: JobState) -> Rule {
+    use JobState::*;
+    match (action, state) {
+        (Action::Cancel, Running) => Rule::RequestCancel,
+        (Action::Cancel, Scheduled | Available | Retryable | Discarded) => Rule::To(Cancelled),
+        (Action::Discard, Scheduled | Available | Retryable) => Rule::To(Discarded),
+        (Action::Discard, Running) => Rule::Refuse("the job is running: cancel it instead".into()),
+        (Action::Retry, Retryable | Discarded | Cancelled | Scheduled) => Rule::To(Available),
+        // A completed job did its work: running it again is enqueueing new work, which
+        // its owner (a copy's resend, a submission's requeue) does with its own checks.
+        (Action::Retry, Available | Running | Completed)
+        | (Action::Cancel | Action::Discard, Completed | Cancelled)
+        | (Action::Discard, Discarded) => Rule::Refuse(format!("the job is already {state}")),
+    }
+}
+
+/// Why `action` cannot apply to a job in `state`; `None` when it can.
+pub fn refusal(action: Action, state: JobState) -> Option<String> {
+    match rule(action, state) {
+        Rule::Refuse(reason) => Some(reason),
+        Rule::To(_) | Rule::RequestCancel => None,
+    }
+}
+
+/// Every action, in the order the console shows them.
+pub const ACTIONS: [Action; 3] = [Action::Retry, Action::Cancel, Action::Discard];

@@ -77,20 +77,6 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-/// Escapes `%`, `_` and the escape character itself for a LIKE pattern.
-fn like_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for ch in text.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(ch);
-    }
-    p.push('%');
-    p
-}
-
 /// The jobs matching `f` on the database of `conn`, as a query to sort, count or page.
 fn filtered(conn: &DbConn, f: &JobFilter) -> jobs::BoxedQuery<'static, MultiBackend> {
     let mut q = jobs::table.into_boxed();
@@ -110,7 +96,7 @@ fn filtered(conn: &DbConn, f: &JobFilter) -> jobs::BoxedQuery<'static, MultiBack
         q = q.filter(jobs::unique_key.eq(v.clone()));
     }
     if let Some(v) = &f.text {
-        let p = like_pattern(v);
+        let p = crate::db::like_pattern(v);
         q = if matches!(conn, DbConn::Postgres(_)) {
             // PostgreSQL keeps the searched text in job_texts, under a trigram index.
             q.filter(
@@ -276,7 +262,7 @@ fn owned(names: &[&str]) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::like_pattern;
+    use crate::db::like_pattern;
 
     #[test]
     fn like_metacharacters_are_escaped() {

@@ -15,7 +15,7 @@ mod retry_policy;
 mod stats;
 mod workers;
 
-pub use admin::{Action, ActionOutcome, apply as apply_action};
+pub use admin::{ACTIONS, Action, ActionOutcome, Rule, apply as apply_action, refusal, rule};
 pub use claim::claim;
 pub use enqueue::{
     DEFAULT_MAX_ATTEMPTS, EnqueueRequest, Enqueued, InvalidJob, MAX_MAX_ATTEMPTS, MAX_NAME_LEN,

@@ -55,6 +55,8 @@ pub struct Submission {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Bytes of the files it deposits, summed from its manifest when it was created.
+    pub size: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -103,6 +105,14 @@ pub struct SubmissionRequest {
 }
 
 impl SubmissionRequest {
+    /// Bytes of every file of the manifest.
+    pub fn size(&self) -> i64 {
+        self.files
+            .iter()
+            .map(|f| f.size.max(0))
+            .fold(0, i64::saturating_add)
+    }
+
     /// The manifest in Merritt's checkm format. A cell that would be read as structure (a
     /// line break starts a new file line, `|` a new column) is refused, not escaped: the
     /// submission fails readably instead of depositing other files than asked.

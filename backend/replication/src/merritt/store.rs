@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use longjobs_core::db::{DbConn, transaction};
+use longjobs_core::db::{DbConn, MultiBackend, keyset, like_pattern, lower, transaction};
 use longjobs_core::job::{Job, JobState};
 use longjobs_core::queue::{self, EnqueueRequest};
 use longjobs_core::schema::{merritt_submission_states, merritt_submissions};
@@ -12,6 +12,7 @@ use longjobs_core::{JobId, clock};
 
 use super::model::{StateEntry, Submission, SubmissionRequest, SubmissionState};
 use super::submit::{CheckJob, SubmitJob};
+use crate::listing::{Cursor, SortValue};
 use longjobs_core::handler::BackgroundJob;
 
 /// Attempts a submission's deposit gets.
@@ -58,6 +59,7 @@ pub fn create(
                 merritt_submissions::resource_id.eq(resource_id),
                 merritt_submissions::identifier.eq(identifier),
                 merritt_submissions::request.eq(&body),
+                merritt_submissions::size.eq(request.size()),
                 merritt_submissions::state.eq(SubmissionState::Enqueued),
                 merritt_submissions::host.eq(host),
                 merritt_submissions::created_at.eq(now),
@@ -140,20 +142,136 @@ pub fn history(conn: &mut DbConn, id: i64) -> QueryResult<Vec<StateEntry>> {
         .load(conn)
 }
 
-/// Submissions newest first, optionally in some states.
+/// Which submissions a listing shows: some states (all when empty), those whose identifier
+/// or ARK contains `search` (ignoring case), one dataset's (`identifier`, exactly).
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionFilter {
+    pub states: Vec<SubmissionState>,
+    pub search: Option<String>,
+    pub identifier: Option<String>,
+    pub limit: i64,
+}
+
+/// What a listing of submissions is ordered by; ties are broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubmissionSort {
+    #[default]
+    Id,
+    Identifier,
+    ResourceId,
+    State,
+    Size,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl SubmissionSort {
+    /// The cursor that starts the page after `s`.
+    pub fn cursor_after(self, s: &Submission) -> Cursor {
+        let value = match self {
+            SubmissionSort::Id => SortValue::Id,
+            SubmissionSort::Identifier => SortValue::Text(s.identifier.clone()),
+            SubmissionSort::ResourceId => SortValue::Int(s.resource_id),
+            SubmissionSort::State => SortValue::Text(s.state.as_str().to_string()),
+            SubmissionSort::Size => SortValue::Int(s.size),
+            SubmissionSort::CreatedAt => SortValue::Time(s.created_at),
+            SubmissionSort::UpdatedAt => SortValue::Time(s.updated_at),
+        };
+        Cursor { value, id: s.id }
+    }
+}
+
+/// One page of submissions.
+#[derive(Debug, Clone)]
+pub struct SubmissionPage {
+    pub submissions: Vec<Submission>,
+    /// Start of the next page, when there is one.
+    pub next: Option<Cursor>,
+}
+
+/// The submissions matching `f` (not its `limit`).
+fn matching(f: &SubmissionFilter) -> merritt_submissions::BoxedQuery<'static, MultiBackend> {
+    let mut q = merritt_submissions::table.into_boxed();
+    if !f.states.is_empty() {
+        q = q.filter(merritt_submissions::state.eq_any(f.states.clone()));
+    }
+    if let Some(i) = &f.identifier {
+        q = q.filter(merritt_submissions::identifier.eq(i.clone()));
+    }
+    if let Some(text) = &f.search {
+        let p = like_pattern(&text.to_lowercase());
+        q = q.filter(
+            lower(merritt_submissions::identifier)
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(merritt_submissions::ark.assume_not_null())
+                    .like(p)
+                    .escape('\\')
+                    .and(merritt_submissions::ark.is_not_null())),
+        );
+    }
+    q
+}
+
+/// How many submissions match `f` on every page.
+pub fn count(conn: &mut DbConn, f: &SubmissionFilter) -> QueryResult<i64> {
+    matching(f).count().get_result(conn)
+}
+
+/// Submissions matching `f`, sorted by `sort` (newest first by default), from after
+/// `cursor`. A cursor of another sort order is refused (a query builder error).
 pub fn list(
     conn: &mut DbConn,
-    states: &[SubmissionState],
-    limit: i64,
-) -> QueryResult<Vec<Submission>> {
-    let mut q = merritt_submissions::table.into_boxed();
-    if !states.is_empty() {
-        q = q.filter(merritt_submissions::state.eq_any(states.to_vec()));
-    }
-    q.order(merritt_submissions::id.desc())
-        .limit(limit)
+    f: &SubmissionFilter,
+    sort: SubmissionSort,
+    descending: bool,
+    cursor: Option<&Cursor>,
+) -> QueryResult<SubmissionPage> {
+    let limit = f.limit.max(1);
+    let q = matching(f);
+    let id = merritt_submissions::id;
+    let q = match sort {
+        SubmissionSort::Id => {
+            keyset::by_id(q, id, keyset::after(cursor, Cursor::id_only)?, descending)
+        }
+        SubmissionSort::Identifier => {
+            let after = keyset::after(cursor, Cursor::text)?;
+            keyset::by(q, merritt_submissions::identifier, id, after, descending)
+        }
+        SubmissionSort::State => {
+            let after = keyset::after(cursor, Cursor::text)?;
+            keyset::by(q, merritt_submissions::state, id, after, descending)
+        }
+        SubmissionSort::ResourceId => {
+            let after = keyset::after(cursor, Cursor::int)?;
+            keyset::by(q, merritt_submissions::resource_id, id, after, descending)
+        }
+        SubmissionSort::Size => {
+            let after = keyset::after(cursor, Cursor::int)?;
+            keyset::by(q, merritt_submissions::size, id, after, descending)
+        }
+        SubmissionSort::CreatedAt => {
+            let after = keyset::after(cursor, Cursor::time)?;
+            keyset::by(q, merritt_submissions::created_at, id, after, descending)
+        }
+        SubmissionSort::UpdatedAt => {
+            let after = keyset::after(cursor, Cursor::time)?;
+            keyset::by(q, merritt_submissions::updated_at, id, after, descending)
+        }
+    };
+    let mut found: Vec<Submission> = q
+        .limit(limit + 1)
         .select(Submission::as_select())
-        .load(conn)
+        .load(conn)?;
+    let next = if keyset::cut(&mut found, limit) {
+        found.last().map(|s| sort.cursor_after(s))
+    } else {
+        None
+    };
+    Ok(SubmissionPage {
+        submissions: found,
+        next,
+    })
 }
 
 pub fn count_in(conn: &mut DbConn, states: &[SubmissionState]) -> QueryResult<i64> {

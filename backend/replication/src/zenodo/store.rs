@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use longjobs_core::clock;
-use longjobs_core::db::{DbConn, keyset, transaction};
+use longjobs_core::db::{DbConn, MultiBackend, keyset, transaction};
 use longjobs_core::job::{Job, JobId, JobState};
 use longjobs_core::queue::{self, Action, EnqueueRequest};
 use longjobs_core::schema::{zenodo_copies, zenodo_copy_log};
@@ -752,21 +752,10 @@ pub enum CopySort {
 }
 
 /// The sort value of the last copy of a page.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CopySortValue {
-    /// Sorting by id: the id says it all.
-    Id,
-    Text(String),
-    Int(i64),
-    Time(NaiveDateTime),
-}
+pub use crate::listing::SortValue as CopySortValue;
 
-/// Where a sorted page starts: after the copy with this sort value and id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CopyCursor {
-    pub value: CopySortValue,
-    pub id: i64,
-}
+/// Where a sorted page of copies starts.
+pub use crate::listing::Cursor as CopyCursor;
 
 impl CopySort {
     /// The cursor that starts the page after `copy`.
@@ -794,16 +783,9 @@ pub struct CopyPage {
     pub next: Option<CopyCursor>,
 }
 
-/// Copies matching `f`, sorted by `sort` (newest first by default), from after `cursor`.
-/// A cursor of another sort order is refused (a query builder error).
-pub fn list(
-    conn: &mut DbConn,
-    f: &CopyFilter,
-    sort: CopySort,
-    descending: bool,
-    cursor: Option<&CopyCursor>,
-) -> QueryResult<CopyPage> {
-    let limit = f.limit.max(1);
+/// The copies matching `f`'s identifier, states, copy types and resource id (not its
+/// paging: `limit`, `before_id`).
+fn matching(f: &CopyFilter) -> zenodo_copies::BoxedQuery<'static, MultiBackend> {
     let mut q = zenodo_copies::table.into_boxed();
     if let Some(i) = &f.identifier {
         q = q.filter(zenodo_copies::identifier.eq(i.clone()));
@@ -817,6 +799,25 @@ pub fn list(
     if let Some(r) = f.resource_id {
         q = q.filter(zenodo_copies::resource_id.eq(r));
     }
+    q
+}
+
+/// How many copies match `f` on every page (its filters, not its paging).
+pub fn count(conn: &mut DbConn, f: &CopyFilter) -> QueryResult<i64> {
+    matching(f).count().get_result(conn)
+}
+
+/// Copies matching `f`, sorted by `sort` (newest first by default), from after `cursor`.
+/// A cursor of another sort order is refused (a query builder error).
+pub fn list(
+    conn: &mut DbConn,
+    f: &CopyFilter,
+    sort: CopySort,
+    descending: bool,
+    cursor: Option<&CopyCursor>,
+) -> QueryResult<CopyPage> {
+    let limit = f.limit.max(1);
+    let mut q = matching(f);
     if let Some(b) = f.before_id {
         q = q.filter(zenodo_copies::id.lt(b));
     }

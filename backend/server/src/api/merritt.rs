@@ -3,18 +3,22 @@
 
 use longjobs_core::access::Role;
 use longjobs_openapi as wire;
-use longjobs_replication::merritt::{MerrittFile, SubmissionRequest, SubmissionState, validate};
+use longjobs_replication::merritt::store::SubmissionFilter;
+use longjobs_replication::merritt::{MerrittFile, SubmissionRequest, validate};
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::Tag;
-use super::convert::merritt::{sub_out, sub_state_in};
+use super::convert::merritt::{sub_cursor_in, sub_cursor_out, sub_out, sub_sort_in, sub_state_in};
 use super::convert::utc;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::service::merritt;
 use crate::state::AppState;
+
+/// Longest `q` accepted, in characters.
+const MAX_SEARCH: usize = 200;
 
 pub struct MerrittApi {
     pub state: AppState,
@@ -80,7 +84,11 @@ impl MerrittApi {
 
     /// List Merritt submissions.
     ///
-    /// Newest first, each with its state history and the host that wrote each state.
+    /// Newest first unless sorted otherwise, each with its state history and the host that
+    /// wrote each state, and how many match on every page. `q` finds submissions whose
+    /// identifier (DOI) or ARK contains it, ignoring case. Pages are keyset: pass a page's
+    /// `next_cursor` as `cursor`, with the same sort and order, for the next one.
+    #[allow(clippy::too_many_arguments)]
     #[oai(
         path = "/api/merritt/submissions",
         method = "get",
@@ -91,10 +99,20 @@ impl MerrittApi {
         auth: BearerAuth,
         /// Only these states.
         state: Query<Vec<wire::SubmissionState>>,
+        /// Identifier (DOI) or ARK contains this (1 to 200 characters).
+        q: Query<Option<String>>,
+        /// Only this dataset's submissions (the identifier exactly).
+        identifier: Query<Option<String>>,
+        /// Sort key (default `id`).
+        sort: Query<Option<wire::SubmissionSort>>,
+        /// Sort direction (default `desc`).
+        order: Query<Option<wire::SortOrder>>,
+        /// Where the page starts: a previous page's `next_cursor`.
+        cursor: Query<Option<String>>,
         /// 1 to 500 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<i64>>,
-    ) -> ApiResult<Json<Vec<wire::Submission>>> {
+    ) -> ApiResult<Json<wire::SubmissionPage>> {
         auth.0.require(Role::Viewer)?;
         let limit = limit.0.unwrap_or(100);
         if !(1..=500).contains(&limit) {
@@ -102,11 +120,45 @@ impl MerrittApi {
                 "limit must be between 1 and 500, got {limit}"
             )));
         }
-        let states: Vec<SubmissionState> = state.0.into_iter().map(sub_state_in).collect();
-        let rows = merritt::list(&self.state.db, states, limit).await?;
-        Ok(Json(
-            rows.into_iter().map(|(s, h)| sub_out(&s, h)).collect(),
-        ))
+        let search = q.0.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if let Some(t) = &search
+            && t.chars().count() > MAX_SEARCH
+        {
+            return Err(ApiError::bad_request(format!(
+                "q is at most {MAX_SEARCH} characters, got {}",
+                t.chars().count()
+            )));
+        }
+        let sort = sort.0.unwrap_or_default();
+        let descending = order.0.unwrap_or_default() == wire::SortOrder::Desc;
+        let cursor = cursor
+            .0
+            .as_deref()
+            .map(|c| sub_cursor_in(c, sort))
+            .transpose()?;
+        let filter = SubmissionFilter {
+            states: state.0.into_iter().map(sub_state_in).collect(),
+            search,
+            identifier: identifier.0,
+            limit,
+        };
+        let listed = merritt::list(
+            &self.state.db,
+            filter,
+            sub_sort_in(sort),
+            descending,
+            cursor,
+        )
+        .await?;
+        Ok(Json(wire::SubmissionPage {
+            submissions: listed
+                .rows
+                .into_iter()
+                .map(|(s, h)| sub_out(&s, h))
+                .collect(),
+            next_cursor: listed.next.as_ref().map(|c| sub_cursor_out(sort, c)),
+            total: listed.total,
+        }))
     }
 
     /// One Merritt submission with its history.

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 pub mod convert;
+mod datasets;
 mod events;
 mod health;
 mod jobs;
@@ -54,6 +55,8 @@ pub enum Tag {
     Events,
     /// Periodic jobs (the daily retry, …): schedule, last and next run, run now, pause.
     Periodic,
+    /// One dataset (an identifier): its Zenodo copies and Merritt submissions together.
+    Datasets,
 }
 
 pub type Apis = (
@@ -72,6 +75,7 @@ pub type Apis = (
     events::EventsApi,
     periodic::PeriodicApi,
     remotes::RemotesApi,
+    datasets::DatasetsApi,
 );
 
 /// The whole API with its OpenAPI document.
@@ -94,6 +98,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             events::EventsApi { state: s() },
             periodic::PeriodicApi { state: s() },
             remotes::RemotesApi { state: s() },
+            datasets::DatasetsApi { state: s() },
         ),
         "longjobs",
         env!("CARGO_PKG_VERSION"),

@@ -161,7 +161,7 @@ impl ZenodoApi {
             limit,
             before_id: before.0,
         };
-        let mut listed = zenodo::list(
+        let listed = zenodo::list(
             &self.state.db,
             filter,
             copy_sort_in(sort),
@@ -170,22 +170,13 @@ impl ZenodoApi {
         )
         .await?;
         let newest_first = sort == wire::CopySort::Id && descending;
-        let page = listed.page;
+        let next = listed.page.next.clone();
+        let total = listed.total;
         Ok(Json(wire::CopyPage {
-            copies: page
-                .copies
-                .iter()
-                .map(|c| {
-                    let retry = listed.retrying.remove(&c.id);
-                    copy_out(
-                        c,
-                        listed.waiting.get(&c.id).copied(),
-                        retry.as_ref().and_then(retry_of),
-                    )
-                })
-                .collect(),
-            next_cursor: page.next.as_ref().map(|c| copy_cursor_out(sort, c)),
-            next_before: page.next.as_ref().filter(|_| newest_first).map(|c| c.id),
+            copies: copies_out(listed),
+            next_cursor: next.as_ref().map(|c| copy_cursor_out(sort, c)),
+            next_before: next.as_ref().filter(|_| newest_first).map(|c| c.id),
+            total,
         }))
     }
 
@@ -362,4 +353,22 @@ impl ZenodoApi {
             zenodo::set_daily_retry(&self.state.db, &auth.0.name, id.0, excluded, reason).await?;
         Ok(Json(copy_out(&copy, None, None)))
     }
+}
+
+/// A listed page's copies on the wire, each with what it waits on and, while retrying,
+/// when its next attempt starts.
+pub fn copies_out(mut listed: zenodo::Listed) -> Vec<wire::ZenodoCopy> {
+    listed
+        .page
+        .copies
+        .iter()
+        .map(|c| {
+            let retry = listed.retrying.remove(&c.id);
+            copy_out(
+                c,
+                listed.waiting.get(&c.id).copied(),
+                retry.as_ref().and_then(retry_of),
+            )
+        })
+        .collect()
 }

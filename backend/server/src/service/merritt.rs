@@ -7,7 +7,8 @@ use longjobs_core::{Db, clock};
 use longjobs_notify::conditions;
 use longjobs_notify::config::AlertLimits;
 use longjobs_openapi as wire;
-use longjobs_replication::merritt::store;
+use longjobs_replication::listing::Cursor;
+use longjobs_replication::merritt::store::{self, SubmissionFilter, SubmissionSort};
 use longjobs_replication::merritt::{
     LogLine, StateEntry, Submission, SubmissionRequest, SubmissionState,
 };
@@ -165,23 +166,39 @@ async fn requeued_audit(db: &Db, actor: &str, action: &str, requeued: &[i64]) ->
     Ok(audit::record(db, entry, &format!("requeued {requeued:?}")).await?)
 }
 
-/// The newest submissions in `states` (all when empty), at most `limit`, with their
-/// histories.
+/// A page of the submissions matching `filter`, sorted by `sort` from after `cursor`, with
+/// their histories (see [`Listed`]).
 pub async fn list(
     db: &Db,
-    states: Vec<SubmissionState>,
-    limit: i64,
-) -> ServiceResult<Vec<WithHistory>> {
+    filter: SubmissionFilter,
+    sort: SubmissionSort,
+    descending: bool,
+    cursor: Option<Cursor>,
+) -> ServiceResult<Listed> {
     Ok(db
         .run(move |c| {
-            let mut out = Vec::new();
-            for s in store::list(c, &states, limit)? {
+            let page = store::list(c, &filter, sort, descending, cursor.as_ref())?;
+            let mut rows = Vec::with_capacity(page.submissions.len());
+            for s in page.submissions {
                 let h = store::history(c, s.id)?;
-                out.push((s, h));
+                rows.push((s, h));
             }
-            Ok(out)
+            let total = store::count(c, &filter)?;
+            Ok(Listed {
+                rows,
+                next: page.next,
+                total,
+            })
         })
         .await?)
+}
+
+/// A page of submissions with their histories, where the next page starts, and how many
+/// match on every page.
+pub struct Listed {
+    pub rows: Vec<WithHistory>,
+    pub next: Option<Cursor>,
+    pub total: i64,
 }
 
 fn no_submission(id: i64) -> ServiceError {

@@ -3,6 +3,7 @@
 
 pub mod audit; // recording operator actions, refusals included
 pub mod counts; // job counts by queue and state, cached when counting is slow
+pub mod datasets; // one identifier: its Zenodo copies and Merritt submissions together
 pub mod error; // ServiceError: a refusal with its reason, or the database's failure
 pub mod jobs; // enqueue with its audit, retry / cancel / discard one job or many
 pub mod maintenance; // drain, status (with its alerts) and restart

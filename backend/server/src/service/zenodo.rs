@@ -18,6 +18,8 @@ pub struct Listed {
     pub page: CopyPage,
     pub waiting: HashMap<i64, i64>,
     pub retrying: HashMap<i64, Job>,
+    /// Copies matching the filter on every page.
+    pub total: i64,
 }
 
 /// One copy with its request log, what it waits on and its job.
@@ -74,10 +76,12 @@ pub async fn list(
             let page = store::list(c, &filter, sort, descending, cursor.as_ref())?;
             let waiting = store::waiting_on(c, &page.copies)?;
             let retrying = retrying_jobs(c, &page.copies)?;
+            let total = store::count(c, &filter)?;
             Ok(Listed {
                 page,
                 waiting,
                 retrying,
+                total,
             })
         })
         .await?)

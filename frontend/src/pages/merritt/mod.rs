@@ -1,22 +1,23 @@
 //! `/merritt`: the Merritt queue — the status block (hold, counts, completed in 24 h,
-//! alerts), submissions with their state history and hosts (each linked to its page),
-//! restart held, resend checked.
+//! alerts), submissions searched by identifier / DOI / ARK, sorted and paged on the server,
+//! with their size, state history and hosts (each linked to its page), restart held,
+//! resend checked.
 
+mod filters;
 mod status;
 mod table;
 
 use std::collections::BTreeSet;
 
-use leptos::prelude::*;
-use longjobs_openapi::SubmissionState;
-
 use crate::api;
-use crate::components::{BulkBar, ConfirmDialog, ErrorNotice, PageHeader, StateFilter};
+use crate::components::{BulkBar, ConfirmDialog, ErrorNotice, PageHeader};
 use crate::confirm::Confirmable;
 use crate::format;
 use crate::poll::{REFRESH, use_polled};
-use crate::query::{SubmissionsQuery, use_url_query};
+use crate::query::{Listing, SubmissionsQuery, use_url_query};
 use crate::session;
+use filters::SubmissionsFilters;
+use leptos::prelude::*;
 use status::StatusBlock;
 use table::SubmissionsTable;
 
@@ -36,20 +37,24 @@ impl Pending {
     }
 }
 
-/// The status block and the submissions (state filter in the URL), refreshed every 5 s
+/// The status block and the submissions (search, states, sort and page in the URL),
+/// refreshed every 5 s
 /// keeping the checked rows; operators restart held submissions and resend checked ones.
 #[component]
 pub fn MerrittPage() -> impl IntoView {
     let (query, go) = use_url_query::<SubmissionsQuery>();
     let status = use_polled(Some(REFRESH), api::merritt::status);
-    let subs = use_polled(Some(REFRESH), move || {
-        query.with(|q| api::merritt::list(&q.states))
-    });
+    let subs = use_polled(Some(REFRESH), move || query.with(api::merritt::list));
     let can_act = Memo::new(move |_| session::can_act());
     let checked = RwSignal::new(BTreeSet::<i64>::new());
-    let set_states = Callback::new(move |states: Vec<SubmissionState>| {
-        checked.set(BTreeSet::new());
-        go.run(SubmissionsQuery { states });
+    // Another search or filter is another list: what was checked is forgotten.
+    let filters = Memo::new(move |_| query.with(|q| q.first_page()));
+    Effect::new(move |prev: Option<SubmissionsQuery>| {
+        let now = filters.get();
+        if prev.is_some_and(|p| p != now) {
+            checked.set(BTreeSet::new());
+        }
+        now
     });
 
     let actions = Confirmable::<Pending>::default();
@@ -105,13 +110,9 @@ pub fn MerrittPage() -> impl IntoView {
                 </button>
             </BulkBar>
         })}
-        <div class="filters card">
-            <StateFilter id_prefix="submission-state-" class_prefix="chip-submission-" spaced=true
-                chosen=Signal::derive(move || query.with(|q| q.states.clone()))
-                on_change=set_states on_clear=Callback::new(move |()| set_states.run(Vec::new())) />
-        </div>
+        <SubmissionsFilters query=query on_change=go />
         <ErrorNotice error=subs.error />
-        <SubmissionsTable subs=subs can_act=can_act checked=checked />
+        <SubmissionsTable subs=subs query=query go=go can_act=can_act checked=checked />
         {move || actions.asked.get().map(|p| {
             let (title, body, label) = match &p {
                 Pending::RestartHeld => {

@@ -1,9 +1,12 @@
-//! `/zenodo`: Zenodo copies — the old admin page's columns plus attempts (with when a retrying
+//! `/zenodo`: Zenodo copies — unfinished ones by default (or all), with their total; the old
+//! admin page's columns plus attempts (with when a retrying
 //! copy tries again), waiting-on, upload progress, the daily-retry exclusion and the
 //! error, filters and sort in the URL, resend (a copy, a dataset's chain) with the refusal
-//! reason inline, and reset stalled.
+//! reason inline, checked copies resent at once, and reset stalled.
 
 mod actions;
+mod bulk;
+mod row;
 mod table;
 
 use leptos::prelude::*;
@@ -11,9 +14,10 @@ use leptos::prelude::*;
 use crate::api;
 use crate::components::{CopiesFilters, ErrorNotice, PageHeader};
 use crate::poll::{REFRESH, use_polled};
-use crate::query::{CopiesQuery, use_url_query};
+use crate::query::{CopiesQuery, Listing, use_url_query};
 use crate::session;
 use actions::{ActionDialog, DoneNotice, Pending, use_actions};
+use bulk::{CopiesBulkBar, Selection};
 use table::CopiesTable;
 
 /// Copies newest first (sortable by any column), refreshed every 5 s keeping the filters;
@@ -25,6 +29,16 @@ pub fn ZenodoPage() -> impl IntoView {
     let page = use_polled(Some(REFRESH), move || query.with(api::zenodo::list));
     let (actions, done, on_confirm) = use_actions(move || page.reload());
     let identifier = Memo::new(move |_| query.with(|q| q.identifier.clone()));
+    let selection = Selection::new();
+    // Other filters are another list: what was checked is forgotten.
+    let filters = Memo::new(move |_| query.with(|q| q.first_page()));
+    Effect::new(move |prev: Option<CopiesQuery>| {
+        let now = filters.get();
+        if prev.is_some_and(|p| p != now) {
+            selection.checked.set(Default::default());
+        }
+        now
+    });
 
     view! {
         <PageHeader title="Zenodo copies" subtitle="Dataset versions sent to Zenodo. Copies of one identifier and copy type run in id order.">
@@ -58,7 +72,8 @@ pub fn ZenodoPage() -> impl IntoView {
         <ErrorNotice error=page.error />
         <ErrorNotice error=actions.error />
         <DoneNotice done=done />
-        <CopiesTable page=page query=query go=go can_act=can_act />
+        {move || can_act.get().then(|| view! { <CopiesBulkBar selection=selection reload=move || page.reload() /> })}
+        <CopiesTable page=page query=query go=go can_act=can_act checked=selection.checked />
         <ActionDialog actions=actions on_confirm=on_confirm />
     }
 }

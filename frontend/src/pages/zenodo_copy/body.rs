@@ -5,6 +5,7 @@ use longjobs_openapi::{CopyDetail, CopyState};
 
 use crate::components::{CopyStateBadge, JobTimeline, LogLine, LogLines, StateBadge, TimeCell};
 use crate::format;
+use crate::pages::DatasetLink;
 use crate::query::CopiesQuery;
 
 /// Summary, request log and job of a loaded copy.
@@ -59,7 +60,7 @@ pub fn CopyBody(detail: CopyDetail) -> impl IntoView {
                 <h2 id="copy-summary-title">"Summary"</h2>
                 <dl class="facts" data-testid="copy-summary">
                     <dt>"State"</dt><dd data-testid="copy-state" data-state=c.state.as_str()><CopyStateBadge state=c.state /></dd>
-                    <dt>"Identifier"</dt><dd><a class="mono" href=CopiesQuery::of_identifier(&c.identifier)>{c.identifier.clone()}</a></dd>
+                    <dt>"Identifier"</dt><dd><DatasetLink identifier=c.identifier.clone() />" · "<a class="small" href=CopiesQuery::of_identifier(&c.identifier)>"its copies in order"</a></dd>
                     <dt>"Title"</dt><dd>{title.unwrap_or_else(dash)}</dd>
                     <dt>"Resource"</dt><dd>{c.resource_id}</dd>
                     <dt>"Copy type"</dt><dd class="mono">{c.copy_type.as_str()}</dd>

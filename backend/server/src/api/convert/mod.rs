@@ -7,7 +7,9 @@ pub mod zenodo; // copy types, states, copies, sort keys and paging cursors
 use chrono::{DateTime, NaiveDateTime, Utc};
 use longjobs_core::access::Role;
 use longjobs_core::job::{ErrorKind, Job};
-use longjobs_core::queue::{ActionOutcome, Cursor, EnqueueRequest, JobFilter, SortKey};
+use longjobs_core::queue::{
+    self, Action, ActionOutcome, Cursor, EnqueueRequest, JobFilter, SortKey,
+};
 use longjobs_core::{Backend, JobId, JobState};
 use longjobs_openapi::{self as wire, Text};
 
@@ -209,6 +211,25 @@ pub fn job_detail(j: &Job) -> wire::JobDetail {
                 worker: e.worker,
             })
             .collect(),
+        actions: queue::ACTIONS
+            .into_iter()
+            .map(|a| {
+                let reason = queue::refusal(a, j.state);
+                wire::JobActionCheck {
+                    action: action_out(a),
+                    applies: reason.is_none(),
+                    reason,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn action_out(a: Action) -> wire::JobAction {
+    match a {
+        Action::Retry => wire::JobAction::Retry,
+        Action::Cancel => wire::JobAction::Cancel,
+        Action::Discard => wire::JobAction::Discard,
     }
 }
 

@@ -1,5 +1,8 @@
 //! `/jobs/:id`: one job — summary, payload, lease, error history and actions.
 
+mod actions;
+mod dataset;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use longjobs_openapi::{ActionOutcome, ActionResult, JobAction, JobDetail, JobState};
@@ -12,9 +15,12 @@ use crate::components::{
 use crate::format::{action_past, action_verb};
 use crate::poll::use_item;
 use crate::session;
+use actions::JobActions;
+use dataset::JobDataset;
 
 /// The job's summary, payload, lease and error history, refreshed every 2 s; operators get
-/// Retry / Cancel / Discard behind a confirmation, and a refusal's reason shows inline.
+/// Retry / Cancel / Discard behind a confirmation (an action that cannot apply is disabled,
+/// its reason shown), and a refusal's reason shows inline.
 #[component]
 pub fn JobPage() -> impl IntoView {
     let (id, job) = use_item(api::jobs::get);
@@ -71,14 +77,7 @@ pub fn JobPage() -> impl IntoView {
                         </p>
                     </div>
                     {move || can_act.get().then(|| view! {
-                        <div class="actions" role="group" aria-label="Job actions" data-testid="job-actions">
-                            <button type="button" class="btn btn-primary" on:click=move |_| ask(JobAction::Retry)
-                                disabled=move || busy.get()>"Retry"</button>
-                            <button type="button" class="btn" on:click=move |_| ask(JobAction::Cancel)
-                                disabled=move || busy.get()>"Cancel"</button>
-                            <button type="button" class="btn" on:click=move |_| ask(JobAction::Discard)
-                                disabled=move || busy.get()>"Discard"</button>
-                        </div>
+                        <JobActions checks=d.actions.clone() busy=busy ask=Callback::new(ask) />
                     })}
                 </div>
             }
@@ -128,6 +127,7 @@ fn JobBody(detail: JobDetail) -> impl IntoView {
                     <dt>"Queue"</dt><dd>{j.queue.clone()}</dd>
                     <dt>"Kind"</dt><dd class="mono">{j.kind.clone()}</dd>
                     <JobSubject kind=j.kind.clone() payload=detail.payload.clone() />
+                    <JobDataset kind=j.kind.clone() payload=detail.payload.clone() />
                     <dt>"Attempt"</dt><dd>{format!("{} of {}", j.attempt, j.max_attempts)}</dd>
                     <dt>"Priority"</dt><dd>{j.priority}</dd>
                     <dt>"Run at"</dt><dd><TimeCell time=j.run_at /></dd>
