@@ -26,7 +26,7 @@ test('switching the dashboard chart to 7 d shows the hours of the lasting histor
   const ids = await enqueue(admin, [1, 2, 3].map((i) => ({ queue: 'default', kind: 'noop', payload: { history_e2e_30: i } })));
   await eventually('the three jobs to complete', async () => {
     const jobs = await Promise.all(ids.map((id) => getJob(admin, id)));
-    return jobs.every((j) => j.state === 'completed');
+    return jobs.every((d) => d.job.state === 'completed');
   });
 
   await page.goto('/');

@@ -247,8 +247,9 @@ async fn generated_jobs_roll_up_to_what_a_naive_count_says(t: TestDb) {
     for p in plan.clone() {
         run(&t.db, p).await;
     }
+    // In small batches, so minutes are rolled up in parts and merged.
     let done =
-        t.db.run(|c| history::roll_up(c, clock::now()))
+        t.db.run(|c| history::roll_up_in_batches(c, clock::now(), 7))
             .await
             .unwrap();
     assert_eq!(done.jobs, plan.len(), "jobs rolled up");
@@ -305,19 +306,34 @@ async fn totals(db: &Db, from: NaiveDateTime, to: NaiveDateTime) -> i64 {
         .sum()
 }
 
-/// Four workers roll up the same jobs at the same moment: each job is counted once, and a
-/// later roll-up adds nothing.
+/// Four workers roll up the same jobs at the same moment, in batches of 4 (and 5 jobs
+/// completed in one batch, at one instant): each job is counted once, and a later roll-up
+/// adds nothing.
 async fn two_workers_rolling_up_at_once_count_each_job_once(t: TestDb) {
     let base = hours_ago(3);
-    for i in 0..60 {
+    for i in 0..55 {
         run(&t.db, simple("twice", base, i)).await;
     }
+    let at = base + TimeDelta::minutes(30);
+    t.db.run(move |c| {
+        let reqs: Vec<_> = (0..5)
+            .map(|_| EnqueueRequest::new("together", "noop").run_at(at))
+            .collect();
+        queue::enqueue_many(c, &reqs)?;
+        let got = queue::claim(c, "together", 5, OWNER, at, at + TimeDelta::hours(1))?;
+        let ids: Vec<_> = got.iter().map(|j| j.id).collect();
+        queue::complete_many(c, OWNER, &ids, at + TimeDelta::seconds(1))
+    })
+    .await
+    .unwrap();
     let now = clock::now();
     let mut tasks = Vec::new();
     for _ in 0..4 {
         let db = t.db.clone();
         tasks.push(tokio::spawn(async move {
-            db.run(move |c| history::roll_up(c, now)).await.unwrap()
+            db.run(move |c| history::roll_up_in_batches(c, now, 4))
+                .await
+                .unwrap()
         }));
     }
     let mut counted = 0;

@@ -43,8 +43,11 @@ pub const HOUR: i32 = 3600;
 pub const DEFAULT_HISTORY_RETENTION: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 /// How long after a minute ends it is rolled up.
 pub const ROLLUP_DELAY: TimeDelta = TimeDelta::minutes(2);
-/// Most time rolled up in one transaction (bounds the rows held in memory).
+/// Most time rolled up in one transaction.
 pub const ROLLUP_CHUNK: TimeDelta = TimeDelta::minutes(10);
+/// Most job rows read in one transaction (bounds the memory under heavy throughput); a
+/// minute with more is rolled up in parts, its row merged.
+pub const ROLLUP_BATCH: usize = 50_000;
 
 /// What finished in one bucket (of one queue and kind, or merged).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -167,6 +170,31 @@ pub fn load_finished(
         q = q.filter(jobs::kind.eq(kind.to_string()));
     }
     q.load(conn)
+}
+
+/// Finished jobs with `from <= finished_at < to`, oldest first, at most `limit`.
+fn load_oldest(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    limit: usize,
+) -> QueryResult<Vec<FinishedJob>> {
+    jobs::table
+        .filter(jobs::state.eq_any(FINISHED))
+        .filter(jobs::finished_at.ge(from))
+        .filter(jobs::finished_at.lt(to))
+        .order(jobs::finished_at.asc())
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .select((
+            jobs::queue,
+            jobs::kind,
+            jobs::state,
+            jobs::attempt,
+            jobs::run_at,
+            jobs::attempted_at,
+            jobs::finished_at,
+        ))
+        .load(conn)
 }
 
 /// A stored history row.
@@ -329,9 +357,20 @@ pub struct RolledUp {
 }
 
 /// Rolls finished jobs up into minute and hour rows, through the minute that ended
-/// [`ROLLUP_DELAY`] before `now`, a [`ROLLUP_CHUNK`] per transaction. Safe to call from
-/// any number of workers at once: each job is counted once.
+/// [`ROLLUP_DELAY`] before `now`, a [`ROLLUP_CHUNK`] or [`ROLLUP_BATCH`] jobs per
+/// transaction. Safe to call from any number of workers at once: each job is counted once.
 pub fn roll_up(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<RolledUp> {
+    roll_up_in_batches(conn, now, ROLLUP_BATCH)
+}
+
+/// [`roll_up`] reading at most `batch` job rows per transaction (more only when that many
+/// finished at the very same instant).
+pub fn roll_up_in_batches(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    batch: usize,
+) -> QueryResult<RolledUp> {
+    let batch = batch.max(1);
     let target = bucket_start(now - ROLLUP_DELAY, MINUTE);
     ensure_watermark(conn, target)?;
     let mut total = 0;
@@ -353,7 +392,23 @@ pub fn roll_up(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<RolledUp> {
                 }
                 _ => target,
             };
-            let rows = load_finished(c, from, Some(to), None, None)?;
+            let mut rows = load_oldest(c, from, to, batch + 1)?;
+            let to = match rows.get(batch).and_then(|r| r.finished_at) {
+                // More than a batch: stop before the first instant left out, so that
+                // instant's jobs are all read next time.
+                Some(cut) => {
+                    rows.retain(|r| r.finished_at < Some(cut));
+                    if rows.is_empty() {
+                        // A batch or more finished at one instant: take that instant whole.
+                        let past = cut + TimeDelta::microseconds(1);
+                        rows = load_finished(c, from, Some(past), None, None)?;
+                        past
+                    } else {
+                        cut
+                    }
+                }
+                None => to,
+            };
             let minutes = aggregate(&rows, MINUTE);
             let mut hours: BTreeMap<Key, Aggregate> = BTreeMap::new();
             for ((start, q, k), a) in &minutes {
