@@ -47,13 +47,13 @@ test('the admin signs in and the dashboard shows the real counts', async () => {
   });
 });
 
-test('the throughput chart draws the last hour from GET /api/stats/timeseries', async () => {
+test('the throughput chart draws the last hour from GET /api/stats/history?range=1h', async () => {
   const { page } = b;
   const chart = page.getByTestId('throughput-chart');
   await chart.waitFor();
   const admin = await login('admin');
-  await eventually('the chart to match the time series', async () => {
-    const ts = await ok(admin, 'GET', '/api/stats/timeseries?minutes=60');
+  await eventually('the chart to match the history', async () => {
+    const ts = await ok(admin, 'GET', '/api/stats/history?range=1h');
     const completed = ts.points.reduce((n, p) => n + p.completed, 0);
     const failed = ts.points.reduce((n, p) => n + p.failed, 0);
     return Number(await chart.getAttribute('data-completed')) === completed &&

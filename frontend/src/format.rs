@@ -18,6 +18,17 @@ pub fn clock(t: &DateTime<Utc>) -> String {
     t.format("%H:%M").to_string()
 }
 
+/// `850 ms`, `12.3 s`, `4.2 min`, `1.5 h`: a duration in milliseconds.
+pub fn millis(ms: i64) -> String {
+    let f = ms as f64;
+    match ms {
+        ..1_000 => format!("{ms} ms"),
+        1_000..60_000 => format!("{:.1} s", f / 1_000.0),
+        60_000..3_600_000 => format!("{:.1} min", f / 60_000.0),
+        _ => format!("{:.1} h", f / 3_600_000.0),
+    }
+}
+
 /// `12 s ago`, `3 min ago`, `in 2 h`: how far `t` is from now.
 pub fn relative(t: &DateTime<Utc>) -> String {
     let secs = (now() - *t).num_seconds();

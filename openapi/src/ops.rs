@@ -73,6 +73,55 @@ pub struct TimeSeries {
     pub points: Vec<MinutePoint>,
 }
 
+/// Durations in one bucket, in milliseconds. Percentiles are read from a log histogram
+/// (eight buckets per doubling): never below the true value, at most 9 % above it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct DurationStats {
+    /// How many durations.
+    pub count: i64,
+    pub mean_ms: i64,
+    pub p50_ms: i64,
+    pub p95_ms: i64,
+    pub p99_ms: i64,
+    pub max_ms: i64,
+}
+
+/// Jobs that finished in one bucket (a minute or an hour).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct HistoryPoint {
+    /// Start of the bucket (UTC).
+    pub start: DateTime<Utc>,
+    pub completed: i64,
+    /// Discarded (failed for good).
+    pub failed: i64,
+    pub cancelled: i64,
+    /// Attempts that failed among the jobs that finished here (every attempt of a
+    /// discarded job, all but the last of a completed one).
+    pub failed_attempts: i64,
+    /// Run time of the last attempt (completed and discarded jobs).
+    pub run: Option<DurationStats>,
+    /// Queue wait of the last attempt: from due (`run_at`) to started.
+    pub wait: Option<DurationStats>,
+}
+
+/// Finished jobs over a range, oldest bucket first, every bucket present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct History {
+    /// The range asked for: `1h`, `24h`, `7d` or `30d`.
+    pub range: String,
+    /// Length of each bucket: 60 (minutes, for `1h`) or 3600 (hours).
+    pub bucket_secs: i32,
+    /// Start of the first bucket.
+    pub since: DateTime<Utc>,
+    /// Jobs finished before this are counted in the stored history (which outlives the job
+    /// rows); later ones are read from the job rows. Absent before the first roll-up.
+    pub rolled_through: Option<DateTime<Utc>>,
+    pub points: Vec<HistoryPoint>,
+}
+
 /// One audited action.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(poem_openapi::Object))]

@@ -5,6 +5,7 @@ pub mod access; // users, roles, API tokens and the audit log
 pub mod clock; // the one clock (UTC, microseconds) and duration parsing
 pub mod db; // DbConn over the three backends, dialect differences, keyset paging, pool, migrations
 pub mod handler; // BackgroundJob (a kind as a type), the registry, JobError
+pub mod history; // finished jobs rolled up per minute and hour, kept past the job rows
 pub mod host; // the name this process goes by (LONGJOBS_HOST_NAME, else the machine's)
 pub mod host_events; // events for the host application, read with a cursor
 pub mod job; // the job row, its states and error history

@@ -304,3 +304,37 @@ diesel::table! {
         host -> Text,
     }
 }
+
+diesel::table! {
+    /// Finished jobs per minute (span 60) and hour (span 3600), queue and kind: counts and
+    /// run / wait histograms that outlive the job rows (see [`crate::history`]).
+    job_history (span_secs, bucket_start, queue, kind) {
+        span_secs -> Integer,
+        bucket_start -> Timestamp,
+        queue -> Text,
+        kind -> Text,
+        completed -> BigInt,
+        discarded -> BigInt,
+        cancelled -> BigInt,
+        failed_attempts -> BigInt,
+        run_count -> BigInt,
+        run_sum_ms -> BigInt,
+        run_max_ms -> BigInt,
+        /// Sparse log histogram, `index:count,…` (see [`crate::history::Histogram`]).
+        run_hist -> Text,
+        wait_count -> BigInt,
+        wait_sum_ms -> BigInt,
+        wait_max_ms -> BigInt,
+        wait_hist -> Text,
+    }
+}
+
+diesel::table! {
+    /// One row (id 1): finished jobs with `finished_at` before `rolled_through` are in
+    /// `job_history`; the pruner deletes none after it.
+    job_history_rollup (id) {
+        id -> Integer,
+        rolled_through -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

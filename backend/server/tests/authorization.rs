@@ -41,6 +41,7 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("remoteHealth", Some(Viewer)),
         ("getStats", Some(Viewer)),
         ("getTimeSeries", Some(Viewer)),
+        ("getHistory", Some(Viewer)),
         ("listAudit", Some(Viewer)),
         ("listUsers", Some(Admin)),
         ("createUser", Some(Admin)),

@@ -157,6 +157,7 @@ async fn without_the_database_the_api_answers_503_problems_and_recovers_by_itsel
         (Method::GET, "/api/workers", None, true),
         (Method::GET, "/api/stats", None, true),
         (Method::GET, "/api/stats/timeseries", None, true),
+        (Method::GET, "/api/stats/history?range=7d", None, true),
         (Method::GET, "/api/audit", None, true),
         (Method::GET, "/api/auth/me", None, true),
         (Method::GET, "/api/zenodo/copies", None, true),

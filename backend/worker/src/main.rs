@@ -102,6 +102,9 @@ struct RunArgs {
     /// How long discarded and cancelled jobs are kept.
     #[arg(long, env = "LONGJOBS_FAILED_RETENTION", value_parser = parse_duration, default_value = "7d")]
     failed_retention: Duration,
+    /// How long the per-minute and per-hour history of finished jobs is kept.
+    #[arg(long, env = "LONGJOBS_HISTORY_RETENTION", value_parser = parse_duration, default_value = "90d")]
+    history_retention: Duration,
 }
 
 #[tokio::main]
@@ -154,6 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     cfg.retention = Retention {
         completed: args.completed_retention,
         failed: args.failed_retention,
+        history: args.history_retention,
         ..Retention::default()
     };
     anyhow::ensure!(

@@ -1,6 +1,6 @@
 //! Queues, workers, statistics and the audit log.
 
-use longjobs_openapi::{AuditPage, QueueInfo, Stats, TimeSeries, WorkerInfo};
+use longjobs_openapi::{AuditPage, History, QueueInfo, Stats, WorkerInfo};
 
 use super::ApiError;
 use super::client::{self, Get, encode};
@@ -9,8 +9,9 @@ pub fn stats() -> Get<Stats> {
     Get::new("/api/stats")
 }
 
-pub fn timeseries(minutes: u32) -> Get<TimeSeries> {
-    Get::new(format!("/api/stats/timeseries?minutes={minutes}"))
+/// Finished jobs over `range` (`1h`, `24h`, `7d` or `30d`), from the lasting history.
+pub fn history(range: &str) -> Get<History> {
+    Get::new(format!("/api/stats/history?range={range}"))
 }
 
 pub fn queues() -> Get<Vec<QueueInfo>> {

@@ -3,10 +3,12 @@
 //! and [`use_url_query`].
 
 mod copies;
+mod dashboard;
 mod jobs;
 mod submissions;
 
 pub use copies::{CopiesQuery, Show};
+pub use dashboard::{ChartRange, DashboardQuery};
 pub use jobs::JobsQuery;
 pub use submissions::SubmissionsQuery;
 

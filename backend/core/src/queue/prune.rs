@@ -1,4 +1,5 @@
-//! The pruner: finished jobs are kept for a retention period, then deleted.
+//! The pruner: finished jobs are kept for a retention period, then deleted — after the
+//! history has counted them ([`crate::history::roll_up`] runs first in every round).
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use diesel::prelude::*;
 
 use crate::clock;
 use crate::db::DbConn;
+use crate::history;
 use crate::job::{JobId, JobState};
 use crate::schema::{jobs, workers};
 
@@ -25,6 +27,8 @@ pub struct Retention {
     pub completed: Duration,
     pub failed: Duration,
     pub workers: Duration,
+    /// How long the per-minute and per-hour history of finished jobs is kept.
+    pub history: Duration,
 }
 
 impl Default for Retention {
@@ -33,16 +37,20 @@ impl Default for Retention {
             completed: DEFAULT_COMPLETED_RETENTION,
             failed: DEFAULT_FAILED_RETENTION,
             workers: DEFAULT_WORKER_RETENTION,
+            history: history::DEFAULT_HISTORY_RETENTION,
         }
     }
 }
 
-/// Deletes up to [`PRUNE_BATCH`] jobs of each finished kind past their retention, and
-/// workers silent for longer than theirs. Returns the number of jobs deleted; call again
-/// while it returns a full batch.
+/// Rolls finished jobs up into the history, then deletes up to [`PRUNE_BATCH`] jobs of each
+/// finished kind past their retention and already rolled up, workers silent for longer
+/// than theirs, and history rows past theirs. Returns the number of jobs deleted; call
+/// again while it returns a full batch.
 pub fn prune(conn: &mut DbConn, retention: &Retention, now: NaiveDateTime) -> QueryResult<usize> {
-    let completed_before = now - clock::delta(retention.completed);
-    let failed_before = now - clock::delta(retention.failed);
+    // A job the history has not counted yet is never deleted, whatever the retention.
+    let rolled = history::roll_up(conn, now)?.through;
+    let completed_before = (now - clock::delta(retention.completed)).min(rolled);
+    let failed_before = (now - clock::delta(retention.failed)).min(rolled);
     let workers_before = now - clock::delta(retention.workers);
     let mut deleted = 0;
     for (states, before) in [
@@ -63,5 +71,6 @@ pub fn prune(conn: &mut DbConn, retention: &Retention, now: NaiveDateTime) -> Qu
     }
     diesel::delete(workers::table.filter(workers::heartbeat_at.lt(workers_before)))
         .execute(conn)?;
+    history::drop_older(conn, now - clock::delta(retention.history))?;
     Ok(deleted)
 }

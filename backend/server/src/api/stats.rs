@@ -1,7 +1,9 @@
-//! Counts by queue and state, and per-minute throughput for the console's charts.
+//! Counts by queue and state, per-minute throughput and the lasting history for the
+//! console's charts.
 
 use chrono::{DurationRound, NaiveDateTime, TimeDelta};
 use longjobs_core::access::Role;
+use longjobs_core::history::Histogram;
 use longjobs_core::{JobState, clock, queue};
 use longjobs_openapi as wire;
 use poem_openapi::OpenApi;
@@ -14,6 +16,7 @@ use super::queues::queue_infos;
 use super::workers::list_workers;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::service::history;
 use crate::state::AppState;
 
 /// Longest window of the time series.
@@ -115,4 +118,62 @@ impl StatsApi {
             points,
         }))
     }
+
+    /// History of finished jobs.
+    ///
+    /// Jobs finished per bucket over `range` — `1h` by minute, `24h`, `7d` or `30d` by
+    /// hour — with failed attempts and run-time and queue-wait percentiles, of one queue
+    /// and kind or all (empty means all). Read from the history rolled up from the job
+    /// rows before they are pruned (kept 90 days by default), oldest bucket first, every
+    /// bucket present.
+    #[oai(
+        path = "/api/stats/history",
+        method = "get",
+        operation_id = "getHistory"
+    )]
+    async fn history(
+        &self,
+        auth: BearerAuth,
+        /// `1h`, `24h`, `7d` or `30d` (default `1h`).
+        range: Query<Option<String>>,
+        /// Only this queue.
+        queue: Query<Option<String>>,
+        /// Only this kind.
+        kind: Query<Option<String>>,
+    ) -> ApiResult<Json<wire::History>> {
+        auth.0.require(Role::Viewer)?;
+        let range = range.0.unwrap_or_else(|| "1h".to_string());
+        let s = history::series(&self.state.db, &range, queue.0, kind.0).await?;
+        Ok(Json(wire::History {
+            range: s.range.as_str().to_string(),
+            bucket_secs: s.range.bucket_secs(),
+            since: utc(s.since),
+            rolled_through: s.rolled_through.map(utc),
+            points: s
+                .points
+                .into_iter()
+                .map(|(start, a)| wire::HistoryPoint {
+                    start: utc(start),
+                    completed: a.completed,
+                    failed: a.discarded,
+                    cancelled: a.cancelled,
+                    failed_attempts: a.failed_attempts,
+                    run: duration_stats(&a.run),
+                    wait: duration_stats(&a.wait),
+                })
+                .collect(),
+        }))
+    }
+}
+
+/// A histogram's figures on the wire; `None` when it holds no duration.
+fn duration_stats(h: &Histogram) -> Option<wire::DurationStats> {
+    Some(wire::DurationStats {
+        count: h.count,
+        mean_ms: h.mean_ms()?,
+        p50_ms: h.quantile(0.5)?,
+        p95_ms: h.quantile(0.95)?,
+        p99_ms: h.quantile(0.99)?,
+        max_ms: h.max_ms,
+    })
 }

@@ -5,6 +5,7 @@ pub mod audit; // recording operator actions, refusals included
 pub mod counts; // job counts by queue and state, cached when counting is slow
 pub mod datasets; // one identifier: its Zenodo copies and Merritt submissions together
 pub mod error; // ServiceError: a refusal with its reason, or the database's failure
+pub mod history; // the history of finished jobs over 1 h, 24 h, 7 d or 30 d
 pub mod jobs; // enqueue with its audit, retry / cancel / discard one job or many
 pub mod maintenance; // drain, status (with its alerts) and restart
 pub mod merritt; // the Merritt queue's status and alerts, submit, give up, resend, restart

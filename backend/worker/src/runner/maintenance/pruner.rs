@@ -1,5 +1,6 @@
-//! The pruner: deletes finished jobs (and long-silent workers) past their retention, a
-//! batch per statement so it never holds long locks.
+//! The pruner: rolls finished jobs up into the lasting history, then deletes finished jobs
+//! (and long-silent workers, and history past its retention) past their retention, a batch
+//! per statement so it never holds long locks.
 
 use std::sync::Arc;
 use std::time::Duration;

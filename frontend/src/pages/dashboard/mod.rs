@@ -1,21 +1,20 @@
-//! `/`: the dashboard — counts by queue and state, throughput and failures, workers alive.
+//! `/`: the dashboard — counts by queue and state, throughput and failures over 1 h to
+//! 30 d, workers alive.
+
+mod history;
 
 use leptos::prelude::*;
 use longjobs_openapi::{JobState, Stats};
 
 use crate::api;
-use crate::components::{ErrorNotice, PageHeader, StatCard, ThroughputChart};
+use crate::components::{ErrorNotice, PageHeader, StatCard};
 use crate::format;
 use crate::poll::{REFRESH, use_polled};
-
-/// Minutes the throughput chart covers.
-const CHART_MINUTES: u32 = 60;
 
 /// Headline figures, the throughput chart and the queue × state table, refreshed every 5 s.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let stats = use_polled(Some(REFRESH), api::ops::stats);
-    let series = use_polled(Some(REFRESH), || api::ops::timeseries(CHART_MINUTES));
 
     // Marks when real data is first on screen, for the load-to-data measurement.
     let marked = StoredValue::new(false);
@@ -61,17 +60,7 @@ pub fn DashboardPage() -> impl IntoView {
             <StatCard label="Completed" value=total(JobState::Completed) tone="completed" href="/jobs?state=completed".to_string() />
             <StatCard label="Workers alive" value=workers href="/workers".to_string() />
         </section>
-        <section class="card" aria-labelledby="throughput-title">
-            <div class="card-header">
-                <h2 id="throughput-title">"Throughput, last 60 minutes"</h2>
-                <span class="muted small">"jobs finished per minute (UTC)"</span>
-            </div>
-            <ErrorNotice error=series.error />
-            {move || match series.data.get() {
-                Some(ts) => view! { <ThroughputChart points=ts.points /> }.into_any(),
-                None => view! { <div class="chart-placeholder">"Loading…"</div> }.into_any(),
-            }}
-        </section>
+        <history::HistoryCard />
         <section class="card" aria-labelledby="queues-title">
             <div class="card-header">
                 <h2 id="queues-title">"Jobs by queue and state"</h2>

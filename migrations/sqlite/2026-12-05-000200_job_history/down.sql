@@ -1,0 +1,2 @@
+DROP TABLE job_history_rollup;
+DROP TABLE job_history;
