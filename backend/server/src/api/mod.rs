@@ -6,6 +6,7 @@ pub mod convert;
 mod events;
 mod health;
 mod jobs;
+mod live;
 mod maintenance;
 mod merritt;
 mod periodic;
@@ -54,6 +55,8 @@ pub enum Tag {
     Events,
     /// Periodic jobs (the daily retry, …): schedule, last and next run, run now, pause.
     Periodic,
+    /// What changes, pushed as server-sent events to open console pages.
+    Live,
 }
 
 pub type Apis = (
@@ -72,6 +75,7 @@ pub type Apis = (
     events::EventsApi,
     periodic::PeriodicApi,
     remotes::RemotesApi,
+    live::LiveApi,
 );
 
 /// The whole API with its OpenAPI document.
@@ -94,6 +98,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             events::EventsApi { state: s() },
             periodic::PeriodicApi { state: s() },
             remotes::RemotesApi { state: s() },
+            live::LiveApi { state: s() },
         ),
         "longjobs",
         env!("CARGO_PKG_VERSION"),

@@ -5,6 +5,7 @@ pub mod audit; // recording operator actions, refusals included
 pub mod counts; // job counts by queue and state, cached when counting is slow
 pub mod error; // ServiceError: a refusal with its reason, or the database's failure
 pub mod jobs; // enqueue with its audit, retry / cancel / discard one job or many
+pub mod live; // what changed, for the live stream: one ticker per server, a broadcast
 pub mod maintenance; // drain, status (with its alerts) and restart
 pub mod merritt; // the Merritt queue's status and alerts, submit, give up, resend, restart
 pub mod periodic; // periodic jobs: list, run now, pause, resume
