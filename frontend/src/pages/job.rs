@@ -13,7 +13,7 @@ use crate::format::{action_past, action_verb};
 use crate::poll::use_item;
 use crate::session;
 
-/// The job's summary, payload, lease and error history, refreshed every 2 s; operators get
+/// The job's summary, payload, lease and error history, refreshed as it changes; operators get
 /// Retry / Cancel / Discard behind a confirmation, and a refusal's reason shows inline.
 #[component]
 pub fn JobPage() -> impl IntoView {

@@ -4,8 +4,8 @@
 //! is seen here by reading it. One ticker per server process (not per connection) reads a
 //! cheap fingerprint of each [`LiveTopic`] every [`TICK`] — the job counts (from the counts
 //! cache, so a slow count is not repeated), the newest job, the copies' and submissions'
-//! newest update, the queue, maintenance, alert, remote-probe, worker and periodic rows
-//! (small tables) — and broadcasts the topics whose fingerprint moved to every open stream.
+//! newest update and log line, the progress of copies uploading now, the queue,
+//! maintenance, alert, remote-probe, worker and periodic rows (small tables) — and broadcasts the topics whose fingerprint moved to every open stream.
 //! While no stream is open the ticker reads nothing.
 //!
 //! A stream that falls more than [`BACKLOG`] messages behind (its client stopped reading)
@@ -24,8 +24,9 @@ use diesel::prelude::*;
 use futures_util::Stream;
 use longjobs_core::queue::StateCount;
 use longjobs_core::schema::{
-    jobs, maintenance_flags, merritt_submissions, notify_conditions, periodic_jobs, queues,
-    remote_probes, workers, zenodo_copies,
+    jobs, maintenance_flags, merritt_submission_log, merritt_submission_states,
+    merritt_submissions, notify_conditions, periodic_jobs, queues, remote_probes, workers,
+    zenodo_copies, zenodo_copy_log,
 };
 use longjobs_core::{Db, DbConn, clock};
 use longjobs_openapi::{LiveEvent, LiveKind, LiveTopic};
@@ -248,12 +249,34 @@ fn read(c: &mut DbConn, counts: &[StateCount]) -> QueryResult<Fingerprint> {
     let zenodo: (Option<i64>, Option<NaiveDateTime>) = zenodo_copies::table
         .select((max(zenodo_copies::id), max(zenodo_copies::updated_at)))
         .first(c)?;
+    // Upload progress does not touch `updated_at`: the few copies replicating now, and
+    // the newest log line.
+    let progress: Vec<(i64, i32, i64)> = zenodo_copies::table
+        .filter(zenodo_copies::state.eq("replicating"))
+        .order(zenodo_copies::id)
+        .select((
+            zenodo_copies::id,
+            zenodo_copies::files_done,
+            zenodo_copies::bytes_done,
+        ))
+        .load(c)?;
+    let copy_log: Option<i64> = zenodo_copy_log::table
+        .select(max(zenodo_copy_log::id))
+        .first(c)?;
     let merritt: (Option<i64>, Option<NaiveDateTime>) = merritt_submissions::table
         .select((
             max(merritt_submissions::id),
             max(merritt_submissions::updated_at),
         ))
         .first(c)?;
+    let submission_log: (Option<i64>, Option<i64>) = (
+        merritt_submission_log::table
+            .select(max(merritt_submission_log::id))
+            .first(c)?,
+        merritt_submission_states::table
+            .select(max(merritt_submission_states::id))
+            .first(c)?,
+    );
 
     let flags: Vec<String> = maintenance_flags::table
         .order(maintenance_flags::name)
@@ -289,8 +312,8 @@ fn read(c: &mut DbConn, counts: &[StateCount]) -> QueryResult<Fingerprint> {
         jobs,
         hash_of(queues),
         hash_of(workers),
-        hash_of(zenodo),
-        hash_of(merritt),
+        hash_of((zenodo, progress, copy_log)),
+        hash_of((merritt, submission_log)),
         hash_of((flags, alerts, probes)),
         hash_of(periodic),
     ]))

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use longjobs_openapi::SubmissionState;
 
 use crate::api;
-use crate::components::{BulkBar, ConfirmDialog, ErrorNotice, PageHeader, StateFilter};
+use crate::components::{BulkBar, ConfirmDialog, ErrorNotice, LiveBadge, PageHeader, StateFilter};
 use crate::confirm::Confirmable;
 use crate::format;
 use crate::poll::{REFRESH, use_polled};
@@ -36,7 +36,7 @@ impl Pending {
     }
 }
 
-/// The status block and the submissions (state filter in the URL), refreshed every 5 s
+/// The status block and the submissions (state filter in the URL), refreshed as it changes
 /// keeping the checked rows; operators restart held submissions and resend checked ones.
 #[component]
 pub fn MerrittPage() -> impl IntoView {
@@ -79,7 +79,7 @@ pub fn MerrittPage() -> impl IntoView {
 
     view! {
         <PageHeader title="Merritt queue" subtitle="Submissions to the Merritt preservation repository; restart and resend work from any host.">
-            <span class="live" aria-hidden="true">"Live"</span>
+            <LiveBadge />
         </PageHeader>
         <ErrorNotice error=status.error />
         {move || status.data.get().map(|s| view! { <StatusBlock status=s /> })}
