@@ -57,8 +57,7 @@ pub fn LiveBadge() -> impl IntoView {
             "live live-off"
         }
     };
-    view! { <span class=class data-testid="live-badge" aria-hidden="true">{text}</span> }
-        .into_any()
+    view! { <span class=class data-testid="live-badge" aria-hidden="true">{text}</span> }.into_any()
 }
 
 /// Above every page while it is not live: paused, slow, or the connection lost and

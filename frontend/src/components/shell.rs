@@ -10,9 +10,9 @@ use crate::api::{self, encode};
 use crate::components::{
     LiveControl, LiveNotice, MaintenanceBanner, NavLink, ShortcutHelp, ThemeSwitch,
 };
-use crate::{live, maintenance_feed};
 use crate::session::{self, role_str};
 use crate::shortcuts;
+use crate::{live, maintenance_feed};
 
 /// The signed-in frame: navigation, the user's name and role, logout, the maintenance
 /// banner and the page; sends a signed-out visitor to the login page (and back here after

@@ -89,9 +89,10 @@ async fn read(feed: LiveFeed, signal: &AbortSignal) -> Result<bool, JsValue> {
     init.set_headers(&headers);
     init.set_signal(Some(signal));
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init("/api/live", &init))
-        .await?
-        .dyn_into()?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init("/api/live", &init))
+            .await?
+            .dyn_into()?;
     if response.status() == 401 {
         session::expire();
         return Ok(false);
@@ -99,7 +100,9 @@ async fn read(feed: LiveFeed, signal: &AbortSignal) -> Result<bool, JsValue> {
     if !response.ok() {
         return Ok(false);
     }
-    let body = response.body().ok_or_else(|| JsValue::from_str("no body"))?;
+    let body = response
+        .body()
+        .ok_or_else(|| JsValue::from_str("no body"))?;
     let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into()?;
     let mut buf: Vec<u8> = Vec::new();
     let mut said_hello = false;
@@ -108,7 +111,8 @@ async fn read(feed: LiveFeed, signal: &AbortSignal) -> Result<bool, JsValue> {
         if js_sys::Reflect::get(&chunk, &"done".into())?.as_bool() == Some(true) {
             return Ok(said_hello);
         }
-        let bytes: js_sys::Uint8Array = js_sys::Reflect::get(&chunk, &"value".into())?.dyn_into()?;
+        let bytes: js_sys::Uint8Array =
+            js_sys::Reflect::get(&chunk, &"value".into())?.dyn_into()?;
         buf.extend(bytes.to_vec());
         while let Some(end) = buf.windows(2).position(|w| w == b"\n\n") {
             let block: Vec<u8> = buf.drain(..end + 2).collect();

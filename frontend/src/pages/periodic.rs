@@ -21,7 +21,10 @@ enum Act {
 /// Periodic jobs, refreshed every 5 s; operators run one now, pause or resume it.
 #[component]
 pub fn PeriodicPage() -> impl IntoView {
-    let jobs = use_polled(Some(&[LiveTopic::Periodic, LiveTopic::Jobs]), api::periodic::list);
+    let jobs = use_polled(
+        Some(&[LiveTopic::Periodic, LiveTopic::Jobs]),
+        api::periodic::list,
+    );
     let can_act = Memo::new(move |_| session::can_act());
     let action_error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(None::<String>);

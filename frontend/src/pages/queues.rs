@@ -13,7 +13,10 @@ use crate::session;
 /// Queues with counts per state and a paused badge; operators pause and resume them.
 #[component]
 pub fn QueuesPage() -> impl IntoView {
-    let queues = use_polled(Some(&[LiveTopic::Jobs, LiveTopic::Queues, LiveTopic::Workers]), api::ops::queues);
+    let queues = use_polled(
+        Some(&[LiveTopic::Jobs, LiveTopic::Queues, LiveTopic::Workers]),
+        api::ops::queues,
+    );
     let can_act = Memo::new(move |_| session::can_act());
     let action_error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(None::<String>);

@@ -10,7 +10,10 @@ use crate::poll::use_polled;
 /// Every registered worker with its queues, heartbeat, running jobs and liveness.
 #[component]
 pub fn WorkersPage() -> impl IntoView {
-    let workers = use_polled(Some(&[LiveTopic::Workers, LiveTopic::Jobs]), api::ops::workers);
+    let workers = use_polled(
+        Some(&[LiveTopic::Workers, LiveTopic::Jobs]),
+        api::ops::workers,
+    );
     view! {
         <PageHeader title="Workers" subtitle="A worker is alive while its heartbeat is recent and it has not stopped.">
             <LiveBadge />

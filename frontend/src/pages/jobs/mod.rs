@@ -21,10 +21,14 @@ use table::JobsTable;
 pub fn JobsPage() -> impl IntoView {
     let (query, go) = use_url_query::<JobsQuery>();
     let can_act = Memo::new(move |_| session::can_act());
-    let page = use_polled(Some(&[LiveTopic::Jobs]), move || query.with(api::jobs::list));
+    let page = use_polled(Some(&[LiveTopic::Jobs]), move || {
+        query.with(api::jobs::list)
+    });
     // How many match, for everyone (a viewer too): the filters without sort or page.
     let count_key = Memo::new(move |_| query.with(JobsQuery::filters_only));
-    let matching = use_polled(Some(&[LiveTopic::Jobs]), move || count_key.with(api::jobs::count));
+    let matching = use_polled(Some(&[LiveTopic::Jobs]), move || {
+        count_key.with(api::jobs::count)
+    });
     let match_count = Signal::derive(move || matching.data.with(|m| m.as_ref().map(|m| m.count)));
     let queues = use_polled(None, api::ops::queues);
     let queue_names = Signal::derive(move || {

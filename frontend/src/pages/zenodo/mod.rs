@@ -23,7 +23,9 @@ use table::CopiesTable;
 pub fn ZenodoPage() -> impl IntoView {
     let (query, go) = use_url_query::<CopiesQuery>();
     let can_act = Memo::new(move |_| session::can_act());
-    let page = use_polled(Some(&[LiveTopic::Zenodo]), move || query.with(api::zenodo::list));
+    let page = use_polled(Some(&[LiveTopic::Zenodo]), move || {
+        query.with(api::zenodo::list)
+    });
     let (actions, done, on_confirm) = use_actions(move || page.reload());
     let identifier = Memo::new(move |_| query.with(|q| q.identifier.clone()));
 
