@@ -4,6 +4,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use leptos::prelude::Get as _;
@@ -149,14 +151,43 @@ fn poll(
     Rc::new(move || untrack(|| run()))
 }
 
-/// Runs `run` whenever one of `topics` is announced (not at first: the load above did).
+/// A view refetches at most this often, however often its topics change (on a busy
+/// installation the jobs topic changes every second).
+const MIN_GAP_MS: f64 = 2_000.0;
+
+/// Runs `run` whenever one of `topics` is announced (not at first: the load above did),
+/// at most every [`MIN_GAP_MS`]: a change within the gap runs it once at the gap's end.
 fn refetch_on_change(feed: LiveFeed, topics: Topics, run: Rc<dyn Fn()>) {
+    let last = Rc::new(Cell::new(0f64));
+    let pending = Rc::new(Cell::new(false));
+    let alive = Arc::new(AtomicBool::new(true));
+    let gone = alive.clone();
+    on_cleanup(move || gone.store(false, Ordering::Relaxed));
     Effect::new(move |seen: Option<u64>| {
-        let now = feed.version(topics);
-        if seen.is_some_and(|s| s != now) {
-            untrack(|| run());
+        let version = feed.version(topics);
+        if seen.is_none_or(|s| s == version) || pending.get() {
+            return version;
         }
-        now
+        let wait = MIN_GAP_MS - (js_sys::Date::now() - last.get());
+        if wait <= 0.0 {
+            last.set(js_sys::Date::now());
+            untrack(|| run());
+            return version;
+        }
+        pending.set(true);
+        let (run, last, pending, alive) =
+            (run.clone(), last.clone(), pending.clone(), alive.clone());
+        set_timeout(
+            move || {
+                pending.set(false);
+                if alive.load(Ordering::Relaxed) {
+                    last.set(js_sys::Date::now());
+                    untrack(|| run());
+                }
+            },
+            Duration::from_millis(wait as u64),
+        );
+        version
     });
 }
 
