@@ -71,8 +71,10 @@ test('selected rows (not all matching) survive the refresh and act on exactly th
   })));
   await page.goto('/jobs?queue=reports&state=scheduled');
   for (const id of extra) await page.getByLabel(`Select job ${id}`).check();
-  // The list refreshes every 5 s; the selection stays.
-  const before = await page.waitForResponse((r) => r.url().includes('/api/jobs?'), { timeout: 10_000 });
+  // The list refreshes when jobs change (here: a job enqueued elsewhere); the selection stays.
+  const refreshed = page.waitForResponse((r) => r.url().includes('/api/jobs?'), { timeout: 10_000 });
+  await enqueue(admin, [{ queue: 'default', kind: 'noop' }]);
+  const before = await refreshed;
   assert.equal(before.status(), 200);
   await page.waitForTimeout(300);
   for (const id of extra) assert.ok(await page.getByLabel(`Select job ${id}`).isChecked());

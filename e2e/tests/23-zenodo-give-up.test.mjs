@@ -94,7 +94,7 @@ test('the daily retry is toggled from the copy page, with a reason, and shown in
 
 test('a long copy shows a progress bar that moves between files while it uploads', async () => {
   const { page } = b;
-  // Every upload takes 1.5 s: the copy page (refreshed every 2 s) sees it between files.
+  // Every upload takes 1.5 s: the copy page (refreshed as its progress changes) sees it between files.
   await setFaults({ routes: { 'zenodo.upload': { latency_ms: 1500 } } });
   const files = [];
   for (let i = 1; i <= 5; i += 1) files.push(await sourceFile(`part${i}.csv`, 10_000, 40 + i));

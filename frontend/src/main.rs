@@ -10,6 +10,8 @@ mod components;
 mod confirm;
 /// How numbers, times, counted things and job actions read.
 mod format;
+/// Live updates: the server's change stream and the user's choice of live, slow or paused.
+mod live;
 /// The maintenance status every signed-in page shares.
 mod maintenance_feed;
 /// One page per route.

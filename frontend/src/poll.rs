@@ -1,8 +1,11 @@
-//! Data that loads when its inputs change and refreshes itself on a timer, keeping what is
-//! shown (and the user's filters and selection) while the next answer is on its way.
+//! Data that loads when its inputs change and again when the server says what it shows
+//! changed (see [`crate::live`]), keeping what is shown (and the user's filters and
+//! selection) while the next answer is on its way.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use leptos::prelude::Get as _;
@@ -10,14 +13,20 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
 
+use longjobs_openapi::LiveTopic;
+
 use crate::api::{ApiError, Get, client};
+use crate::live::{self, LiveFeed};
 
-/// How often views refresh by themselves.
-pub const REFRESH: Duration = Duration::from_secs(5);
+/// What a view refreshes on: the live topics whose change makes it refetch (or, in the
+/// slow and fallback modes, the timer's tick).
+pub type Topics = &'static [LiveTopic];
 
-/// How often the page of one job, copy or submission refreshes (faster than lists: people
-/// watch an action go through).
-pub const ITEM_REFRESH: Duration = Duration::from_secs(2);
+/// Lists and counts: any change may move them.
+pub const REFRESH: Topics = &LiveTopic::ALL;
+
+/// The page of one job, copy or submission: any change may be it.
+pub const ITEM_REFRESH: Topics = &LiveTopic::ALL;
 
 /// Takes a changed answer (status and body) and shows it: the typed part of polling.
 type Deliver = Rc<dyn Fn(u16, &str)>;
@@ -39,7 +48,7 @@ impl<T: Send + Sync + 'static> Clone for Polled<T> {
 impl<T: Send + Sync + 'static> Copy for Polled<T> {}
 
 impl<T: Send + Sync + 'static> Polled<T> {
-    /// Loads again now (after an action), without waiting for the timer.
+    /// Loads again now (after an action), without waiting for a change to be announced.
     pub fn reload(&self) {
         if let Some(f) = self.reload.try_get_value() {
             f();
@@ -57,10 +66,10 @@ impl<T: Send + Sync + 'static> Polled<T> {
 }
 
 /// Sends the GET `request` describes now, again whenever a signal it reads changes, and
-/// every `every` if given. Answers that arrive after a newer request started are dropped,
+/// whenever one of `topics` (if given) changes. Answers that arrive after a newer request started are dropped,
 /// so a slow old answer never overwrites the view of new filters; an answer whose text is
 /// the same as the last one's is not decoded again, so the view (and the focus in it) stays.
-pub fn use_polled<T, F>(every: Option<Duration>, request: F) -> Polled<T>
+pub fn use_polled<T, F>(topics: Option<Topics>, request: F) -> Polled<T>
 where
     T: DeserializeOwned + Send + Sync + 'static,
     F: Fn() -> Get<T> + 'static,
@@ -76,7 +85,7 @@ where
             Err(e) => set_error(error, e),
         },
     );
-    let reload = poll(every, Rc::new(move || request().path), deliver, error);
+    let reload = poll(topics, Rc::new(move || request().path), deliver, error);
     Polled {
         data,
         error,
@@ -84,8 +93,8 @@ where
     }
 }
 
-/// The route's `:id` and the item `get` describes for it, refreshed every
-/// [`ITEM_REFRESH`]. An id that is not a number asks for item 0, which the API refuses with
+/// The route's `:id` and the item `get` describes for it, refreshed on
+/// [`ITEM_REFRESH`]'s topics. An id that is not a number asks for item 0, which the API refuses with
 /// its reason.
 pub fn use_item<T>(get: impl Fn(i64) -> Get<T> + 'static) -> (Memo<Option<i64>>, Polled<T>)
 where
@@ -96,13 +105,14 @@ where
     (id, item)
 }
 
-/// The polling itself, shared by every answer type: returns the function that loads again.
+/// The loading itself, shared by every answer type: returns the function that loads again.
 fn poll(
-    every: Option<Duration>,
+    topics: Option<Topics>,
     path: Rc<dyn Fn() -> String>,
     deliver: Deliver,
     error: RwSignal<Option<ApiError>>,
 ) -> Rc<dyn Fn()> {
+    let feed = live::use_feed();
     let generation = Rc::new(Cell::new(0u64));
     let last = Rc::new(RefCell::new(None::<String>));
     let run = Rc::new(move || {
@@ -118,6 +128,9 @@ fn poll(
             }
             match answer {
                 Ok((status, text)) => {
+                    if let Some(feed) = feed {
+                        feed.updated();
+                    }
                     if last.borrow().as_deref() != Some(text.as_str()) {
                         deliver(status, &text);
                         *last.borrow_mut() = Some(text);
@@ -132,11 +145,50 @@ fn poll(
     });
     let tracked = run.clone();
     Effect::new(move |_| tracked());
-    if let Some(every) = every {
-        let timed = run.clone();
-        every_interval(every, move || untrack(|| timed()));
+    if let (Some(topics), Some(feed)) = (topics, feed) {
+        refetch_on_change(feed, topics, run.clone());
     }
     Rc::new(move || untrack(|| run()))
+}
+
+/// A view refetches at most this often, however often its topics change (on a busy
+/// installation the jobs topic changes every second).
+const MIN_GAP_MS: f64 = 2_000.0;
+
+/// Runs `run` whenever one of `topics` is announced (not at first: the load above did),
+/// at most every [`MIN_GAP_MS`]: a change within the gap runs it once at the gap's end.
+fn refetch_on_change(feed: LiveFeed, topics: Topics, run: Rc<dyn Fn()>) {
+    let last = Rc::new(Cell::new(0f64));
+    let pending = Rc::new(Cell::new(false));
+    let alive = Arc::new(AtomicBool::new(true));
+    let gone = alive.clone();
+    on_cleanup(move || gone.store(false, Ordering::Relaxed));
+    Effect::new(move |seen: Option<u64>| {
+        let version = feed.version(topics);
+        if seen.is_none_or(|s| s == version) || pending.get() {
+            return version;
+        }
+        let wait = MIN_GAP_MS - (js_sys::Date::now() - last.get());
+        if wait <= 0.0 {
+            last.set(js_sys::Date::now());
+            untrack(|| run());
+            return version;
+        }
+        pending.set(true);
+        let (run, last, pending, alive) =
+            (run.clone(), last.clone(), pending.clone(), alive.clone());
+        set_timeout(
+            move || {
+                pending.set(false);
+                if alive.load(Ordering::Relaxed) {
+                    last.set(js_sys::Date::now());
+                    untrack(|| run());
+                }
+            },
+            Duration::from_millis(wait as u64),
+        );
+        version
+    });
 }
 
 fn set_error(error: RwSignal<Option<ApiError>>, e: ApiError) {

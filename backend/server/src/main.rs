@@ -291,7 +291,8 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         max_connections: args.max_connections,
         shutdown_grace: Duration::from_secs(10),
     };
-    serve_http(listener, app(state, &opts), limits, async {
+    let live = state.live.clone();
+    serve_http(listener, app(state, &opts), limits, async move {
         use tokio::signal::unix::{SignalKind, signal};
         match signal(SignalKind::terminate()) {
             Ok(mut term) => {
@@ -304,6 +305,9 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
+        // Open live streams never end by themselves: end them, so stopping does not wait
+        // out the grace period for them.
+        live.close();
     })
     .await
     .context("serving HTTP")

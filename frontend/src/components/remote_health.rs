@@ -1,16 +1,11 @@
 //! Whether Zenodo and Merritt answer: the workers' latest probe and the recent calls.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
-use longjobs_openapi::{RemoteHealth, RemoteVerdict};
+use longjobs_openapi::{LiveTopic, RemoteHealth, RemoteVerdict};
 
 use crate::api;
 use crate::components::ErrorNotice;
 use crate::poll::use_polled;
-
-/// How often the card asks again (the workers probe once a minute).
-const REMOTES_REFRESH: Duration = Duration::from_secs(10);
 
 fn badge(v: RemoteVerdict) -> (&'static str, &'static str) {
     match v {
@@ -41,7 +36,7 @@ fn row(r: RemoteHealth) -> impl IntoView {
 /// A card saying, for each remote service, whether it answers and what that rests on.
 #[component]
 pub fn RemoteHealthCard() -> impl IntoView {
-    let remotes = use_polled(Some(REMOTES_REFRESH), api::maintenance::remotes);
+    let remotes = use_polled(Some(&[LiveTopic::Maintenance]), api::maintenance::remotes);
     view! {
         <section class="card" aria-labelledby="remotes-title">
             <div class="card-header">

@@ -7,10 +7,12 @@ use leptos_router::components::Outlet;
 use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::api::{self, encode};
-use crate::components::{MaintenanceBanner, NavLink, ShortcutHelp, ThemeSwitch};
-use crate::maintenance_feed;
+use crate::components::{
+    LiveControl, LiveNotice, MaintenanceBanner, NavLink, ShortcutHelp, ThemeSwitch,
+};
 use crate::session::{self, role_str};
 use crate::shortcuts;
+use crate::{live, maintenance_feed};
 
 /// The signed-in frame: navigation, the user's name and role, logout, the maintenance
 /// banner and the page; sends a signed-out visitor to the login page (and back here after
@@ -63,11 +65,13 @@ pub fn Shell() -> impl IntoView {
     }
 }
 
-/// The layout of a signed-in user: sidebar, maintenance banner and the page. Polls the
-/// maintenance status for the banner and shares it with the pages below.
+/// The layout of a signed-in user: sidebar, live and maintenance notices and the page.
+/// Opens the live stream and follows the maintenance status for the banner, sharing both
+/// with the pages below.
 #[component]
 fn SignedIn() -> impl IntoView {
     let current = session::current();
+    live::provide();
     maintenance_feed::provide();
     let help = RwSignal::new(false);
     let navigate = use_navigate();
@@ -103,6 +107,7 @@ fn SignedIn() -> impl IntoView {
                     <span class="user-name">{name}</span>
                     <span class="role-badge" data-testid="role">{role}</span>
                     <ThemeSwitch />
+                    <LiveControl />
                     <button
                         type="button"
                         class="btn btn-ghost btn-small"
@@ -120,6 +125,7 @@ fn SignedIn() -> impl IntoView {
                 </div>
             </header>
             <main id="main" class="content" tabindex="-1">
+                <LiveNotice />
                 <MaintenanceBanner />
                 <Outlet />
             </main>

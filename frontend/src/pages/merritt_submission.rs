@@ -15,7 +15,7 @@ use crate::pages::DatasetLink;
 use crate::poll::{ITEM_REFRESH, use_item, use_polled};
 use crate::session;
 
-/// The submission with its history and request log, refreshed every 2 s; operators give
+/// The submission with its history and request log, refreshed as it changes; operators give
 /// it up, saying why (the API refuses, with its reason, where that cannot apply).
 #[component]
 pub fn MerrittSubmissionPage() -> impl IntoView {

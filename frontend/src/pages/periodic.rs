@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use longjobs_openapi::PeriodicJob;
+use longjobs_openapi::{LiveTopic, PeriodicJob};
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, PageHeader, StateBadge, TimeCell};
-use crate::poll::{REFRESH, use_polled};
+use crate::components::{ErrorNotice, LiveBadge, PageHeader, StateBadge, TimeCell};
+use crate::poll::use_polled;
 use crate::session;
 
 /// What an operator asked of one periodic job.
@@ -21,7 +21,10 @@ enum Act {
 /// Periodic jobs, refreshed every 5 s; operators run one now, pause or resume it.
 #[component]
 pub fn PeriodicPage() -> impl IntoView {
-    let jobs = use_polled(Some(REFRESH), api::periodic::list);
+    let jobs = use_polled(
+        Some(&[LiveTopic::Periodic, LiveTopic::Jobs]),
+        api::periodic::list,
+    );
     let can_act = Memo::new(move |_| session::can_act());
     let action_error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(None::<String>);
@@ -56,7 +59,7 @@ pub fn PeriodicPage() -> impl IntoView {
     };
     view! {
         <PageHeader title="Periodic jobs" subtitle="Recurring work the workers schedule — once per run, however many workers run. Run now leaves the schedule as it is.">
-            <span class="live" aria-hidden="true">"Live"</span>
+            <LiveBadge />
         </PageHeader>
         <ErrorNotice error=jobs.error />
         <ErrorNotice error=action_error />

@@ -2,18 +2,21 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use longjobs_openapi::{JobState, QueueInfo};
+use longjobs_openapi::{JobState, LiveTopic, QueueInfo};
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, PageHeader, TimeCell};
+use crate::components::{ErrorNotice, LiveBadge, PageHeader, TimeCell};
 use crate::format;
-use crate::poll::{REFRESH, use_polled};
+use crate::poll::use_polled;
 use crate::session;
 
 /// Queues with counts per state and a paused badge; operators pause and resume them.
 #[component]
 pub fn QueuesPage() -> impl IntoView {
-    let queues = use_polled(Some(REFRESH), api::ops::queues);
+    let queues = use_polled(
+        Some(&[LiveTopic::Jobs, LiveTopic::Queues, LiveTopic::Workers]),
+        api::ops::queues,
+    );
     let can_act = Memo::new(move |_| session::can_act());
     let action_error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(None::<String>);
@@ -34,7 +37,7 @@ pub fn QueuesPage() -> impl IntoView {
         .collect_view();
     view! {
         <PageHeader title="Queues" subtitle="A paused queue keeps its jobs; workers stop claiming them until it is resumed.">
-            <span class="live" aria-hidden="true">"Live"</span>
+            <LiveBadge />
         </PageHeader>
         <ErrorNotice error=queues.error />
         <ErrorNotice error=action_error />

@@ -1,19 +1,22 @@
 //! `/workers`: the worker registry.
 
 use leptos::prelude::*;
-use longjobs_openapi::WorkerInfo;
+use longjobs_openapi::{LiveTopic, WorkerInfo};
 
 use crate::api;
-use crate::components::{ErrorNotice, PageHeader, TimeCell};
-use crate::poll::{REFRESH, use_polled};
+use crate::components::{ErrorNotice, LiveBadge, PageHeader, TimeCell};
+use crate::poll::use_polled;
 
 /// Every registered worker with its queues, heartbeat, running jobs and liveness.
 #[component]
 pub fn WorkersPage() -> impl IntoView {
-    let workers = use_polled(Some(REFRESH), api::ops::workers);
+    let workers = use_polled(
+        Some(&[LiveTopic::Workers, LiveTopic::Jobs]),
+        api::ops::workers,
+    );
     view! {
         <PageHeader title="Workers" subtitle="A worker is alive while its heartbeat is recent and it has not stopped.">
-            <span class="live" aria-hidden="true">"Live"</span>
+            <LiveBadge />
         </PageHeader>
         <ErrorNotice error=workers.error />
         <div class="card card-flush">

@@ -7,6 +7,7 @@ mod datasets;
 mod events;
 mod health;
 mod jobs;
+mod live;
 mod maintenance;
 mod merritt;
 mod periodic;
@@ -57,6 +58,8 @@ pub enum Tag {
     Periodic,
     /// One dataset (an identifier): its Zenodo copies and Merritt submissions together.
     Datasets,
+    /// What changes, pushed as server-sent events to open console pages.
+    Live,
 }
 
 pub type Apis = (
@@ -76,6 +79,7 @@ pub type Apis = (
     periodic::PeriodicApi,
     remotes::RemotesApi,
     datasets::DatasetsApi,
+    live::LiveApi,
 );
 
 /// The whole API with its OpenAPI document.
@@ -99,6 +103,7 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             periodic::PeriodicApi { state: s() },
             remotes::RemotesApi { state: s() },
             datasets::DatasetsApi { state: s() },
+            live::LiveApi { state: s() },
         ),
         "longjobs",
         env!("CARGO_PKG_VERSION"),

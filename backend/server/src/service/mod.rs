@@ -7,6 +7,7 @@ pub mod datasets; // one identifier: its Zenodo copies and Merritt submissions t
 pub mod error; // ServiceError: a refusal with its reason, or the database's failure
 pub mod history; // the history of finished jobs over 1 h, 24 h, 7 d or 30 d
 pub mod jobs; // enqueue with its audit, retry / cancel / discard one job or many
+pub mod live; // what changed, for the live stream: one ticker per server, a broadcast
 pub mod maintenance; // drain, status (with its alerts) and restart
 pub mod merritt; // the Merritt queue's status and alerts, submit, give up, resend, restart
 pub mod periodic; // periodic jobs: list, run now, pause, resume

@@ -101,6 +101,17 @@ impl TestServer {
         (status, value, ctype)
     }
 
+    /// The status of an answer whose body is not read (a stream that stays open).
+    pub async fn status_of(&self, method: Method, path: &str, token: &str) -> StatusCode {
+        let resp = self
+            .client
+            .request(method, path)
+            .header("Authorization", format!("Bearer {token}"))
+            .send()
+            .await;
+        resp.0.status()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         let (s, v, _) = self.call(Method::GET, path, Some(token), None).await;
         (s, v)

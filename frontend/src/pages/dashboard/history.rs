@@ -2,10 +2,11 @@
 //! drawn from the lasting history of finished jobs.
 
 use leptos::prelude::*;
+use longjobs_openapi::LiveTopic;
 
 use crate::api;
 use crate::components::{ErrorNotice, ThroughputChart};
-use crate::poll::{REFRESH, use_polled};
+use crate::poll::use_polled;
 use crate::query::{ChartRange, DashboardQuery, Wire, use_url_query};
 
 /// The chart card: title, the range switch, the chart.
@@ -13,7 +14,9 @@ use crate::query::{ChartRange, DashboardQuery, Wire, use_url_query};
 pub fn HistoryCard() -> impl IntoView {
     let (query, go) = use_url_query::<DashboardQuery>();
     let range = Memo::new(move |_| query.get().range);
-    let series = use_polled(Some(REFRESH), move || api::ops::history(range.get().wire()));
+    let series = use_polled(Some(&[LiveTopic::Jobs]), move || {
+        api::ops::history(range.get().wire())
+    });
     let per = move || match range.get() {
         ChartRange::Hour => "jobs finished per minute (UTC)",
         _ => "jobs finished per hour (UTC)",

@@ -4,17 +4,21 @@
 mod history;
 
 use leptos::prelude::*;
-use longjobs_openapi::{JobState, Stats};
+use longjobs_openapi::{JobState, LiveTopic, Stats};
 
 use crate::api;
-use crate::components::{ErrorNotice, PageHeader, StatCard};
+use crate::components::{ErrorNotice, LiveBadge, PageHeader, StatCard};
 use crate::format;
-use crate::poll::{REFRESH, use_polled};
+use crate::poll::use_polled;
 
-/// Headline figures, the throughput chart and the queue × state table, refreshed every 5 s.
+/// What the dashboard shows: job counts and throughput, queues and workers.
+const DASHBOARD: &[LiveTopic] = &[LiveTopic::Jobs, LiveTopic::Queues, LiveTopic::Workers];
+
+/// Headline figures, the throughput chart and the queue × state table, refreshed as jobs,
+/// queues and workers change.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let stats = use_polled(Some(REFRESH), api::ops::stats);
+    let stats = use_polled(Some(DASHBOARD), api::ops::stats);
 
     // Marks when real data is first on screen, for the load-to-data measurement.
     let marked = StoredValue::new(false);
@@ -47,8 +51,8 @@ pub fn DashboardPage() -> impl IntoView {
     });
 
     view! {
-        <PageHeader title="Dashboard" subtitle="Jobs across every queue, refreshed every 5 seconds.">
-            <span class="live" aria-hidden="true">"Live"</span>
+        <PageHeader title="Dashboard" subtitle="Jobs across every queue, updated as they change.">
+            <LiveBadge />
         </PageHeader>
         <ErrorNotice error=stats.error />
         <section class="stat-grid" aria-label="Totals">

@@ -18,7 +18,7 @@ use crate::session;
 use actions::JobActions;
 use dataset::JobDataset;
 
-/// The job's summary, payload, lease and error history, refreshed every 2 s; operators get
+/// The job's summary, payload, lease and error history, refreshed as it changes; operators get
 /// Retry / Cancel / Discard behind a confirmation (an action that cannot apply is disabled,
 /// its reason shown), and a refusal's reason shows inline.
 #[component]

@@ -4,11 +4,12 @@ mod bulk;
 mod table;
 
 use leptos::prelude::*;
+use longjobs_openapi::LiveTopic;
 
 use crate::api;
-use crate::components::{ErrorNotice, JobsFilters, PageHeader};
+use crate::components::{ErrorNotice, JobsFilters, LiveBadge, PageHeader};
 use crate::format;
-use crate::poll::{REFRESH, use_polled};
+use crate::poll::use_polled;
 use crate::query::{JobsQuery, use_url_query};
 use crate::session;
 use bulk::{Bulk, BulkControls, BulkDialog};
@@ -20,10 +21,14 @@ use table::JobsTable;
 pub fn JobsPage() -> impl IntoView {
     let (query, go) = use_url_query::<JobsQuery>();
     let can_act = Memo::new(move |_| session::can_act());
-    let page = use_polled(Some(REFRESH), move || query.with(api::jobs::list));
+    let page = use_polled(Some(&[LiveTopic::Jobs]), move || {
+        query.with(api::jobs::list)
+    });
     // How many match, for everyone (a viewer too): the filters without sort or page.
     let count_key = Memo::new(move |_| query.with(JobsQuery::filters_only));
-    let matching = use_polled(Some(REFRESH), move || count_key.with(api::jobs::count));
+    let matching = use_polled(Some(&[LiveTopic::Jobs]), move || {
+        count_key.with(api::jobs::count)
+    });
     let match_count = Signal::derive(move || matching.data.with(|m| m.as_ref().map(|m| m.count)));
     let queues = use_polled(None, api::ops::queues);
     let queue_names = Signal::derive(move || {
@@ -44,8 +49,8 @@ pub fn JobsPage() -> impl IntoView {
     });
 
     view! {
-        <PageHeader title="Jobs" subtitle="Filter, inspect and act on jobs; refreshed every 5 seconds.">
-            <span class="live" aria-hidden="true">"Live"</span>
+        <PageHeader title="Jobs" subtitle="Filter, inspect and act on jobs; updated as they change.">
+            <LiveBadge />
         </PageHeader>
         <JobsFilters query=query queues=queue_names on_change=go />
         <p class="result-count" role="status" data-testid="match-count" data-count=move || match_count.get()>

@@ -4,33 +4,26 @@
 mod actions;
 mod status;
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 
-use crate::components::{ErrorNotice, PageHeader, RemoteHealthCard};
+use crate::components::{ErrorNotice, LiveBadge, PageHeader, RemoteHealthCard};
 use crate::maintenance_feed::use_feed;
-use crate::poll::every_interval;
 use crate::session;
 use actions::{ActionDialog, DoneNotice, DrainControls, use_actions};
 use status::{Counts, Progress};
 
-/// How often the page refreshes the status (a drain is watched closely).
-const MAINTENANCE_REFRESH: Duration = Duration::from_secs(2);
-
 /// The switches, the old script's four counts, what still runs and whether the drain is
-/// done, refreshed every 2 s; operators drain and restart, each behind a confirmation.
+/// done, refreshed as they change; operators drain and restart, each behind a confirmation.
 #[component]
 pub fn MaintenancePage() -> impl IntoView {
     let feed = use_feed();
-    every_interval(MAINTENANCE_REFRESH, move || feed.0.reload());
     let can_act = Memo::new(move |_| session::can_act());
     let (actions, done, on_confirm) = use_actions(feed);
     let data = feed.0.data;
 
     view! {
         <PageHeader title="Maintenance" subtitle="Drain before a deploy or shutdown, wait until drained, restart after. Every host sees the same switches.">
-            <span class="live" aria-hidden="true">"Live"</span>
+            <LiveBadge />
         </PageHeader>
         <ErrorNotice error=feed.0.error />
         <ErrorNotice error=actions.error />

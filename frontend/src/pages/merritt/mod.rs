@@ -10,7 +10,7 @@ mod table;
 use std::collections::BTreeSet;
 
 use crate::api;
-use crate::components::{BulkBar, ConfirmDialog, ErrorNotice, PageHeader};
+use crate::components::{BulkBar, ConfirmDialog, ErrorNotice, LiveBadge, PageHeader};
 use crate::confirm::Confirmable;
 use crate::format;
 use crate::poll::{REFRESH, use_polled};
@@ -38,7 +38,7 @@ impl Pending {
 }
 
 /// The status block and the submissions (search, states, sort and page in the URL),
-/// refreshed every 5 s
+/// refreshed as it changes
 /// keeping the checked rows; operators restart held submissions and resend checked ones.
 #[component]
 pub fn MerrittPage() -> impl IntoView {
@@ -84,7 +84,7 @@ pub fn MerrittPage() -> impl IntoView {
 
     view! {
         <PageHeader title="Merritt queue" subtitle="Submissions to the Merritt preservation repository; restart and resend work from any host.">
-            <span class="live" aria-hidden="true">"Live"</span>
+            <LiveBadge />
         </PageHeader>
         <ErrorNotice error=status.error />
         {move || status.data.get().map(|s| view! { <StatusBlock status=s /> })}

@@ -10,23 +10,26 @@ mod row;
 mod table;
 
 use leptos::prelude::*;
+use longjobs_openapi::LiveTopic;
 
 use crate::api;
-use crate::components::{CopiesFilters, ErrorNotice, PageHeader};
-use crate::poll::{REFRESH, use_polled};
+use crate::components::{CopiesFilters, ErrorNotice, LiveBadge, PageHeader};
+use crate::poll::use_polled;
 use crate::query::{CopiesQuery, Listing, use_url_query};
 use crate::session;
 use actions::{ActionDialog, DoneNotice, Pending, use_actions};
 use bulk::{CopiesBulkBar, Selection};
 use table::CopiesTable;
 
-/// Copies newest first (sortable by any column), refreshed every 5 s keeping the filters;
+/// Copies newest first (sortable by any column), refreshed as it changes keeping the filters;
 /// operators resend copies and chains and reset stalled copies.
 #[component]
 pub fn ZenodoPage() -> impl IntoView {
     let (query, go) = use_url_query::<CopiesQuery>();
     let can_act = Memo::new(move |_| session::can_act());
-    let page = use_polled(Some(REFRESH), move || query.with(api::zenodo::list));
+    let page = use_polled(Some(&[LiveTopic::Zenodo]), move || {
+        query.with(api::zenodo::list)
+    });
     let (actions, done, on_confirm) = use_actions(move || page.reload());
     let identifier = Memo::new(move |_| query.with(|q| q.identifier.clone()));
     let selection = Selection::new();
@@ -42,7 +45,7 @@ pub fn ZenodoPage() -> impl IntoView {
 
     view! {
         <PageHeader title="Zenodo copies" subtitle="Dataset versions sent to Zenodo. Copies of one identifier and copy type run in id order.">
-            <span class="live" aria-hidden="true">"Live"</span>
+            <LiveBadge />
             {move || can_act.get().then(|| view! {
                 <button type="button" class="btn btn-danger-outline" data-testid="reset-stalled"
                     on:click=move |_| actions.ask(Pending::ResetStalled)>

@@ -21,7 +21,7 @@ use body::CopyBody;
 use header::CopyHeader;
 use reason::{ReasonDialog, Reasoned};
 
-/// The copy with its log and job, refreshed every 2 s; operators resend it (the refusal's
+/// The copy with its log and job, refreshed as it changes; operators resend it (the refusal's
 /// reason shows inline) or resend its dataset's chain (confirmed).
 #[component]
 pub fn ZenodoCopyPage() -> impl IntoView {

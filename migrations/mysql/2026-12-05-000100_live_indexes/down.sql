@@ -1,0 +1,2 @@
+DROP INDEX merritt_submissions_updated_idx ON merritt_submissions;
+DROP INDEX zenodo_copies_updated_idx ON zenodo_copies;

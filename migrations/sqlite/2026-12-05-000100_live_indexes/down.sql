@@ -1,0 +1,2 @@
+DROP INDEX merritt_submissions_updated_idx;
+DROP INDEX zenodo_copies_updated_idx;
