@@ -72,13 +72,17 @@ pub type Apis = (
     audit::AuditApi,
     users::UsersApi,
     tokens::TokensApi,
-    zenodo::ZenodoApi,
-    merritt::MerrittApi,
+    // poem-openapi implements its trait for tuples of up to 16: the replication areas are
+    // one element.
+    (
+        zenodo::ZenodoApi,
+        merritt::MerrittApi,
+        datasets::DatasetsApi,
+        remotes::RemotesApi,
+    ),
     maintenance::MaintenanceApi,
     events::EventsApi,
     periodic::PeriodicApi,
-    remotes::RemotesApi,
-    datasets::DatasetsApi,
     live::LiveApi,
 );
 
@@ -96,13 +100,15 @@ pub fn service(state: AppState) -> OpenApiService<Apis, ()> {
             audit::AuditApi { state: s() },
             users::UsersApi { state: s() },
             tokens::TokensApi { state: s() },
-            zenodo::ZenodoApi { state: s() },
-            merritt::MerrittApi { state: s() },
+            (
+                zenodo::ZenodoApi { state: s() },
+                merritt::MerrittApi { state: s() },
+                datasets::DatasetsApi { state: s() },
+                remotes::RemotesApi { state: s() },
+            ),
             maintenance::MaintenanceApi { state: s() },
             events::EventsApi { state: s() },
             periodic::PeriodicApi { state: s() },
-            remotes::RemotesApi { state: s() },
-            datasets::DatasetsApi { state: s() },
             live::LiveApi { state: s() },
         ),
         "longjobs",
