@@ -508,6 +508,11 @@ async fn an_operator_follows_and_resends_copies_and_submissions_from_the_command
             .starts_with(&format!("{} ", sub.id)),
         "{out}"
     );
+    let needle = sub.identifier.to_lowercase();
+    let (ok, out, err) = cli.run(&["merritt", "list", "--search", &needle]);
+    assert!(ok && out.contains(&sub.identifier), "{out}{err}");
+    let (ok, out, _) = cli.run(&["merritt", "list", "--search", "no-such-dataset-anywhere"]);
+    assert!(ok && !out.contains(&sub.identifier), "{out}");
     let (ok, out, _) = cli.run(&["merritt", "show", &sub.id.to_string()]);
     assert!(
         ok && out.contains("history:") && out.contains("enqueued"),
@@ -521,6 +526,11 @@ async fn an_operator_follows_and_resends_copies_and_submissions_from_the_command
         serde_json::json!([]),
         "its job is live: {out}"
     );
+    let id = sub.id.to_string();
+    let (ok, out, err) = cli.run(&["merritt", "give-up", &id, "--reason", "withdrawn"]);
+    assert!(ok && out.contains("given_up"), "{out}{err}");
+    let (ok, _, err) = cli.run(&["merritt", "give-up", &id, "--reason", "again"]);
+    assert!(!ok && err.contains("409"), "{err}");
 
     // A viewer can look but not act.
     cli.run(&["login", "--username", "vera", "--password", PASSWORD]);

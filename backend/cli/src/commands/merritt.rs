@@ -1,5 +1,5 @@
 //! `longjobs merritt`: submissions to the Merritt preservation repository — status, list,
-//! show, resend, restart what a drain held.
+//! show, resend, restart what a drain held, give up.
 
 use clap::Subcommand;
 use longjobs_openapi as wire;
@@ -18,6 +18,9 @@ pub enum MerrittCmd {
         /// rejected_shutting_down); repeat for several.
         #[arg(long)]
         state: Vec<String>,
+        /// Only submissions whose identifier, DOI or ARK contains this (any case).
+        #[arg(long)]
+        search: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -30,6 +33,13 @@ pub enum MerrittCmd {
     },
     /// Put held and interrupted submissions back in the work queue.
     Restart,
+    /// Stop trying a submission for good (kept in its history and the audit log).
+    GiveUp {
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 pub async fn run(api: &Client, out: &Output, cmd: MerrittCmd) -> anyhow::Result<()> {
@@ -38,11 +48,29 @@ pub async fn run(api: &Client, out: &Output, cmd: MerrittCmd) -> anyhow::Result<
             let s: wire::MerrittStatus = api.get("/api/merritt/status", &[]).await?;
             out.show(&s, || status_text(&s))
         }
-        MerrittCmd::List { state, limit } => {
+        MerrittCmd::List {
+            state,
+            search,
+            limit,
+        } => {
             let mut query: Vec<(&str, String)> = vec![("limit", limit.to_string())];
             query.extend(state.into_iter().map(|s| ("state", s)));
+            query.extend(search.map(|q| ("q", q)));
             let page: wire::SubmissionPage = api.get("/api/merritt/submissions", &query).await?;
             out.show(&page.submissions, || list_text(&page.submissions))
+        }
+        MerrittCmd::GiveUp { id, reason } => {
+            let s: wire::Submission = api
+                .post(
+                    &format!("/api/merritt/submissions/{id}/give-up"),
+                    &wire::GiveUpSubmission {
+                        reason: reason.into(),
+                    },
+                )
+                .await?;
+            out.show(&s, || {
+                format!("submission {}: {}\n", s.id, s.state.as_str())
+            })
         }
         MerrittCmd::Show { id } => {
             let s: wire::Submission = api
