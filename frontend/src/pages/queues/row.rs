@@ -1,77 +1,38 @@
-//! `/queues`: every queue with its jobs counted by state; pause and resume.
+//! One queue's row: its status (pause, resume), limits and counts per state.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use longjobs_openapi::{JobState, QueueInfo};
 
-use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, PageHeader, TimeCell};
+use crate::api;
+use crate::components::TimeCell;
 use crate::format;
-use crate::poll::{REFRESH, use_polled};
-use crate::session;
 
-/// Queues with counts per state and a paused badge; operators pause and resume them.
-#[component]
-pub fn QueuesPage() -> impl IntoView {
-    let queues = use_polled(Some(REFRESH), api::ops::queues);
-    let can_act = Memo::new(move |_| session::can_act());
-    let action_error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(None::<String>);
-    let toggle = move |name: String, pause: bool| {
-        action_error.set(None);
-        busy.set(Some(name.clone()));
-        spawn_local(async move {
-            if let Err(e) = api::ops::set_paused(&name, pause).await {
-                action_error.try_set(Some(e));
-            }
-            busy.try_set(None);
-            queues.reload();
-        });
-    };
-    let header = JobState::ALL
-        .iter()
-        .map(|s| view! { <th scope="col" class="num">{s.as_str()}</th> })
-        .collect_view();
-    view! {
-        <PageHeader title="Queues" subtitle="A paused queue keeps its jobs; workers stop claiming them until it is resumed.">
-            <span class="live" aria-hidden="true">"Live"</span>
-        </PageHeader>
-        <ErrorNotice error=queues.error />
-        <ErrorNotice error=action_error />
-        <div class="card card-flush">
-            <div class="table-wrap">
-                <table class="table" data-testid="queues-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Queue"</th>
-                            <th scope="col">"Status"</th>
-                            {header}
-                            <th scope="col" class="num">"total"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For
-                            each=move || queues.data.get().unwrap_or_default()
-                            key=|q: &QueueInfo| (q.name.clone(), q.paused, q.paused_at, q.paused_by.clone(), q.counts.iter().map(|c| c.count).collect::<Vec<_>>())
-                            let:q
-                        >
-                            <QueueRow q=q can_act=can_act busy=busy toggle=toggle />
-                        </For>
-                    </tbody>
-                </table>
-            </div>
-            {move || queues.data.with(|q| match q {
-                None => Some(view! { <p class="empty">"Loading…"</p> }),
-                Some(q) if q.is_empty() => Some(view! { <p class="empty">"No queues yet."</p> }),
-                _ => None,
-            })}
-        </div>
+/// How a queue's limits read: "≤ 3 running · 30 per min", or "none".
+pub fn limits_text(q: &QueueInfo) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = q.concurrency {
+        parts.push(format!("≤ {n} running"));
+    }
+    if let Some(n) = q.rate_limit {
+        let per = match q.rate_period_secs.unwrap_or(60) {
+            1 => "s".to_string(),
+            60 => "min".to_string(),
+            3600 => "h".to_string(),
+            86_400 => "day".to_string(),
+            s => format!("{s} s"),
+        };
+        parts.push(format!("{n} per {per}"));
+    }
+    if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join(" · ")
     }
 }
 
 /// One queue's row.
 #[component]
-fn QueueRow(
+pub fn QueueRow(
     q: QueueInfo,
     can_act: Memo<bool>,
     busy: RwSignal<Option<String>>,
@@ -105,6 +66,7 @@ fn QueueRow(
     let row_name = name.clone();
     let link = format!("/jobs?queue={}", api::encode(&name));
     let label = name.clone();
+    let limits = limits_text(&q);
     view! {
         <tr data-queue=row_name data-paused=paused.to_string()>
             <th scope="row"><a href=link>{label}</a></th>
@@ -146,6 +108,7 @@ fn QueueRow(
                     </div>
                 })}
             </td>
+            <td data-testid="queue-limits">{limits}</td>
             {cells}
             <td class="num strong">{format::count(q.total)}</td>
         </tr>
