@@ -32,10 +32,10 @@ test('an operator sets a queue\'s limits from the Queues page; the row and the A
   const { page } = b;
   await openFromNav(page, 'Queues');
   const form = page.getByTestId('limits-form');
-  await form.getByLabel('Queue').selectOption('reports');
+  await form.getByLabel('Queue', { exact: true }).selectOption('reports');
   await form.getByLabel('Most running at once').fill('2');
   await form.getByLabel('Most started').fill('30');
-  await form.getByLabel('Per').selectOption({ label: 'per minute' });
+  await form.getByLabel('Per', { exact: true }).selectOption({ label: 'per minute' });
   await form.getByRole('button', { name: 'Save limits' }).click();
   await form.getByText('Limits of reports saved').waitFor();
   await eventually('the row to show the limits', async () =>
@@ -51,7 +51,7 @@ test('an operator sets a queue\'s limits from the Queues page; the row and the A
   assert.equal((await queueInfo('reports')).concurrency, 2);
 
   // Emptied fields remove the limits.
-  await form.getByLabel('Queue').selectOption('reports');
+  await form.getByLabel('Queue', { exact: true }).selectOption('reports');
   await form.getByLabel('Most running at once').fill('');
   await form.getByLabel('Most started').fill('');
   await form.getByRole('button', { name: 'Save limits' }).click();

@@ -109,11 +109,11 @@ pub fn LimitsForm(
                 </div>
                 <div class="field">
                     <label for="limits-concurrency">"Most running at once"</label>
-                    <input id="limits-concurrency" type="number" min="1" placeholder="no limit" bind:value=concurrency />
+                    <input id="limits-concurrency" type="text" inputmode="numeric" placeholder="no limit" bind:value=concurrency />
                 </div>
                 <div class="field">
                     <label for="limits-rate">"Most started"</label>
-                    <input id="limits-rate" type="number" min="1" placeholder="no limit" bind:value=rate />
+                    <input id="limits-rate" type="text" inputmode="numeric" placeholder="no limit" bind:value=rate />
                 </div>
                 <div class="field">
                     <label for="limits-period">"Per"</label>

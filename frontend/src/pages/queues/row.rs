@@ -108,7 +108,7 @@ pub fn QueueRow(
                     </div>
                 })}
             </td>
-            <td data-testid="queue-limits">{limits}</td>
+            <td class="nowrap" data-testid="queue-limits">{limits}</td>
             {cells}
             <td class="num strong">{format::count(q.total)}</td>
         </tr>
