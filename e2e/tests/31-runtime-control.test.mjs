@@ -56,7 +56,7 @@ test('an operator sets a queue\'s limits from the Queues page; the row and the A
   await form.getByLabel('Most started').fill('');
   await form.getByRole('button', { name: 'Save limits' }).click();
   await eventually('the row to show no limits', async () =>
-    (await queueRow(page, 'reports').getByTestId('queue-limits').textContent()) === 'none');
+    (await queueRow(page, 'reports').getByTestId('queue-limits').count()) === 0);
   const cleared = await queueInfo('reports');
   assert.deepEqual([cleared.concurrency, cleared.rate_limit], [null, null]);
   const audit = await auditActions();

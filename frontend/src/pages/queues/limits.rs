@@ -46,16 +46,30 @@ pub fn LimitsForm(
     let done = RwSignal::new(None::<String>);
     // Fills the fields from the queue picked (the first one at first).
     let fill = move |name: String| {
-        let q = queues
-            .data
-            .with_untracked(|qs| qs.as_ref().and_then(|qs| qs.iter().find(|q| q.name == name).cloned()));
-        concurrency.set(q.as_ref().and_then(|q| q.concurrency).map(|n| n.to_string()).unwrap_or_default());
-        rate.set(q.as_ref().and_then(|q| q.rate_limit).map(|n| n.to_string()).unwrap_or_default());
+        let q = queues.data.with_untracked(|qs| {
+            qs.as_ref()
+                .and_then(|qs| qs.iter().find(|q| q.name == name).cloned())
+        });
+        concurrency.set(
+            q.as_ref()
+                .and_then(|q| q.concurrency)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        );
+        rate.set(
+            q.as_ref()
+                .and_then(|q| q.rate_limit)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        );
         period.set(q.and_then(|q| q.rate_period_secs).unwrap_or(60).to_string());
         queue.set(name);
     };
     Effect::new(move |_| {
-        let first = queues.data.with(|qs| qs.as_ref().and_then(|qs| qs.first().map(|q| q.name.clone())));
+        let first = queues.data.with(|qs| {
+            qs.as_ref()
+                .and_then(|qs| qs.first().map(|q| q.name.clone()))
+        });
         if let Some(first) = first
             && queue.get_untracked().is_empty()
         {
@@ -83,7 +97,9 @@ pub fn LimitsForm(
         spawn_local(async move {
             match api::ops::set_limits(&name, &limits).await {
                 Ok(_) => {
-                    done.try_set(Some(format!("Limits of {name} saved; workers adopt them within 2 s.")));
+                    done.try_set(Some(format!(
+                        "Limits of {name} saved; workers adopt them within 2 s."
+                    )));
                     on_saved();
                 }
                 Err(e) => {

@@ -53,7 +53,6 @@ pub fn QueuesPage() -> impl IntoView {
                         <tr>
                             <th scope="col">"Queue"</th>
                             <th scope="col">"Status"</th>
-                            <th scope="col">"Limits"</th>
                             {header}
                             <th scope="col" class="num">"total"</th>
                         </tr>

@@ -7,8 +7,8 @@ use crate::api;
 use crate::components::TimeCell;
 use crate::format;
 
-/// How a queue's limits read: "≤ 3 running · 30 per min", or "none".
-pub fn limits_text(q: &QueueInfo) -> String {
+/// How a queue's limits read: "≤ 3 running · 30 per min"; `None` without limits.
+pub fn limits_text(q: &QueueInfo) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(n) = q.concurrency {
         parts.push(format!("≤ {n} running"));
@@ -23,11 +23,7 @@ pub fn limits_text(q: &QueueInfo) -> String {
         };
         parts.push(format!("{n} per {per}"));
     }
-    if parts.is_empty() {
-        "none".to_string()
-    } else {
-        parts.join(" · ")
-    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 /// One queue's row.
@@ -101,6 +97,7 @@ pub fn QueueRow(
                         }
                     })}
                 </div>
+                {limits.map(|l| view! { <div class="small" data-testid="queue-limits">{l}</div> })}
                 {paused.then(|| view! {
                     <div class="muted small">
                         {q.paused_by.clone().map(|b| format!("by {b} "))}
@@ -108,7 +105,6 @@ pub fn QueueRow(
                     </div>
                 })}
             </td>
-            <td class="nowrap" data-testid="queue-limits">{limits}</td>
             {cells}
             <td class="num strong">{format::count(q.total)}</td>
         </tr>
