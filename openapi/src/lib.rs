@@ -2,6 +2,7 @@
 //! the `server` feature) and the console (plain serde), plus the committed `openapi.json`.
 
 pub mod auth;
+pub mod control;
 pub mod enums;
 pub mod health;
 pub mod jobs;
@@ -15,6 +16,7 @@ pub mod replication;
 pub mod text;
 
 pub use auth::*;
+pub use control::*;
 pub use enums::*;
 pub use health::{Health, Readiness};
 pub use jobs::*;

@@ -24,6 +24,11 @@ pub struct QueueInfo {
     /// Every state, zero included.
     pub counts: Vec<StateCount>,
     pub total: i64,
+    /// Most of its jobs running at once over all workers (absent: no limit).
+    pub concurrency: Option<i32>,
+    /// Most jobs started per `rate_period_secs` over all workers (absent: no limit).
+    pub rate_limit: Option<i32>,
+    pub rate_period_secs: Option<i32>,
 }
 
 /// A worker process in the registry.
@@ -41,6 +46,8 @@ pub struct WorkerInfo {
     pub running_jobs: i64,
     /// Heartbeat recent and not stopped.
     pub alive: bool,
+    /// What an operator asked of it: quiet (claims nothing) or stop (on its way out).
+    pub command: Option<crate::control::WorkerCommand>,
 }
 
 /// Job counts per queue and state.

@@ -12,6 +12,7 @@ mod table;
 use clap::{Parser, Subcommand};
 use client::Client;
 use commands::auth::PasswordFrom;
+use commands::control::{KindsCmd, WorkersCmd};
 use commands::import::ImportCmd;
 use commands::jobs::JobsCmd;
 use commands::maintenance::{Drain, NotDrained};
@@ -19,7 +20,7 @@ use commands::merritt::MerrittCmd;
 use commands::ops::QueuesCmd;
 use commands::periodic::PeriodicCmd;
 use commands::zenodo::ZenodoCmd;
-use commands::{auth, import, jobs, maintenance, merritt, ops, periodic, zenodo};
+use commands::{auth, control, import, jobs, maintenance, merritt, ops, periodic, zenodo};
 use output::Output;
 
 #[derive(Parser, Debug)]
@@ -67,9 +68,12 @@ enum Command {
     /// Jobs: list, show, enqueue, retry, cancel, discard.
     #[command(subcommand)]
     Jobs(JobsCmd),
-    /// Queues: list, pause, resume.
+    /// Queues: list, pause, resume, set limits (concurrency, rate).
     #[command(subcommand)]
     Queues(QueuesCmd),
+    /// Job kinds: list, pause, resume (in every queue).
+    #[command(subcommand)]
+    Kinds(KindsCmd),
     /// Zenodo copies: list, show, resend, resend-chain, give-up, daily-retry, reset-stalled.
     #[command(subcommand)]
     Zenodo(ZenodoCmd),
@@ -79,8 +83,11 @@ enum Command {
     /// Periodic jobs (the daily retry, …): list, run now, pause, resume.
     #[command(subcommand)]
     Periodic(PeriodicCmd),
-    /// The worker registry.
-    Workers,
+    /// The worker registry (list), and quiet, resume or stop a worker.
+    Workers {
+        #[command(subcommand)]
+        cmd: Option<WorkersCmd>,
+    },
     /// Job counts per queue and state.
     Stats,
     /// Maintenance status: the old script's four counts, what still runs, drained or not,
@@ -150,7 +157,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Zenodo(cmd) => zenodo::run(&api, &out, cmd).await,
         Command::Merritt(cmd) => merritt::run(&api, &out, cmd).await,
         Command::Periodic(cmd) => periodic::run(&api, &out, cmd).await,
-        Command::Workers => ops::workers(&api, &out).await,
+        Command::Kinds(cmd) => control::kinds(&api, &out, cmd).await,
+        Command::Workers { cmd } => ops::workers(&api, &out, cmd.unwrap_or(WorkersCmd::List)).await,
         Command::Stats => ops::stats(&api, &out).await,
         Command::Status => maintenance::status(&api, &out).await,
         Command::Remotes => maintenance::remotes(&api, &out).await,

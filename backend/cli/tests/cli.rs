@@ -540,3 +540,89 @@ async fn an_operator_follows_and_resends_copies_and_submissions_from_the_command
     assert!(!ok && err.contains("403"), "{err}");
     let _ = std::fs::remove_dir_all(home);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_sets_limits_pauses_kinds_and_quiets_workers_from_the_command_line() {
+    let t = TestDb::sqlite().await.unwrap();
+    let server = start_server(&t).await;
+    let home = std::env::temp_dir().join(format!("longjobs-cli-c-{}", std::process::id()));
+    let cli = Cli {
+        server,
+        home: home.clone(),
+    };
+    assert!(
+        cli.run(&["login", "--username", "otto", "--password", PASSWORD])
+            .0
+    );
+    let (ok, out, err) = cli.run(&[
+        "queues",
+        "set",
+        "zenodo",
+        "--concurrency",
+        "4",
+        "--rate",
+        "30/min",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "queue zenodo limits: concurrency 4, 30 per 60 s\n");
+    // A limit not given is kept; none removes one.
+    let (ok, out, _) = cli.run(&["queues", "set", "zenodo", "--rate", "none"]);
+    assert!(ok);
+    assert_eq!(out, "queue zenodo limits: concurrency 4\n");
+    let (ok, out, _) = cli.run(&["queues", "list"]);
+    assert!(ok);
+    let row = out.lines().find(|l| l.starts_with("zenodo")).unwrap();
+    assert!(row.contains("concurrency 4"), "{out}");
+    let (ok, _, err) = cli.run(&["queues", "set", "zenodo", "--rate", "30/fortnight"]);
+    assert!(!ok && err.contains("is not a rate"), "{err}");
+    let (ok, _, err) = cli.run(&["queues", "set", "zenodo"]);
+    assert!(
+        !ok && err.contains("give --concurrency, --rate or both"),
+        "{err}"
+    );
+
+    let (ok, out, _) = cli.run(&["kinds", "pause", "zenodo.copy"]);
+    assert!(ok && out == "kind zenodo.copy paused\n", "{out}");
+    let (ok, out, _) = cli.run(&["kinds", "list"]);
+    assert!(ok);
+    let row = out.lines().find(|l| l.starts_with("zenodo.copy")).unwrap();
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>(),
+        ["zenodo.copy", "yes", "otto", "0"]
+    );
+    let (ok, out, _) = cli.run(&["kinds", "resume", "zenodo.copy"]);
+    assert!(ok && out == "kind zenodo.copy resumed\n", "{out}");
+
+    let now = clock::now();
+    let row = longjobs_core::queue::WorkerRow {
+        id: "host-c:7".into(),
+        host: "host-c".into(),
+        pid: 7,
+        queues: r#"{"zenodo":3}"#.into(),
+        kinds: None,
+        started_at: now,
+        heartbeat_at: now,
+        stopped_at: None,
+    };
+    t.db.run(move |c| longjobs_core::queue::register_worker(c, &row))
+        .await
+        .unwrap();
+    let (ok, out, err) = cli.run(&["workers", "quiet", "host-c:7"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "worker host-c:7 quieted: it claims no more jobs\n");
+    let (ok, out, _) = cli.run(&["workers"]);
+    assert!(ok);
+    let row = out.lines().find(|l| l.starts_with("host-c:7")).unwrap();
+    assert_eq!(row.split_whitespace().last(), Some("quiet"), "{out}");
+    let (ok, _, _) = cli.run(&["workers", "resume", "host-c:7"]);
+    assert!(ok);
+    let (ok, out, _) = cli.run(&["workers", "stop", "host-c:7"]);
+    assert!(ok && out.contains("stopping"), "{out}");
+    let (ok, out, _) = cli.run(&["workers", "list"]);
+    assert!(ok);
+    let row = out.lines().find(|l| l.starts_with("host-c:7")).unwrap();
+    assert_eq!(row.split_whitespace().last(), Some("stopping"), "{out}");
+    let (ok, _, err) = cli.run(&["workers", "resume", "host-c:7"]);
+    assert!(!ok && err.contains("cannot be taken back"), "{err}");
+    let _ = std::fs::remove_dir_all(home);
+}

@@ -35,6 +35,23 @@ diesel::table! {
         paused_at -> Nullable<Timestamp>,
         paused_by -> Nullable<Text>,
         updated_at -> Timestamp,
+        /// Most jobs of this queue running at once across every worker (NULL: no limit).
+        concurrency -> Nullable<Integer>,
+        /// Most jobs started per `rate_period_secs` across every worker (NULL: no limit).
+        rate_limit -> Nullable<Integer>,
+        rate_period_secs -> Nullable<Integer>,
+        /// The rate limit's token bucket: starts left as of `rate_checked_at` (NULL: full).
+        rate_tokens -> Nullable<Double>,
+        rate_checked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Job kinds an operator paused: no worker claims their jobs, in any queue.
+    paused_kinds (kind) {
+        kind -> Text,
+        paused_at -> Timestamp,
+        paused_by -> Text,
     }
 }
 
@@ -51,6 +68,10 @@ diesel::table! {
         started_at -> Timestamp,
         heartbeat_at -> Timestamp,
         stopped_at -> Nullable<Timestamp>,
+        /// What an operator asked of it: 'quiet' or 'stop' (NULL: carry on).
+        command -> Nullable<Text>,
+        command_at -> Nullable<Timestamp>,
+        command_by -> Nullable<Text>,
     }
 }
 
@@ -113,6 +134,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     job_texts,
     queues,
+    paused_kinds,
     workers,
     users,
     api_tokens,

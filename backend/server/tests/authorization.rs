@@ -37,7 +37,14 @@ fn required_roles() -> HashMap<&'static str, Option<Role>> {
         ("listQueues", Some(Viewer)),
         ("pauseQueue", Some(Operator)),
         ("resumeQueue", Some(Operator)),
+        ("setQueueLimits", Some(Operator)),
+        ("listKinds", Some(Viewer)),
+        ("pauseKind", Some(Operator)),
+        ("resumeKind", Some(Operator)),
         ("listWorkers", Some(Viewer)),
+        ("quietWorker", Some(Operator)),
+        ("resumeWorker", Some(Operator)),
+        ("stopWorker", Some(Operator)),
         ("remoteHealth", Some(Viewer)),
         ("getStats", Some(Viewer)),
         ("getTimeSeries", Some(Viewer)),
@@ -102,6 +109,7 @@ fn sample_body(op: &str, n: usize) -> Option<Value> {
             json!({ "resource_id": n, "identifier": "doi:10.5061/dryad.m", "files": [{ "url": "http://127.0.0.1:9/f", "size": 1, "md5": "0123456789abcdef0123456789abcdef", "name": "f" }], "profile": "p", "submitter": "s" })
         }
         "drain" => json!({}),
+        "setQueueLimits" => json!({ "concurrency": 2 }),
         "giveUpSubmission" => json!({ "reason": "the dataset was withdrawn" }),
         _ => return None,
     })
@@ -111,7 +119,7 @@ fn concrete(path: &str) -> String {
     path.split('/')
         .map(|seg| match seg {
             "{id}" | ":id" => "1",
-            "{name}" | ":name" => "matrix",
+            "{name}" | ":name" | "{kind}" | ":kind" => "matrix",
             "{username}" | ":username" => "nobody",
             s => s,
         })

@@ -1,6 +1,8 @@
 //! Queues, workers, statistics and the audit log.
 
-use longjobs_openapi::{AuditPage, History, QueueInfo, Stats, WorkerInfo};
+use longjobs_openapi::{
+    AuditPage, History, KindInfo, QueueInfo, QueueLimits, Stats, WorkerCommand, WorkerInfo,
+};
 
 use super::ApiError;
 use super::client::{self, Get, encode};
@@ -26,6 +28,34 @@ pub async fn set_paused(name: &str, paused: bool) -> Result<QueueInfo, ApiError>
 
 pub fn workers() -> Get<Vec<WorkerInfo>> {
     Get::new("/api/workers")
+}
+
+/// Replaces a queue's limits (a field left out removes that limit).
+pub async fn set_limits(name: &str, limits: &QueueLimits) -> Result<QueueInfo, ApiError> {
+    client::put(&format!("/api/queues/{}/limits", encode(name)), limits).await
+}
+
+pub fn kinds() -> Get<Vec<KindInfo>> {
+    Get::new("/api/kinds")
+}
+
+/// Pauses (`true`) or resumes (`false`) a job kind in every queue.
+pub async fn set_kind_paused(kind: &str, paused: bool) -> Result<KindInfo, ApiError> {
+    let verb = if paused { "pause" } else { "resume" };
+    client::post_empty(&format!("/api/kinds/{}/{verb}", encode(kind))).await
+}
+
+/// Sends a worker a command; `None` lifts a quiet.
+pub async fn command_worker(
+    id: &str,
+    command: Option<WorkerCommand>,
+) -> Result<WorkerInfo, ApiError> {
+    let verb = match command {
+        Some(WorkerCommand::Quiet) => "quiet",
+        Some(WorkerCommand::Stop) => "stop",
+        None => "resume",
+    };
+    client::post_empty(&format!("/api/workers/{}/{verb}", encode(id))).await
 }
 
 /// Audit entries, newest first, older than `before` when given.

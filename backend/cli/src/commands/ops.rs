@@ -3,6 +3,7 @@
 use clap::Subcommand;
 use longjobs_openapi as wire;
 
+use super::control::{self, WorkersCmd};
 use crate::client::Client;
 use crate::output::{Output, time};
 use crate::table::render;
@@ -15,6 +16,20 @@ pub enum QueuesCmd {
     Pause { name: String },
     /// Let workers claim from a queue again.
     Resume { name: String },
+    /// Set a queue's limits over all workers; running workers adopt them within 2 s.
+    ///
+    /// e.g. `longjobs queues set zenodo --concurrency 4 --rate 30/min`. A limit not given
+    /// stays as it is; `none` removes it.
+    Set {
+        name: String,
+        /// Most of its jobs running at once over all workers, or `none`.
+        #[arg(long, value_parser = control::parse_concurrency)]
+        concurrency: Option<control::Limit<i32>>,
+        /// Most jobs started per period over all workers: 30/min, 5/s, 100/h, 1000/d,
+        /// 10/90s, or `none`.
+        #[arg(long, value_parser = control::parse_rate)]
+        rate: Option<control::Limit<(i32, i32)>>,
+    },
 }
 
 pub async fn queues(api: &Client, out: &Output, cmd: QueuesCmd) -> anyhow::Result<()> {
@@ -25,6 +40,16 @@ pub async fn queues(api: &Client, out: &Output, cmd: QueuesCmd) -> anyhow::Resul
         }
         QueuesCmd::Pause { name } => (name, "pause", "paused"),
         QueuesCmd::Resume { name } => (name, "resume", "resumed"),
+        QueuesCmd::Set {
+            name,
+            concurrency,
+            rate,
+        } => {
+            let q = control::set_limits(api, &name, concurrency, rate).await?;
+            return out.show(&q, || {
+                format!("queue {} limits: {}\n", q.name, control::limits_text(&q))
+            });
+        }
     };
     let q: wire::QueueInfo = api
         .post(
@@ -35,7 +60,10 @@ pub async fn queues(api: &Client, out: &Output, cmd: QueuesCmd) -> anyhow::Resul
     out.show(&q, || format!("queue {} {done}\n", q.name))
 }
 
-pub async fn workers(api: &Client, out: &Output) -> anyhow::Result<()> {
+pub async fn workers(api: &Client, out: &Output, cmd: WorkersCmd) -> anyhow::Result<()> {
+    if let Some((w, done)) = control::command_worker(api, &cmd).await? {
+        return out.show(&w, || format!("worker {} {done}\n", w.id));
+    }
     let ws: Vec<wire::WorkerInfo> = api.get("/api/workers", &[]).await?;
     out.show(&ws, || {
         render(
@@ -50,7 +78,11 @@ pub async fn workers(api: &Client, out: &Output) -> anyhow::Result<()> {
             ],
             &ws.iter()
                 .map(|w| {
-                    let status = if w.alive {
+                    let status = if w.alive && w.command == Some(wire::WorkerCommand::Stop) {
+                        "stopping"
+                    } else if w.alive && w.command == Some(wire::WorkerCommand::Quiet) {
+                        "quiet"
+                    } else if w.alive {
                         "alive"
                     } else if w.stopped_at.is_some() {
                         "stopped"
@@ -83,7 +115,7 @@ pub async fn stats(api: &Client, out: &Output) -> anyhow::Result<()> {
 
 fn queues_table(qs: &[wire::QueueInfo]) -> String {
     let states = wire::JobState::ALL;
-    let mut header = vec!["QUEUE", "PAUSED"];
+    let mut header = vec!["QUEUE", "PAUSED", "LIMITS"];
     header.extend(states.iter().map(|s| s.as_str()));
     render(
         &header,
@@ -92,6 +124,7 @@ fn queues_table(qs: &[wire::QueueInfo]) -> String {
                 let mut row = vec![
                     q.name.clone(),
                     if q.paused { "yes" } else { "no" }.to_string(),
+                    control::limits_text(q),
                 ];
                 row.extend(states.iter().map(|st| {
                     q.counts

@@ -4,6 +4,7 @@
 
 mod admin;
 mod claim;
+mod control;
 mod enqueue;
 mod finish;
 mod list;
@@ -16,7 +17,11 @@ mod stats;
 mod workers;
 
 pub use admin::{ACTIONS, Action, ActionOutcome, Rule, apply as apply_action, refusal, rule};
-pub use claim::claim;
+pub use claim::{ClaimRules, claim, claim_rules, claim_with};
+pub use control::{
+    CommandRefused, PausedKind, SETTINGS_REFRESH, WorkerCommand, paused_kinds, set_kind_paused,
+    set_worker_command,
+};
 pub use enqueue::{
     DEFAULT_MAX_ATTEMPTS, EnqueueRequest, Enqueued, InvalidJob, MAX_MAX_ATTEMPTS, MAX_NAME_LEN,
     MAX_PAYLOAD_BYTES, enqueue, enqueue_many,
@@ -27,7 +32,7 @@ pub use list::{
     get as get_job, last_finished_of_kinds, list as list_jobs, matching_ids, running_of_kinds,
     state_of,
 };
-pub use pause::{QueueSettings, list_settings, set_paused};
+pub use pause::{QueueLimits, QueueSettings, list_settings, set_limits, set_paused};
 pub use prune::{
     DEFAULT_COMPLETED_RETENTION, DEFAULT_FAILED_RETENTION, PRUNE_BATCH, Retention, prune,
 };

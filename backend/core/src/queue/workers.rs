@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::control::WorkerCommand;
 use crate::clock;
 use crate::db::DbConn;
 use crate::job::{JobId, JobState};
@@ -33,6 +34,8 @@ pub struct WorkerStatus {
     pub running_jobs: i64,
     /// Heartbeat within the stale threshold and not stopped.
     pub alive: bool,
+    /// What an operator asked of it, if anything (it shows as "quiet" or "stopping").
+    pub command: Option<WorkerCommand>,
 }
 
 /// Adds (or re-adds) a worker to the registry.
@@ -46,6 +49,9 @@ pub fn register(conn: &mut DbConn, row: &WorkerRow) -> QueryResult<()> {
             workers::heartbeat_at.eq(row.heartbeat_at),
             workers::kinds.eq(&row.kinds),
             workers::stopped_at.eq(None::<NaiveDateTime>),
+            workers::command.eq(None::<String>),
+            workers::command_at.eq(None::<NaiveDateTime>),
+            workers::command_by.eq(None::<String>),
         ),
     )?;
     Ok(())
@@ -58,6 +64,8 @@ pub struct Heartbeat {
     pub renewed: usize,
     /// Jobs of this worker an operator asked to cancel.
     pub cancel_requested: Vec<JobId>,
+    /// What an operator asks of this worker now (`None`: carry on).
+    pub command: Option<WorkerCommand>,
 }
 
 /// Records that `worker` is alive and renews the lease of every job it runs until
@@ -82,9 +90,16 @@ pub fn heartbeat(
             .filter(jobs::cancel_requested.eq(true))
             .select(jobs::id)
             .load(conn)?;
+        let command: Option<String> = workers::table
+            .find(worker)
+            .select(workers::command)
+            .first(conn)
+            .optional()?
+            .flatten();
         Ok(Heartbeat {
             renewed,
             cancel_requested,
+            command: command.as_deref().and_then(WorkerCommand::parse),
         })
     })
 }
@@ -101,9 +116,9 @@ pub fn mark_stopped(conn: &mut DbConn, worker: &str, now: NaiveDateTime) -> Quer
 /// heartbeat is older than `stale_after` is not alive.
 pub fn list(conn: &mut DbConn, stale_after: Duration) -> QueryResult<Vec<WorkerStatus>> {
     let cutoff = clock::now() - clock::delta(stale_after);
-    let rows: Vec<WorkerRow> = workers::table
+    let rows: Vec<(WorkerRow, Option<String>)> = workers::table
         .order(workers::started_at.desc())
-        .select(WorkerRow::as_select())
+        .select((WorkerRow::as_select(), workers::command))
         .load(conn)?;
     let counts: Vec<(Option<String>, i64)> = jobs::table
         .filter(jobs::state.eq(JobState::Running))
@@ -112,7 +127,7 @@ pub fn list(conn: &mut DbConn, stale_after: Duration) -> QueryResult<Vec<WorkerS
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|w| {
+        .map(|(w, command)| {
             let running_jobs = counts
                 .iter()
                 .find(|(owner, _)| owner.as_deref() == Some(w.id.as_str()))
@@ -122,6 +137,7 @@ pub fn list(conn: &mut DbConn, stale_after: Duration) -> QueryResult<Vec<WorkerS
                 worker: w,
                 running_jobs,
                 alive,
+                command: command.as_deref().and_then(WorkerCommand::parse),
             }
         })
         .collect())

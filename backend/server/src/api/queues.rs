@@ -1,4 +1,4 @@
-//! Queues: counts per state, pause and resume.
+//! Queues: counts per state, pause and resume, limits; pausing a job kind.
 
 use std::collections::BTreeMap;
 
@@ -13,8 +13,10 @@ use poem_openapi::payload::Json;
 use super::Tag;
 use super::audit::record;
 use super::convert::{state_out, utc};
+use super::workers::WORKER_STALE_AFTER;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::service::control;
 use crate::state::AppState;
 
 pub struct QueuesApi {
@@ -51,6 +53,9 @@ pub fn queue_infos(counts: &[StateCount], settings: &[QueueSettings]) -> Vec<wir
                 paused_by: s.and_then(|s| s.paused_by.clone()),
                 total: per_state.iter().map(|c| c.count).sum(),
                 counts: per_state,
+                concurrency: s.and_then(|s| s.concurrency),
+                rate_limit: s.and_then(|s| s.rate_limit),
+                rate_period_secs: s.and_then(|s| s.rate_period_secs),
             }
         })
         .collect()
@@ -101,9 +106,109 @@ impl QueuesApi {
     ) -> ApiResult<Json<wire::QueueInfo>> {
         self.set_paused(auth, name.0, false).await
     }
+
+    /// Set a queue's limits.
+    ///
+    /// Replaces both limits of the queue, over all workers on all hosts: at most
+    /// `concurrency` of its jobs running at once, at most `rate_limit` jobs started per
+    /// `rate_period_secs` (60 if left out). A field left out removes that limit. Running
+    /// workers adopt new limits within 2 s, without a restart.
+    #[oai(
+        path = "/api/queues/:name/limits",
+        method = "put",
+        operation_id = "setQueueLimits"
+    )]
+    async fn set_limits(
+        &self,
+        auth: BearerAuth,
+        name: Path<String>,
+        body: Json<wire::QueueLimits>,
+    ) -> ApiResult<Json<wire::QueueInfo>> {
+        auth.0.require(Role::Operator)?;
+        let limits =
+            control::limits_from(body.concurrency, body.rate_limit, body.rate_period_secs)?;
+        let settings =
+            control::set_limits(&self.state.db, &auth.0.name, name.0.clone(), limits).await?;
+        let counts = self.state.counts.state_counts().await?;
+        let info = queue_infos(&counts, std::slice::from_ref(&settings))
+            .into_iter()
+            .find(|q| q.name == name.0)
+            .ok_or_else(|| ApiError::internal("the queue vanished"))?;
+        Ok(Json(info))
+    }
+
+    /// List job kinds.
+    ///
+    /// Every kind a registered worker runs or an operator paused, with the live workers
+    /// that run it and whether it is paused.
+    #[oai(path = "/api/kinds", method = "get", operation_id = "listKinds")]
+    async fn kinds(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::KindInfo>>> {
+        auth.0.require(Role::Viewer)?;
+        let rows = control::kinds(&self.state.db, WORKER_STALE_AFTER).await?;
+        Ok(Json(rows.into_iter().map(kind_out).collect()))
+    }
+
+    /// Pause a job kind.
+    ///
+    /// No worker claims jobs of this kind, in any queue, within 2 s; running ones finish.
+    /// Pausing a paused kind changes nothing.
+    #[oai(
+        path = "/api/kinds/:kind/pause",
+        method = "post",
+        operation_id = "pauseKind"
+    )]
+    async fn pause_kind(
+        &self,
+        auth: BearerAuth,
+        kind: Path<String>,
+    ) -> ApiResult<Json<wire::KindInfo>> {
+        self.set_kind_paused(auth, kind.0, true).await
+    }
+
+    /// Resume a job kind.
+    ///
+    /// Workers claim jobs of this kind again.
+    #[oai(
+        path = "/api/kinds/:kind/resume",
+        method = "post",
+        operation_id = "resumeKind"
+    )]
+    async fn resume_kind(
+        &self,
+        auth: BearerAuth,
+        kind: Path<String>,
+    ) -> ApiResult<Json<wire::KindInfo>> {
+        self.set_kind_paused(auth, kind.0, false).await
+    }
+}
+
+fn kind_out((kind, workers, paused): control::KindRow) -> wire::KindInfo {
+    wire::KindInfo {
+        kind,
+        paused: paused.is_some(),
+        paused_at: paused.as_ref().map(|p| utc(p.paused_at)),
+        paused_by: paused.map(|p| p.paused_by),
+        workers,
+    }
 }
 
 impl QueuesApi {
+    async fn set_kind_paused(
+        &self,
+        auth: BearerAuth,
+        kind: String,
+        paused: bool,
+    ) -> ApiResult<Json<wire::KindInfo>> {
+        auth.0.require(Role::Operator)?;
+        control::set_kind_paused(&self.state.db, &auth.0.name, kind.clone(), paused).await?;
+        let row = control::kinds(&self.state.db, WORKER_STALE_AFTER)
+            .await?
+            .into_iter()
+            .find(|(k, _, _)| *k == kind)
+            .unwrap_or((kind, 0, None));
+        Ok(Json(kind_out(row)))
+    }
+
     async fn set_paused(
         &self,
         auth: BearerAuth,

@@ -2,6 +2,7 @@
 //! it audits), called by the handlers, which only check the caller, convert and answer.
 
 pub mod audit; // recording operator actions, refusals included
+pub mod control; // queue limits, kind pauses, quiet / stop a worker
 pub mod counts; // job counts by queue and state, cached when counting is slow
 pub mod datasets; // one identifier: its Zenodo copies and Merritt submissions together
 pub mod error; // ServiceError: a refusal with its reason, or the database's failure

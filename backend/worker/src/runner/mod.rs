@@ -105,9 +105,10 @@ impl Worker {
         self
     }
 
-    /// Runs until `stop` leaves [`Shutdown::Running`], then stops as it asks: no more
-    /// claims, running jobs finish within the grace period, the rest are handed back.
-    pub async fn run(self, mut stop: watch::Receiver<Shutdown>) -> anyhow::Result<Summary> {
+    /// Runs until `stop` leaves [`Shutdown::Running`] (or an operator's stop command, read
+    /// with the heartbeat, does the same), then stops as it asks: no more claims, running
+    /// jobs finish within the grace period, the rest are handed back.
+    pub async fn run(self, outer: watch::Receiver<Shutdown>) -> anyhow::Result<Summary> {
         let Worker {
             db,
             cfg,
@@ -127,6 +128,10 @@ impl Worker {
             out_tx,
             metrics.clone(),
         ));
+        // The stop signal from outside and an operator's stop command move the same switch.
+        let mut stop = shared.stop.subscribe();
+        let forward = tokio::spawn(forward_stop(outer, shared.clone()));
+        maintenance::settings::refresh(&shared).await;
         metrics.worker_started(&cfg.id, &config::hostname(), &cfg.queues);
         tracing::info!(
             worker.id = %shared.id,
@@ -148,6 +153,10 @@ impl Worker {
         background.spawn(maintenance::heartbeat::beat(
             shared.clone(),
             HeartbeatConfig::from(&cfg),
+        ));
+        background.spawn(maintenance::settings::watch(
+            shared.clone(),
+            queue::SETTINGS_REFRESH,
         ));
         background.spawn(maintenance::rescuer::rescue(
             shared.clone(),
@@ -197,6 +206,7 @@ impl Worker {
         stop::wait_out_grace(&shared, &StopConfig::from(&cfg), &mut stop).await;
         let handed_back = stop::hand_back_running(&shared).await?;
         background.abort_all();
+        forward.abort();
         let id = shared.id.to_string();
         db.run(move |c| queue::mark_stopped(c, &id, clock::now()))
             .await?;
@@ -207,6 +217,35 @@ impl Worker {
         };
         tracing::info!(worker.id = %shared.id, ?summary, "worker stopped");
         Ok(summary)
+    }
+}
+
+/// Passes each move of the outer stop signal on to the worker's own switch (which only
+/// ever moves forward: Running, Graceful, Now). A signal whose sender is gone stops the
+/// worker gracefully.
+async fn forward_stop(mut outer: watch::Receiver<Shutdown>, shared: Arc<Shared>) {
+    loop {
+        let level = *outer.borrow_and_update();
+        shared.stop.send_if_modified(|s| {
+            let further = level.level() > s.level();
+            if further {
+                *s = level;
+            }
+            further
+        });
+        if level == Shutdown::Now {
+            return;
+        }
+        if outer.changed().await.is_err() {
+            shared.stop.send_if_modified(|s| {
+                let running = *s == Shutdown::Running;
+                if running {
+                    *s = Shutdown::Graceful;
+                }
+                running
+            });
+            return;
+        }
     }
 }
 

@@ -109,7 +109,10 @@ pub(super) async fn produce(
         if free > 0 {
             ahead_paused = false;
         }
-        let ahead = if ahead_paused {
+        let rules = shared.claim_rules(&queue);
+        // A limited queue claims only for free slots: a job held ahead would count against
+        // the limit while it waits.
+        let ahead = if ahead_paused || rules.limited {
             0
         } else if cfg.adaptive_prefetch {
             cfg.prefetch.max(adaptive_ahead(
@@ -126,11 +129,12 @@ pub(super) async fn produce(
         // ahead once half of them went.
         if claiming.is_none()
             && !resting
+            && !shared.is_quiet()
             && ((free > 0 && buffer.is_empty())
                 || (ahead > 0 && buffer.len() * 2 < ahead && want > 0))
         {
             let limit = want.min(cfg.batch.max(free));
-            claiming = Some(claim(&shared, &queue, limit, cfg.lease));
+            claiming = Some(claim(&shared, &queue, limit, cfg.lease, rules));
             woken_while_claiming = false;
         }
         // Held jobs go back after HELD_AHEAD_MAX if no slot frees before.
@@ -195,14 +199,21 @@ type Claim = std::pin::Pin<
 >;
 
 /// Claims up to `limit` jobs of `queue` for this worker, timed.
-fn claim(shared: &Arc<Shared>, queue: &str, limit: usize, lease: Duration) -> Claim {
+fn claim(
+    shared: &Arc<Shared>,
+    queue: &str,
+    limit: usize,
+    lease: Duration,
+    rules: queue::ClaimRules,
+) -> Claim {
     let (db, q, owner) = (shared.db.clone(), queue.to_string(), shared.id.to_string());
     Box::pin(async move {
         let asked = Instant::now();
         let jobs = db
             .run(move |c| {
                 let now = clock::now();
-                queue::claim(c, &q, limit, &owner, now, now + clock::delta(lease))
+                let until = now + clock::delta(lease);
+                queue::claim_with(c, &q, limit, &owner, now, until, rules)
             })
             .await?;
         Ok(Claimed {

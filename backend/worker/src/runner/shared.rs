@@ -1,18 +1,20 @@
 //! What the worker's loops share: the jobs running now, the channel their outcomes go
 //! down to the completer, and the bell that wakes each queue's producer.
 
-use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use longjobs_core::Db;
 use longjobs_core::job::{Job, JobId};
-use tokio::sync::{Notify, mpsc, oneshot};
+use longjobs_core::queue::ClaimRules;
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::AbortHandle;
 
 use super::pace::Pace;
 use crate::metrics::WorkerMetrics;
 use crate::registry::{JobError, Registry};
+use crate::shutdown::Shutdown;
 
 /// What the completer is sent.
 pub(super) enum Outcome {
@@ -42,6 +44,14 @@ pub(super) struct Shared {
     pub completed: AtomicU64,
     pub failed: AtomicU64,
     pub metrics: Arc<WorkerMetrics>,
+    /// Queues with a limit, and whether some kind is paused, as last read from the database
+    /// (see `maintenance::settings`).
+    limited: Mutex<HashSet<String>>,
+    kinds_paused: AtomicBool,
+    /// An operator quieted this worker: it claims nothing until the command is lifted.
+    quiet: AtomicBool,
+    /// Moves this worker towards its end, as a stop signal does (an operator's stop).
+    pub stop: watch::Sender<Shutdown>,
 }
 
 impl Shared {
@@ -70,7 +80,42 @@ impl Shared {
             completed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             metrics,
+            limited: Mutex::new(HashSet::new()),
+            kinds_paused: AtomicBool::new(false),
+            quiet: AtomicBool::new(false),
+            stop: watch::Sender::new(Shutdown::Running),
         }
+    }
+
+    /// How a claim of `queue` must go now.
+    pub fn claim_rules(&self, queue: &str) -> ClaimRules {
+        ClaimRules {
+            limited: self
+                .limited
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(queue),
+            kinds_paused: self.kinds_paused.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Adopts what the database says of limits and kind pauses.
+    pub fn set_claim_rules(&self, limited: Vec<String>, kinds_paused: bool) {
+        *self.limited.lock().unwrap_or_else(|p| p.into_inner()) = limited.into_iter().collect();
+        self.kinds_paused.store(kinds_paused, Ordering::Relaxed);
+    }
+
+    pub fn is_quiet(&self) -> bool {
+        self.quiet.load(Ordering::Relaxed)
+    }
+
+    /// Quiets this worker or lifts the quiet; returns whether it changed.
+    pub fn set_quiet(&self, quiet: bool) -> bool {
+        let was = self.quiet.swap(quiet, Ordering::Relaxed);
+        if was && !quiet {
+            self.wake_all();
+        }
+        was != quiet
     }
 
     /// The jobs running now, by id. A job is in it from its spawn until it reports, is

@@ -1,13 +1,14 @@
 //! The heartbeat: renews the leases of this worker's jobs, reports the worker alive and
-//! carries out the cancel requests an operator made for jobs it runs.
+//! carries out what an operator asked: cancel a job it runs, quiet the worker or stop it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use longjobs_core::clock;
-use longjobs_core::queue;
+use longjobs_core::queue::{self, WorkerCommand};
 
 use crate::runner::shared::{Outcome, Shared};
+use crate::shutdown::Shutdown;
 
 /// A claimed job's lease; renewed by every heartbeat.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
@@ -40,6 +41,7 @@ pub(crate) async fn beat(shared: Arc<Shared>, cfg: HeartbeatConfig) {
         shared.metrics.heartbeat(beat.is_ok());
         match beat {
             Ok(hb) => {
+                obey(&shared, hb.command);
                 for job_id in hb.cancel_requested {
                     let taken = shared.running().remove(&job_id);
                     if let Some(r) = taken {
@@ -55,6 +57,31 @@ pub(crate) async fn beat(shared: Arc<Shared>, cfg: HeartbeatConfig) {
             Err(e) => {
                 tracing::warn!(error = %e, "heartbeat failed; leases may expire if this goes on")
             }
+        }
+    }
+}
+
+/// Acts on an operator's command: quiet stops claiming (lifted when the command is),
+/// stop moves the worker to a graceful stop, as SIGTERM does.
+fn obey(shared: &Shared, command: Option<WorkerCommand>) {
+    let quiet = command.is_some();
+    if shared.set_quiet(quiet) {
+        if quiet {
+            tracing::info!(worker.id = %shared.id, "quieted by an operator: no more claims");
+        } else {
+            tracing::info!(worker.id = %shared.id, "quiet lifted by an operator: claiming again");
+        }
+    }
+    if command == Some(WorkerCommand::Stop) {
+        let asked = shared.stop.send_if_modified(|s| {
+            let running = *s == Shutdown::Running;
+            if running {
+                *s = Shutdown::Graceful;
+            }
+            running
+        });
+        if asked {
+            tracing::info!(worker.id = %shared.id, "stop asked by an operator");
         }
     }
 }

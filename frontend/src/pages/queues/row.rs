@@ -1,80 +1,34 @@
-//! `/queues`: every queue with its jobs counted by state; pause and resume.
+//! One queue's row: its status (pause, resume), limits and counts per state.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use longjobs_openapi::{JobState, LiveTopic, QueueInfo};
+use longjobs_openapi::{JobState, QueueInfo};
 
-use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, LiveBadge, PageHeader, TimeCell};
+use crate::api;
+use crate::components::TimeCell;
 use crate::format;
-use crate::poll::use_polled;
-use crate::session;
 
-/// Queues with counts per state and a paused badge; operators pause and resume them.
-#[component]
-pub fn QueuesPage() -> impl IntoView {
-    let queues = use_polled(
-        Some(&[LiveTopic::Jobs, LiveTopic::Queues, LiveTopic::Workers]),
-        api::ops::queues,
-    );
-    let can_act = Memo::new(move |_| session::can_act());
-    let action_error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(None::<String>);
-    let toggle = move |name: String, pause: bool| {
-        action_error.set(None);
-        busy.set(Some(name.clone()));
-        spawn_local(async move {
-            if let Err(e) = api::ops::set_paused(&name, pause).await {
-                action_error.try_set(Some(e));
-            }
-            busy.try_set(None);
-            queues.reload();
-        });
-    };
-    let header = JobState::ALL
-        .iter()
-        .map(|s| view! { <th scope="col" class="num">{s.as_str()}</th> })
-        .collect_view();
-    view! {
-        <PageHeader title="Queues" subtitle="A paused queue keeps its jobs; workers stop claiming them until it is resumed.">
-            <LiveBadge />
-        </PageHeader>
-        <ErrorNotice error=queues.error />
-        <ErrorNotice error=action_error />
-        <div class="card card-flush">
-            <div class="table-wrap">
-                <table class="table" data-testid="queues-table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Queue"</th>
-                            <th scope="col">"Status"</th>
-                            {header}
-                            <th scope="col" class="num">"total"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For
-                            each=move || queues.data.get().unwrap_or_default()
-                            key=|q: &QueueInfo| (q.name.clone(), q.paused, q.paused_at, q.paused_by.clone(), q.counts.iter().map(|c| c.count).collect::<Vec<_>>())
-                            let:q
-                        >
-                            <QueueRow q=q can_act=can_act busy=busy toggle=toggle />
-                        </For>
-                    </tbody>
-                </table>
-            </div>
-            {move || queues.data.with(|q| match q {
-                None => Some(view! { <p class="empty">"Loading…"</p> }),
-                Some(q) if q.is_empty() => Some(view! { <p class="empty">"No queues yet."</p> }),
-                _ => None,
-            })}
-        </div>
+/// How a queue's limits read: "≤ 3 running · 30 per min"; `None` without limits.
+pub fn limits_text(q: &QueueInfo) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(n) = q.concurrency {
+        parts.push(format!("≤ {n} running"));
     }
+    if let Some(n) = q.rate_limit {
+        let per = match q.rate_period_secs.unwrap_or(60) {
+            1 => "s".to_string(),
+            60 => "min".to_string(),
+            3600 => "h".to_string(),
+            86_400 => "day".to_string(),
+            s => format!("{s} s"),
+        };
+        parts.push(format!("{n} per {per}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 /// One queue's row.
 #[component]
-fn QueueRow(
+pub fn QueueRow(
     q: QueueInfo,
     can_act: Memo<bool>,
     busy: RwSignal<Option<String>>,
@@ -108,6 +62,7 @@ fn QueueRow(
     let row_name = name.clone();
     let link = format!("/jobs?queue={}", api::encode(&name));
     let label = name.clone();
+    let limits = limits_text(&q);
     view! {
         <tr data-queue=row_name data-paused=paused.to_string()>
             <th scope="row"><a href=link>{label}</a></th>
@@ -142,6 +97,7 @@ fn QueueRow(
                         }
                     })}
                 </div>
+                {limits.map(|l| view! { <div class="small" data-testid="queue-limits">{l}</div> })}
                 {paused.then(|| view! {
                     <div class="muted small">
                         {q.paused_by.clone().map(|b| format!("by {b} "))}

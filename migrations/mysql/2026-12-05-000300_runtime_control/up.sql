@@ -1,0 +1,24 @@
+-- Control while running: limits per queue, pauses per job kind and commands to workers,
+-- all read by running workers without a restart.
+
+-- A queue's global limits, across every worker: at most `concurrency` of its jobs running
+-- at once, and at most `rate_limit` jobs started per `rate_period_secs` (a token bucket:
+-- `rate_tokens` left as of `rate_checked_at`; NULL: full). NULL: no limit.
+ALTER TABLE queues ADD COLUMN concurrency INTEGER CHECK (concurrency > 0);
+ALTER TABLE queues ADD COLUMN rate_limit INTEGER CHECK (rate_limit > 0);
+ALTER TABLE queues ADD COLUMN rate_period_secs INTEGER CHECK (rate_period_secs > 0);
+ALTER TABLE queues ADD COLUMN rate_tokens DOUBLE;
+ALTER TABLE queues ADD COLUMN rate_checked_at DATETIME(6);
+
+-- Job kinds paused by an operator: no worker claims jobs of these kinds, in any queue.
+CREATE TABLE paused_kinds (
+    kind      VARCHAR(255) NOT NULL PRIMARY KEY,
+    paused_at DATETIME(6) NOT NULL,
+    paused_by VARCHAR(255) NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- What an operator asked a worker to do ('quiet': stop claiming; 'stop': finish or hand
+-- back its jobs, then exit), read with its heartbeat. NULL: carry on.
+ALTER TABLE workers ADD COLUMN command VARCHAR(16) CHECK (command IN ('quiet', 'stop'));
+ALTER TABLE workers ADD COLUMN command_at DATETIME(6);
+ALTER TABLE workers ADD COLUMN command_by VARCHAR(255);
