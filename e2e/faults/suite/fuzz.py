@@ -71,10 +71,15 @@ def run(ctx: Context) -> dict:
         viewer_token = s.admin.ok("POST", "/api/tokens", {"name": "fuzz-viewer", "role": "viewer"}, expect=(201,))["secret"]
         s.secrets["viewer API token"] = viewer_token
         no_sign_in = ["--exclude-operation-id", "login", "--exclude-operation-id", "logout"]
+        # Signed in, the live stream (text/event-stream) never ends, and schemathesis checks
+        # each event against the array schema poem-openapi writes for a stream, not against
+        # its items: backend/server/tests/live.rs reads the events instead. Without a token
+        # it answers 401 problem+json like any other operation, so that pass keeps it.
+        signed_in = [*no_sign_in, "--exclude-operation-id", "liveEvents"]
         passes = [
-            ("operator", s.api.token, no_sign_in, 30 if ctx.quick else 600),
+            ("operator", s.api.token, signed_in, 30 if ctx.quick else 600),
             ("admin", admin_token, ["--include-tag", "Users", "--include-tag", "Tokens", "--exclude-operation-id", "revokeToken"], 15 if ctx.quick else 120),
-            ("viewer", viewer_token, no_sign_in, 15 if ctx.quick else 240),
+            ("viewer", viewer_token, signed_in, 15 if ctx.quick else 240),
             ("no token", None, no_sign_in, 10 if ctx.quick else 120),
         ]
         started = time.time()
