@@ -16,6 +16,7 @@ CREATE TABLE job_texts (
 );
 INSERT INTO job_texts (job_id, body)
     SELECT id, payload || E'\n' || COALESCE(last_error, '') FROM jobs;
+ANALYZE job_texts;
 
 CREATE FUNCTION job_texts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
