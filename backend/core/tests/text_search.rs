@@ -139,13 +139,24 @@ async fn a_text_search_on_postgres_can_use_the_trigram_index() {
     let t = TestDb::postgres().await.unwrap();
     let plan: Vec<String> =
         t.db.run(|c| {
+            // Enough jobs, analyzed, for the planner to weigh reading them against the index.
+            let reqs: Vec<EnqueueRequest> = (0..5_000)
+                .map(|i| {
+                    let mut r = EnqueueRequest::new("texts", "noop");
+                    r.payload = serde_json::json!({ "doi": format!("10.5061/dryad.{i:05}") });
+                    r
+                })
+                .collect();
+            queue::enqueue_many(c, &reqs)?;
             let pg = pg(c);
-            // A small table would be read whole anyway; forbid that to see whether the
-            // index can serve the search's shape (the job list's `q` filter).
+            diesel::sql_query("ANALYZE job_texts").execute(pg)?;
+            // 5,000 rows are cheaper to read whole (or along the primary key) than through
+            // an index; forbid both to see whether an index can serve the search's shape.
             diesel::sql_query("SET enable_seqscan = off").execute(pg)?;
+            diesel::sql_query("SET enable_indexscan = off").execute(pg)?;
             diesel::sql_query(
                 "EXPLAIN SELECT id FROM jobs WHERE id IN \
-                 (SELECT job_id FROM job_texts WHERE body LIKE '%connection reset%' ESCAPE '\\')",
+                 (SELECT job_id FROM job_texts WHERE body LIKE '%dryad.04321%' ESCAPE '\\')",
             )
             .load::<PlanLine>(pg)
             .map(|rows| rows.into_iter().map(|r| r.line).collect())
