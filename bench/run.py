@@ -684,7 +684,7 @@ same local databases.
   (survives a process crash, not a power loss) and with `LONGJOBS_SQLITE_SYNCHRONOUS=FULL`
   (an fsync per commit); each table says which row has which.
 - Reproduce: `python3 bench/run.py` (env `N`, `DJ_N`, `RUNS`, `BURN_CONFIGS`, `IO_N`,
-  `IO_SLEEP_MS`, `IO_C`, `LATENCY_N`, `LATENCY_RUNS`, `API_ROWS`, `WRK_SECONDS`, `LOGINS`,
+  `IO_SLEEP_MS`, `IO_C`, `LATENCY_N`, `LATENCY_RUNS`, `API_ROWS`, `WRK_SECONDS`, `LOGINS`, `PROFILE_N`,
   `SECTIONS`, `PG_BASE_URL`, `MYSQL_BASE_URL`, `OUT`, `PROFILE`). It builds the binaries,
   installs the peers (`bench/peers-setup.sh`: Debian's delayed_job packages and wrk,
   graphile-worker from npm, PgQueuer from PyPI in a venv) and runs each with `bench/peers.sh`,
