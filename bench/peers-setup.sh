@@ -12,7 +12,8 @@ PGQ_VERSION=1.6.0
 die() { echo "peers-setup: $*" >&2; exit 1; }
 
 # Debian packages: install only the missing ones (plus Node.js if this machine has none).
-pkgs=(ruby ruby-delayed-job ruby-delayed-job-active-record ruby-activerecord ruby-pg wrk python3-venv)
+# wrk loads the API; linux-perf profiles a drain (bench/run.py section 7).
+pkgs=(ruby ruby-delayed-job ruby-delayed-job-active-record ruby-activerecord ruby-pg wrk python3-venv linux-perf)
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -686,7 +686,7 @@ same local databases.
 - Reproduce: `python3 bench/run.py` (env `N`, `DJ_N`, `RUNS`, `BURN_CONFIGS`, `IO_N`,
   `IO_SLEEP_MS`, `IO_C`, `LATENCY_N`, `LATENCY_RUNS`, `API_ROWS`, `WRK_SECONDS`, `LOGINS`, `PROFILE_N`,
   `SECTIONS`, `PG_BASE_URL`, `MYSQL_BASE_URL`, `OUT`, `PROFILE`). It builds the binaries,
-  installs the peers (`bench/peers-setup.sh`: Debian's delayed_job packages and wrk,
+  installs the peers (`bench/peers-setup.sh`: Debian's delayed_job packages, wrk and perf,
   graphile-worker from npm, PgQueuer from PyPI in a venv) and runs each with `bench/peers.sh`,
   using the scripts in `../shared/bench/peers/`.
 
