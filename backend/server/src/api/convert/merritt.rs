@@ -2,11 +2,12 @@
 //! submissions with their history, sort keys and paging cursors.
 
 use longjobs_openapi as wire;
-use longjobs_replication::listing::{Cursor, SortValue};
+use longjobs_replication::listing::Cursor;
 use longjobs_replication::merritt::store::SubmissionSort;
 use longjobs_replication::merritt::{StateEntry, Submission, SubmissionState};
 
-use super::{TIME_FORMAT, utc};
+use super::cursor::{Keyed, WireSort, cursor_in, cursor_out};
+use super::utc;
 use crate::error::ApiError;
 
 pub fn sub_state_out(s: SubmissionState) -> wire::SubmissionState {
@@ -70,52 +71,27 @@ pub fn sub_sort_in(s: wire::SubmissionSort) -> SubmissionSort {
     }
 }
 
-/// `{sort}.{value}.{id}` (`id.{id}` when sorting by id), as copies' cursors read: the
-/// sort's name lets a cursor of another sort order be refused.
+impl WireSort for wire::SubmissionSort {
+    const ALL: &'static [Self] = &wire::SubmissionSort::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn keyed(self) -> Keyed {
+        match self {
+            wire::SubmissionSort::Id => Keyed::Id,
+            wire::SubmissionSort::Identifier | wire::SubmissionSort::State => Keyed::Text,
+            wire::SubmissionSort::ResourceId | wire::SubmissionSort::Size => Keyed::Int,
+            wire::SubmissionSort::CreatedAt | wire::SubmissionSort::UpdatedAt => Keyed::Time,
+        }
+    }
+}
+
+/// A submissions page's cursor on the wire, read as copies' cursors are (see
+/// [`super::cursor`]).
 pub fn sub_cursor_out(sort: wire::SubmissionSort, c: &Cursor) -> String {
-    let value = match &c.value {
-        SortValue::Id => return format!("id.{}", c.id),
-        SortValue::Text(t) => t.clone(),
-        SortValue::Int(n) => n.to_string(),
-        SortValue::Time(t) => t.format(TIME_FORMAT).to_string(),
-    };
-    format!("{}.{value}.{}", sort.as_str(), c.id)
+    cursor_out(sort, c)
 }
 
 pub fn sub_cursor_in(s: &str, sort: wire::SubmissionSort) -> Result<Cursor, ApiError> {
-    let bad = || ApiError::bad_request(format!("cursor {s:?} is not one this API gave out"));
-    let (name, rest) = s.split_once('.').ok_or_else(bad)?;
-    let of = wire::SubmissionSort::ALL
-        .into_iter()
-        .find(|k| k.as_str() == name)
-        .ok_or_else(bad)?;
-    if of != sort {
-        return Err(ApiError::bad_request(format!(
-            "the cursor belongs to the sort by {name}, not by {}; start again without it",
-            sort.as_str()
-        )));
-    }
-    if sort == wire::SubmissionSort::Id {
-        let id = rest.parse().map_err(|_| bad())?;
-        return Ok(Cursor {
-            value: SortValue::Id,
-            id,
-        });
-    }
-    let (value, id) = rest.rsplit_once('.').ok_or_else(bad)?;
-    let id: i64 = id.parse().map_err(|_| bad())?;
-    let value = match sort {
-        wire::SubmissionSort::Identifier | wire::SubmissionSort::State => {
-            SortValue::Text(value.to_string())
-        }
-        wire::SubmissionSort::ResourceId | wire::SubmissionSort::Size => {
-            SortValue::Int(value.parse().map_err(|_| bad())?)
-        }
-        wire::SubmissionSort::Id
-        | wire::SubmissionSort::CreatedAt
-        | wire::SubmissionSort::UpdatedAt => SortValue::Time(
-            chrono::NaiveDateTime::parse_from_str(value, TIME_FORMAT).map_err(|_| bad())?,
-        ),
-    };
-    Ok(Cursor { value, id })
+    cursor_in(s, sort)
 }

@@ -1,6 +1,7 @@
 //! Conversions between the engine's types and the wire types: jobs, roles, times, filters
 //! and cursors here; Zenodo copies and Merritt submissions in their own modules.
 
+pub mod cursor; // the paging cursors of the copies and submissions listings
 pub mod merritt; // submission states and submissions with their history
 pub mod zenodo; // copy types, states, copies, sort keys and paging cursors
 

@@ -5,7 +5,8 @@ use longjobs_core::job::{Job, JobState};
 use longjobs_openapi as wire;
 use longjobs_replication::zenodo::{CopyState, CopyType, ZenodoCopy, store};
 
-use super::{TIME_FORMAT, utc};
+use super::cursor::{Keyed, WireSort, cursor_in, cursor_out};
+use super::utc;
 use crate::error::ApiError;
 
 pub fn copy_type_in(t: wire::CopyType) -> CopyType {
@@ -112,54 +113,29 @@ pub fn copy_sort_in(s: wire::CopySort) -> store::CopySort {
     }
 }
 
-/// `{sort}.{value}.{id}` (`id.{id}` when sorting by id): the sort's name lets a cursor of
-/// another sort order be refused.
+impl WireSort for wire::CopySort {
+    const ALL: &'static [Self] = &wire::CopySort::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn keyed(self) -> Keyed {
+        match self {
+            wire::CopySort::Id => Keyed::Id,
+            wire::CopySort::Identifier | wire::CopySort::State | wire::CopySort::CopyType => {
+                Keyed::Text
+            }
+            wire::CopySort::ResourceId | wire::CopySort::Size => Keyed::Int,
+            wire::CopySort::Attempts => Keyed::Int32,
+            wire::CopySort::CreatedAt | wire::CopySort::UpdatedAt => Keyed::Time,
+        }
+    }
+}
+
+/// A copies page's cursor on the wire (see [`super::cursor`]).
 pub fn copy_cursor_out(sort: wire::CopySort, c: &store::CopyCursor) -> String {
-    let value = match &c.value {
-        store::CopySortValue::Id => return format!("id.{}", c.id),
-        store::CopySortValue::Text(t) => t.clone(),
-        store::CopySortValue::Int(n) => n.to_string(),
-        store::CopySortValue::Time(t) => t.format(TIME_FORMAT).to_string(),
-    };
-    format!("{}.{value}.{}", sort.as_str(), c.id)
+    cursor_out(sort, c)
 }
 
 pub fn copy_cursor_in(s: &str, sort: wire::CopySort) -> Result<store::CopyCursor, ApiError> {
-    let bad = || ApiError::bad_request(format!("cursor {s:?} is not one this API gave out"));
-    let (name, rest) = s.split_once('.').ok_or_else(bad)?;
-    let of = wire::CopySort::ALL
-        .into_iter()
-        .find(|k| k.as_str() == name)
-        .ok_or_else(bad)?;
-    if of != sort {
-        return Err(ApiError::bad_request(format!(
-            "the cursor belongs to the sort by {name}, not by {}; start again without it",
-            sort.as_str()
-        )));
-    }
-    if sort == wire::CopySort::Id {
-        let id = rest.parse().map_err(|_| bad())?;
-        return Ok(store::CopyCursor {
-            value: store::CopySortValue::Id,
-            id,
-        });
-    }
-    let (value, id) = rest.rsplit_once('.').ok_or_else(bad)?;
-    let id: i64 = id.parse().map_err(|_| bad())?;
-    let value = match sort {
-        wire::CopySort::Identifier | wire::CopySort::State | wire::CopySort::CopyType => {
-            store::CopySortValue::Text(value.to_string())
-        }
-        wire::CopySort::ResourceId | wire::CopySort::Size => {
-            store::CopySortValue::Int(value.parse().map_err(|_| bad())?)
-        }
-        wire::CopySort::Attempts => {
-            store::CopySortValue::Int(value.parse::<i32>().map_err(|_| bad())?.into())
-        }
-        // Created or updated (id returned above).
-        _ => store::CopySortValue::Time(
-            chrono::NaiveDateTime::parse_from_str(value, TIME_FORMAT).map_err(|_| bad())?,
-        ),
-    };
-    Ok(store::CopyCursor { value, id })
+    cursor_in(s, sort)
 }
