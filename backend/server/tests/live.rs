@@ -213,6 +213,34 @@ async fn refused_without_a_token_and_a_job_changing_state_is_pushed(t: TestDb) {
     let ev = events.change_of(LiveTopic::Maintenance).await;
     assert!(!ev.topics.contains(&LiveTopic::Jobs), "{:?}", ev.topics);
 
+    // A queue limit and a paused kind, set while workers run: a change of `queues`.
+    db.run(|c| {
+        let limits = queue::QueueLimits {
+            concurrency: Some(2),
+            rate: None,
+        };
+        queue::set_limits(c, "live", limits, clock::now())
+    })
+    .await
+    .unwrap();
+    let ev = events.change_of(LiveTopic::Queues).await;
+    assert!(!ev.topics.contains(&LiveTopic::Jobs), "{:?}", ev.topics);
+    // The queue's row exists now: a new limit alone is a change too.
+    db.run(|c| {
+        let limits = queue::QueueLimits {
+            concurrency: Some(3),
+            rate: Some((30, 60)),
+        };
+        queue::set_limits(c, "live", limits, clock::now())
+    })
+    .await
+    .unwrap();
+    events.change_of(LiveTopic::Queues).await;
+    db.run(|c| queue::set_kind_paused(c, "noop", true, "someone", clock::now()))
+        .await
+        .unwrap();
+    events.change_of(LiveTopic::Queues).await;
+
     // Nothing changes: nothing is sent (heartbeats are comments, not events).
     assert!(
         events.next_within(Duration::from_secs(2)).await.is_none(),

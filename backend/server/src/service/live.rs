@@ -25,8 +25,8 @@ use futures_util::Stream;
 use longjobs_core::queue::StateCount;
 use longjobs_core::schema::{
     jobs, maintenance_flags, merritt_submission_log, merritt_submission_states,
-    merritt_submissions, notify_conditions, periodic_jobs, queues, remote_probes, workers,
-    zenodo_copies, zenodo_copy_log,
+    merritt_submissions, notify_conditions, paused_kinds, periodic_jobs, queues, remote_probes,
+    workers, zenodo_copies, zenodo_copy_log,
 };
 use longjobs_core::{Db, DbConn, clock};
 use longjobs_openapi::{LiveEvent, LiveKind, LiveTopic};
@@ -232,18 +232,36 @@ fn read(c: &mut DbConn, counts: &[StateCount]) -> QueryResult<Fingerprint> {
     let newest_job: Option<i64> = jobs::table.select(max(jobs::id)).first(c)?;
     let jobs = hash_of((counts, newest_job));
 
-    let queues: Vec<(String, bool)> = queues::table
+    // Pauses and limits as operators set them (not the rate bucket, which every claim of
+    // a rate-limited queue moves), and the paused job kinds.
+    let queues: Vec<(String, bool, Option<i32>, Option<i32>, Option<i32>)> = queues::table
         .order(queues::name)
-        .select((queues::name, queues::paused))
+        .select((
+            queues::name,
+            queues::paused,
+            queues::concurrency,
+            queues::rate_limit,
+            queues::rate_period_secs,
+        ))
+        .load(c)?;
+    let kinds: Vec<String> = paused_kinds::table
+        .order(paused_kinds::kind)
+        .select(paused_kinds::kind)
         .load(c)?;
 
     let cutoff = clock::now() - clock::delta(WORKER_STALE_AFTER);
-    let workers: Vec<(String, Option<NaiveDateTime>, bool)> = workers::table
+    // With the operator's command (quiet, stop) each worker was given.
+    let workers: Vec<(String, Option<NaiveDateTime>, bool, Option<String>)> = workers::table
         .order(workers::id)
-        .select((workers::id, workers::stopped_at, workers::heartbeat_at))
-        .load::<(String, Option<NaiveDateTime>, NaiveDateTime)>(c)?
+        .select((
+            workers::id,
+            workers::stopped_at,
+            workers::heartbeat_at,
+            workers::command,
+        ))
+        .load::<(String, Option<NaiveDateTime>, NaiveDateTime, Option<String>)>(c)?
         .into_iter()
-        .map(|(id, stopped, beat)| (id, stopped, beat >= cutoff))
+        .map(|(id, stopped, beat, command)| (id, stopped, beat >= cutoff, command))
         .collect();
 
     let zenodo: (Option<i64>, Option<NaiveDateTime>) = zenodo_copies::table
@@ -310,7 +328,7 @@ fn read(c: &mut DbConn, counts: &[StateCount]) -> QueryResult<Fingerprint> {
     // In LiveTopic::ALL order.
     Ok(Fingerprint([
         jobs,
-        hash_of(queues),
+        hash_of((queues, kinds)),
         hash_of(workers),
         hash_of((zenodo, progress, copy_log)),
         hash_of((merritt, submission_log)),
