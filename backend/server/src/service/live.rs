@@ -222,6 +222,9 @@ fn hash_of(v: impl Hash) -> u64 {
     h.finish()
 }
 
+/// A queue's name, pause and limits (concurrency, rate, rate period).
+type QueueSettingsRow = (String, bool, Option<i32>, Option<i32>, Option<i32>);
+
 /// Reads every topic's fingerprint: counts and maxima over indexed columns on the large
 /// tables, whole rows of the small ones.
 fn read(c: &mut DbConn, counts: &[StateCount]) -> QueryResult<Fingerprint> {
@@ -234,7 +237,7 @@ fn read(c: &mut DbConn, counts: &[StateCount]) -> QueryResult<Fingerprint> {
 
     // Pauses and limits as operators set them (not the rate bucket, which every claim of
     // a rate-limited queue moves), and the paused job kinds.
-    let queues: Vec<(String, bool, Option<i32>, Option<i32>, Option<i32>)> = queues::table
+    let queues: Vec<QueueSettingsRow> = queues::table
         .order(queues::name)
         .select((
             queues::name,
