@@ -110,10 +110,14 @@ test('"Paused" stops updates, says the page is not live with the last update, an
   const { page } = b;
   await page.goto(`/jobs?queue=${QUEUE}`);
   await page.waitForFunction(() => document.querySelector('[data-testid="live-badge"]')?.textContent === 'Live');
-  const before = await jobRows(page).count();
+  // A change announced just before the pause, within the page's 2 s between refetches: its
+  // refetch is still due when the user pauses, and must not run.
+  await enqueue(admin, [{ queue: QUEUE, kind: 'noop' }]);
+  await sleep(1_200);
   await page.getByTestId('live-mode').selectOption('paused');
   const notice = page.getByTestId('live-notice');
   await notice.waitFor();
+  const before = await jobRows(page).count();
   assert.equal(await notice.getAttribute('data-state'), 'paused');
   assert.match(await notice.textContent(), /Not live: updates are paused\. Last update \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./);
   assert.equal(await page.getByTestId('live-badge').textContent(), 'Paused');

@@ -157,6 +157,7 @@ const MIN_GAP_MS: f64 = 2_000.0;
 
 /// Runs `run` whenever one of `topics` is announced (not at first: the load above did),
 /// at most every [`MIN_GAP_MS`]: a change within the gap runs it once at the gap's end.
+/// Never while the user has paused updates, even for a change announced before the pause.
 fn refetch_on_change(feed: LiveFeed, topics: Topics, run: Rc<dyn Fn()>) {
     let last = Rc::new(Cell::new(0f64));
     let pending = Rc::new(Cell::new(false));
@@ -165,7 +166,7 @@ fn refetch_on_change(feed: LiveFeed, topics: Topics, run: Rc<dyn Fn()>) {
     on_cleanup(move || gone.store(false, Ordering::Relaxed));
     Effect::new(move |seen: Option<u64>| {
         let version = feed.version(topics);
-        if seen.is_none_or(|s| s == version) || pending.get() {
+        if seen.is_none_or(|s| s == version) || pending.get() || feed.paused() {
             return version;
         }
         let wait = MIN_GAP_MS - (js_sys::Date::now() - last.get());
@@ -180,7 +181,9 @@ fn refetch_on_change(feed: LiveFeed, topics: Topics, run: Rc<dyn Fn()>) {
         set_timeout(
             move || {
                 pending.set(false);
-                if alive.load(Ordering::Relaxed) {
+                // Paused meanwhile (an event that came just before the switch): no
+                // request; choosing a live mode again refetches everything.
+                if alive.load(Ordering::Relaxed) && !feed.paused() {
                     last.set(js_sys::Date::now());
                     untrack(|| run());
                 }

@@ -88,6 +88,11 @@ impl LiveFeed {
         self.mode.get() == Mode::Live && self.link.get() == Link::Open
     }
 
+    /// Whether the user paused updates (untracked: read when a refetch is due).
+    pub fn paused(&self) -> bool {
+        self.mode.try_get_untracked() == Some(Mode::Paused)
+    }
+
     /// Announces a change of `topics` to every view that shows one of them.
     pub fn announce(&self, topics: &[LiveTopic]) {
         self.changes.update(|c| {
