@@ -72,7 +72,8 @@ struct RunArgs {
     /// measured (many for jobs of milliseconds, none for jobs of seconds or more).
     #[arg(long, env = "LONGJOBS_ADAPTIVE_PREFETCH", default_value_t = config::DEFAULT_ADAPTIVE_PREFETCH, action = clap::ArgAction::Set)]
     adaptive_prefetch: bool,
-    /// Poll for new jobs this often when no notification arrives.
+    /// Poll for new jobs this often when no wake-up arrives (PostgreSQL NOTIFY, the SQLite
+    /// file watcher; MariaDB workers rely on this poll).
     #[arg(long, env = "LONGJOBS_POLL_INTERVAL", value_parser = parse_duration, default_value = "1s")]
     poll_interval: Duration,
     /// Lease length of a claimed job; renewed by every heartbeat.

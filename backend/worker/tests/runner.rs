@@ -395,6 +395,19 @@ async fn prefetched_jobs_start_as_slots_free_and_unstarted_ones_are_handed_back(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_postgres_worker_is_woken_by_a_notification_not_a_poll() {
     let t = TestDb::postgres().await.unwrap();
+    idle_worker_is_woken_not_polled(&t).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_sqlite_worker_is_woken_by_the_file_watcher_not_a_poll() {
+    let t = TestDb::sqlite().await.unwrap();
+    idle_worker_is_woken_not_polled(&t).await;
+}
+
+/// A worker whose poll interval is a minute starts each of 300 jobs enqueued one after
+/// another (some while it still claims the one before) within seconds: only a wake-up can
+/// do that, and none may be lost.
+async fn idle_worker_is_woken_not_polled(t: &TestDb) {
     let mut cfg = fast_config("n", 2);
     // Polling alone would take a minute: only the notification can start the job sooner.
     cfg.poll_interval = Duration::from_secs(60);

@@ -4,8 +4,8 @@
 //!   how far ahead it claims);
 //! - `executor`: runs each claimed job as its own task;
 //! - `completer`: writes the outcomes in batches;
-//! - `maintenance`: heartbeat, rescuer, pruner, PostgreSQL listener, periodic tasks, the
-//!   scheduler of periodic jobs;
+//! - `maintenance`: heartbeat, rescuer, pruner, new-job listener (PostgreSQL NOTIFY, the
+//!   SQLite watcher), periodic tasks, the scheduler of periodic jobs;
 //! - `stop`: what happens once a stop signal ([`Shutdown`]) arrives.
 //!
 //! Each loop takes its own config struct; [`config::WorkerConfig`] gathers them.
@@ -166,8 +166,11 @@ impl Worker {
             shared.clone(),
             PrunerConfig::from(&cfg),
         ));
-        if let DbUrl::Postgres(url) = db.url() {
-            background.spawn(maintenance::listener::listen(shared.clone(), url.clone()));
+        if !matches!(db.url(), DbUrl::Mysql(_)) {
+            background.spawn(maintenance::listener::listen(
+                shared.clone(),
+                db.url().clone(),
+            ));
         }
         for (name, first, every, task) in periodic {
             background.spawn(maintenance::periodic::run_every(

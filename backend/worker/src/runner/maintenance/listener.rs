@@ -1,8 +1,10 @@
-//! PostgreSQL only: LISTEN for new-job notifications and wake the producer of each queue
-//! named, so an idle worker picks up new work at once instead of at its next poll.
+//! Wake the producer of each queue that got a new job, so an idle worker picks it up at once
+//! instead of at its next poll: PostgreSQL's notifications, or the SQLite file's watcher
+//! (MariaDB has neither: its workers poll).
 
 use std::sync::Arc;
 
+use longjobs_core::DbUrl;
 use longjobs_core::queue;
 use tokio::sync::mpsc;
 
@@ -10,9 +12,20 @@ use crate::runner::shared::Shared;
 
 /// Wakes the producer of each queue named in a notification (every producer for an empty
 /// name) until the listening task ends.
-pub(crate) async fn listen(shared: Arc<Shared>, url: String) {
+pub(crate) async fn listen(shared: Arc<Shared>, url: DbUrl) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    tokio::spawn(queue::notify::listen(url, tx));
+    match url {
+        DbUrl::Postgres(url) => {
+            tokio::spawn(queue::notify::listen(url, tx));
+        }
+        DbUrl::Sqlite(_) => {
+            if let Err(e) = queue::notify::watch_sqlite(url, tx) {
+                tracing::warn!(error = %e, "cannot start the SQLite watcher; polling only");
+                return;
+            }
+        }
+        DbUrl::Mysql(_) => return,
+    }
     while let Some(q) = rx.recv().await {
         match shared.wake.get(&q) {
             Some(w) => w.notify_one(),
