@@ -87,16 +87,18 @@ async fn scrapes_of_server_and_worker_show_the_counters_moving_as_copies_run(mut
     let server_url = format!("{}/metrics", s.api);
     let copy = [("queue", "zenodo"), ("kind", "zenodo.copy")];
 
-    // Before any work: nothing counted yet, every gauge at zero.
-    let before = scrape(&http, &worker_url, None).await;
+    // Before any work: nothing counted yet, every gauge at zero. The slots appear once the
+    // worker registered itself, which its task does after this test started it.
+    let slots = [("queue", "zenodo")];
+    let before = scrape_until(&http, &worker_url, None, "the worker's slots", |p| {
+        sample(p, "longjobs_worker_slots", &slots).is_some()
+    })
+    .await;
     assert_eq!(
         sample(&before, "longjobs_worker_jobs_completed_total", &copy),
         None
     );
-    assert_eq!(
-        sample(&before, "longjobs_worker_slots", &[("queue", "zenodo")]),
-        Some(3.0)
-    );
+    assert_eq!(sample(&before, "longjobs_worker_slots", &slots), Some(3.0));
     assert_eq!(sample(&before, "longjobs_worker_stopping", &[]), Some(0.0));
     let before = scrape(&http, &server_url, Some(&s.token)).await;
     assert_eq!(
