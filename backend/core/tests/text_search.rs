@@ -166,3 +166,30 @@ async fn a_text_search_on_postgres_can_use_the_trigram_index() {
     let plan = plan.join("\n");
     assert!(plan.contains("job_texts_body_trgm"), "{plan}");
 }
+
+#[derive(QueryableByName)]
+struct Options {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    options: Option<String>,
+}
+
+/// Every search through the trigram index reads its whole pending list (entries not yet
+/// merged into the index's tree); the index keeps that list short.
+#[tokio::test]
+async fn the_trigram_index_keeps_its_pending_list_short() {
+    let t = TestDb::postgres().await.unwrap();
+    let options =
+        t.db.run(|c| {
+            diesel::sql_query(
+                "SELECT array_to_string(reloptions, ',') AS options FROM pg_class \
+                 WHERE relname = 'job_texts_body_trgm'",
+            )
+            .get_result::<Options>(pg(c))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        options.options.as_deref(),
+        Some("gin_pending_list_limit=512")
+    );
+}

@@ -12,7 +12,9 @@ use crate::schema::{jobs, paused_kinds, queues};
 
 /// The runnable jobs of `$1` in claim order (highest priority, then run_at, then id): due,
 /// queue not paused, and first in line for their ordering key. `$2` is now, `$3` the limit.
-/// The argument is an extra condition on `j` (the kind-pause filter, or nothing).
+/// The argument is an extra condition on `j` (the kind-pause filter, or nothing). The pause
+/// is asked of `$1`, not of `j.queue`: uncorrelated, PostgreSQL reads the queue's row once
+/// per claim instead of once per job picked.
 macro_rules! runnable_jobs_sql {
     ($extra:expr) => {
         concat!(
@@ -20,7 +22,7 @@ macro_rules! runnable_jobs_sql {
          WHERE j.queue = $1 \
            AND j.state IN ('scheduled', 'available', 'retryable') \
            AND j.run_at <= $2 \
-           AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = j.queue AND q.paused) ",
+           AND NOT EXISTS (SELECT 1 FROM queues q WHERE q.name = $1 AND q.paused) ",
             $extra,
             " AND (j.ordering_key IS NULL OR NOT EXISTS ( \
                 SELECT 1 FROM jobs e \
