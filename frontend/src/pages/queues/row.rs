@@ -122,8 +122,9 @@ fn unserved_view(q: &QueueInfo) -> impl IntoView + use<> {
     };
     let queue = (!q.served && !q.paused).then(|| {
         view! {
-            <div class="small" data-testid="queue-unserved">
-                <span class="badge badge-warn">"no worker serves this"</span>
+            <div class="small unserved-note" data-testid="queue-unserved">
+                <span class="badge badge-warn">"no worker"</span>
+                " serves this"
                 {waiting(q.unserved_jobs)}
             </div>
         }
@@ -133,8 +134,10 @@ fn unserved_view(q: &QueueInfo) -> impl IntoView + use<> {
         .iter()
         .map(|k| {
             view! {
-                <div class="small" data-testid="kind-unserved" data-kind=k.kind.clone()>
-                    <span class="badge badge-warn">"no worker runs " <span class="mono">{k.kind.clone()}</span></span>
+                <div class="small unserved-note" data-testid="kind-unserved" data-kind=k.kind.clone()>
+                    <span class="badge badge-warn">"no worker"</span>
+                    " runs "
+                    <span class="mono">{k.kind.clone()}</span>
                     {waiting(k.jobs)}
                 </div>
             }
