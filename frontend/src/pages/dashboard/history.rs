@@ -19,7 +19,11 @@ pub fn HistoryCard(#[prop(into)] queues: Signal<Vec<String>>) -> impl IntoView {
     let queue = Memo::new(move |_| query.get().queue);
     let kind = Memo::new(move |_| query.get().kind);
     let series = use_polled(Some(&[LiveTopic::Jobs]), move || {
-        api::ops::history(range.get().wire(), queue.get().as_deref(), kind.get().as_deref())
+        api::ops::history(
+            range.get().wire(),
+            queue.get().as_deref(),
+            kind.get().as_deref(),
+        )
     });
     let kinds = use_polled(Some(&[LiveTopic::Workers]), api::ops::kinds);
     let per = move || match range.get() {
@@ -44,9 +48,7 @@ pub fn HistoryCard(#[prop(into)] queues: Signal<Vec<String>>) -> impl IntoView {
             }
         })
         .collect_view();
-    let queue_options = move || {
-        options(queues.get(), queue.get())
-    };
+    let queue_options = move || options(queues.get(), queue.get());
     let kind_options = move || {
         let names = kinds.data.with(|k| {
             k.as_ref()

@@ -118,7 +118,13 @@ pub fn QueueRow(
 /// queue runs.
 fn unserved_view(q: &QueueInfo) -> impl IntoView + use<> {
     let waiting = |n: i64| {
-        (n > 0).then(|| format!(" · {} {} waiting", format::count(n), format::noun(n, "job", "jobs")))
+        (n > 0).then(|| {
+            format!(
+                " · {} {} waiting",
+                format::count(n),
+                format::noun(n, "job", "jobs")
+            )
+        })
     };
     let queue = (!q.served && !q.paused).then(|| {
         view! {
