@@ -53,6 +53,10 @@ pub struct JobDetail {
     /// Retry, cancel and discard: whether each applies to the job as it is now and, when
     /// not, why (the rule the action itself follows).
     pub actions: Vec<JobActionCheck>,
+    /// Why this waiting job has no worker to run it ("no live worker serves queue
+    /// reports"); absent when a live worker would take it, when a pause holds it, or when
+    /// it is not waiting.
+    pub unserved_reason: Option<String>,
 }
 
 /// Whether an operator action applies to a job in its current state.

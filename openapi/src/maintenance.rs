@@ -23,6 +23,21 @@ pub struct RunningJob {
     pub running_for_secs: i64,
 }
 
+/// Due jobs that no live worker would run: a whole queue no live worker serves (no
+/// `kind`), or one kind that no live worker of its queue runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct UnservedWork {
+    pub queue: String,
+    pub kind: Option<String>,
+    pub jobs: i64,
+    /// When the oldest of them became due.
+    pub since: DateTime<Utc>,
+    /// "no live worker serves queue reports", "no live worker of queue default runs kind
+    /// build_usage_report".
+    pub reason: String,
+}
+
 /// Where maintenance stands, live.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(poem_openapi::Object))]
@@ -52,6 +67,11 @@ pub struct MaintenanceStatus {
     pub zenodo_replicating_7d: i64,
     /// Conditions that need a person (e.g. a hold older than its limit).
     pub alerts: Vec<String>,
+    /// Due work no live worker would run (paused queues and kinds are not counted), now
+    /// rather than after the alert's delay.
+    pub unserved: Vec<UnservedWork>,
+    /// The jobs of `unserved`, counted once.
+    pub unserved_jobs: i64,
 }
 
 /// What to drain; both by default.

@@ -29,6 +29,21 @@ pub struct QueueInfo {
     /// Most jobs started per `rate_period_secs` over all workers (absent: no limit).
     pub rate_limit: Option<i32>,
     pub rate_period_secs: Option<i32>,
+    /// A live worker (heart-beating, not quiet, not stopping) takes jobs from this queue.
+    pub served: bool,
+    /// Due jobs of this queue that no live worker would run: all of them when the queue is
+    /// not served, else those of `unserved_kinds`. Paused work is not counted.
+    pub unserved_jobs: i64,
+    /// Kinds with due jobs here that no live worker of this queue runs.
+    pub unserved_kinds: Vec<KindCount>,
+}
+
+/// How many jobs of one kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(poem_openapi::Object))]
+pub struct KindCount {
+    pub kind: String,
+    pub jobs: i64,
 }
 
 /// A worker process in the registry.

@@ -232,9 +232,19 @@ async fn status_drain_and_restart_work_like_the_old_script() {
         cli.run(&["login", "--username", "otto", "--password", PASSWORD])
             .0
     );
+    // Due work in a queue no worker serves (no worker runs at all here).
+    t.db.run(|c| {
+        longjobs_core::queue::enqueue(
+            c,
+            &longjobs_core::queue::EnqueueRequest::new("reports", "noop"),
+        )
+    })
+    .await
+    .unwrap();
     let (ok, out, _) = cli.run(&["status"]);
     assert!(ok, "{out}");
     for line in [
+        "unserved (no live worker):        1 jobs: 1 in reports (no live worker serves queue reports)",
         "submissions enqueued:",
         "submissions processing (7 days):",
         "zenodo enqueued:",

@@ -217,28 +217,24 @@ pub fn merritt_alerts(
 /// list counts it).
 const ALIVE_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Due work no live worker would run, waiting longer than `after`: with no worker alive one
-/// `no_worker` condition; else one per queue no live worker serves (and not paused), and
-/// one per kind that no live worker serving its queue runs.
+/// Due work no live worker would run, waiting longer than `after` (the one reading in
+/// [`queue::unserved`]): with no worker serving at all one `no_worker` condition; else one
+/// per queue no live worker serves (and not paused), and one per kind that no live worker
+/// serving its queue runs.
 fn unserved(
     conn: &mut DbConn,
     after: std::time::Duration,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<Holding>> {
-    let waiting = queue::waiting(conn, now - clock::delta(after))?;
-    if waiting.is_empty() {
+    let work = queue::unserved(conn, now - clock::delta(after), ALIVE_WITHIN)?;
+    if work.unserved.is_empty() {
         return Ok(Vec::new());
     }
-    let live: Vec<Served> = queue::list_workers(conn, ALIVE_WITHIN)?
-        .into_iter()
-        .filter(|w| w.alive)
-        .map(|w| Served::of(&w.worker))
-        .collect();
     let minutes = |since: NaiveDateTime| (now - since).num_minutes();
-    if live.is_empty() {
-        let jobs: i64 = waiting.iter().map(|w| w.count).sum();
-        let since = waiting.iter().map(|w| w.since).min().unwrap_or(now);
-        let mut queues: Vec<&str> = waiting.iter().map(|w| w.queue.as_str()).collect();
+    if work.serving_workers == 0 {
+        let jobs = work.jobs();
+        let since = work.unserved.iter().map(|u| u.since).min().unwrap_or(now);
+        let mut queues: Vec<&str> = work.unserved.iter().map(|u| u.queue.as_str()).collect();
         queues.dedup();
         return Ok(vec![Holding {
             key: "no_worker".into(),
@@ -251,83 +247,34 @@ fn unserved(
             detail: json!({ "jobs": jobs, "queues": queues, "since": since }),
         }]);
     }
-    let paused: Vec<String> = queue::list_settings(conn)?
-        .into_iter()
-        .filter(|q| q.paused)
-        .map(|q| q.name)
-        .collect();
-    let mut out = Vec::new();
-    let mut queue_told = String::new();
-    for w in &waiting {
-        if paused.contains(&w.queue) {
-            continue;
-        }
-        let serving: Vec<&Served> = live
-            .iter()
-            .filter(|s| s.queues.contains(&w.queue))
-            .collect();
-        if serving.is_empty() {
-            if queue_told != w.queue {
-                let (jobs, since) = waiting
-                    .iter()
-                    .filter(|x| x.queue == w.queue)
-                    .fold((0, w.since), |(n, s), x| (n + x.count, s.min(x.since)));
-                out.push(Holding {
-                    key: format!("unserved_queue:{}", w.queue),
-                    kind: EventKind::Unserved,
-                    subject: format!(
-                        "no live worker serves queue {}: {jobs} due jobs wait (the oldest for {} min)",
-                        w.queue,
-                        minutes(since)
-                    ),
-                    detail: json!({ "queue": w.queue, "jobs": jobs, "since": since }),
-                });
-                queue_told.clone_from(&w.queue);
-            }
-            continue;
-        }
-        if !serving.iter().any(|s| s.runs(&w.kind)) {
-            out.push(Holding {
-                key: format!("unserved_kind:{}:{}", w.queue, w.kind),
+    Ok(work
+        .unserved
+        .iter()
+        .map(|u| match &u.kind {
+            None => Holding {
+                key: format!("unserved_queue:{}", u.queue),
                 kind: EventKind::Unserved,
                 subject: format!(
-                    "no live worker of queue {} runs jobs of kind {}: {} wait (the oldest for {} min)",
-                    w.queue,
-                    w.kind,
-                    w.count,
-                    minutes(w.since)
+                    "{}: {} due jobs wait (the oldest for {} min)",
+                    u.reason(),
+                    u.jobs,
+                    minutes(u.since)
                 ),
-                detail: json!({ "queue": w.queue, "kind": w.kind, "jobs": w.count, "since": w.since }),
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// What one live worker serves: its queues, and its kinds when it said them.
-struct Served {
-    queues: Vec<String>,
-    kinds: Option<Vec<String>>,
-}
-
-impl Served {
-    fn of(w: &queue::WorkerRow) -> Self {
-        let queues = serde_json::from_str::<HashMap<String, Value>>(&w.queues)
-            .map(|m| m.into_keys().collect())
-            .unwrap_or_default();
-        let kinds = w
-            .kinds
-            .as_deref()
-            .and_then(|k| serde_json::from_str::<Vec<String>>(k).ok());
-        Served { queues, kinds }
-    }
-
-    /// A worker that did not say its kinds is taken to run every kind.
-    fn runs(&self, kind: &str) -> bool {
-        self.kinds
-            .as_ref()
-            .is_none_or(|ks| ks.iter().any(|k| k == kind))
-    }
+                detail: json!({ "queue": u.queue, "jobs": u.jobs, "since": u.since }),
+            },
+            Some(kind) => Holding {
+                key: format!("unserved_kind:{}:{kind}", u.queue),
+                kind: EventKind::Unserved,
+                subject: format!(
+                    "{}: {} wait (the oldest for {} min)",
+                    u.reason(),
+                    u.jobs,
+                    minutes(u.since)
+                ),
+                detail: json!({ "queue": u.queue, "kind": kind, "jobs": u.jobs, "since": u.since }),
+            },
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -475,7 +475,7 @@ async fn due_work_no_live_worker_would_run_is_an_alert(t: TestDb) {
     assert!(
         began[0]
             .subject
-            .contains("no live worker of queue reports runs jobs of kind report.build"),
+            .contains("no live worker of queue reports runs kind report.build: 1 wait"),
         "{began:?}"
     );
 

@@ -831,7 +831,7 @@ async fn status_alerts_tell_work_no_live_worker_would_run_and_old_holds_by_one_s
     );
     assert!(
         a.iter()
-            .any(|x| x.contains("no live worker of queue reports runs jobs of kind report.build")),
+            .any(|x| x.contains("no live worker of queue reports runs kind report.build: 1 wait")),
         "{a:?}"
     );
     // The Merritt page's hold alert follows the same limit.

@@ -12,8 +12,15 @@ pub fn stats() -> Get<Stats> {
 }
 
 /// Finished jobs over `range` (`1h`, `24h`, `7d` or `30d`), from the lasting history.
-pub fn history(range: &str) -> Get<History> {
-    Get::new(format!("/api/stats/history?range={range}"))
+/// The chart's history over `range`, of one queue and kind or all.
+pub fn history(range: &str, queue: Option<&str>, kind: Option<&str>) -> Get<History> {
+    let mut path = format!("/api/stats/history?range={range}");
+    for (key, value) in [("queue", queue), ("kind", kind)] {
+        if let Some(v) = value {
+            path.push_str(&format!("&{key}={}", encode(v)));
+        }
+    }
+    Get::new(path)
 }
 
 pub fn queues() -> Get<Vec<QueueInfo>> {

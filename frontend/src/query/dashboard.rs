@@ -1,4 +1,5 @@
-//! The dashboard's chart range as it lives in the URL (`/?range=7d`).
+//! The dashboard's chart range, queue and kind as they live in the URL
+//! (`/?range=7d&queue=zenodo&kind=zenodo.copy`).
 
 use super::{Params, UrlBuilder, UrlQuery, Wire};
 
@@ -55,10 +56,14 @@ impl Wire for ChartRange {
     }
 }
 
-/// What the dashboard shows.
+/// What the dashboard's chart shows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DashboardQuery {
     pub range: ChartRange,
+    /// Only this queue (`None`: all).
+    pub queue: Option<String>,
+    /// Only this kind (`None`: all).
+    pub kind: Option<String>,
 }
 
 impl UrlQuery for DashboardQuery {
@@ -68,6 +73,8 @@ impl UrlQuery for DashboardQuery {
                 .text("range")
                 .and_then(|r| ChartRange::parse(&r))
                 .unwrap_or_default(),
+            queue: p.text("queue"),
+            kind: p.text("kind"),
         }
     }
 
@@ -77,6 +84,8 @@ impl UrlQuery for DashboardQuery {
                 "range",
                 (self.range != ChartRange::default()).then(|| self.range.wire()),
             )
+            .text("queue", self.queue.as_ref())
+            .text("kind", self.kind.as_ref())
             .finish()
     }
 }

@@ -242,6 +242,9 @@ mod tests {
             concurrency: Some(3),
             rate_limit: Some(30),
             rate_period_secs: Some(60),
+            served: true,
+            unserved_jobs: 0,
+            unserved_kinds: vec![],
         };
         let l = merged(Some(&q), Some(Limit::Set(5)), None);
         assert_eq!(

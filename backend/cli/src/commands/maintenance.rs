@@ -143,6 +143,21 @@ fn progress(st: &wire::MaintenanceStatus) -> String {
     )
 }
 
+/// "none", or the due jobs no live worker would run and why: "7 jobs: 5 in reports (no
+/// live worker serves queue reports); 2 in default (no live worker of queue default runs
+/// kind build_usage_report)".
+fn unserved(st: &wire::MaintenanceStatus) -> String {
+    if st.unserved.is_empty() {
+        return "none".to_string();
+    }
+    let each: Vec<String> = st
+        .unserved
+        .iter()
+        .map(|u| format!("{} in {} ({})", u.jobs, u.queue, u.reason))
+        .collect();
+    format!("{} jobs: {}", st.unserved_jobs, each.join("; "))
+}
+
 fn status_text(st: &wire::MaintenanceStatus) -> String {
     let mut lines = vec![
         ("submissions enqueued:", st.submissions_enqueued.to_string()),
@@ -173,6 +188,7 @@ fn status_text(st: &wire::MaintenanceStatus) -> String {
         _ => "no drain in progress".to_string(),
     };
     lines.push(("drained:", drained));
+    lines.push(("unserved (no live worker):", unserved(st)));
     let mut s: String = lines
         .iter()
         .map(|(label, value)| format!("{label:<33} {value}\n"))

@@ -113,9 +113,30 @@ pub async fn stats(api: &Client, out: &Output) -> anyhow::Result<()> {
     })
 }
 
+/// "yes", "no worker" (with the due jobs that wait), or "yes, not kind K (n)" when live
+/// workers of the queue do not run some of its waiting kinds.
+fn served_text(q: &wire::QueueInfo) -> String {
+    if !q.served {
+        return match q.unserved_jobs {
+            0 => "no worker".to_string(),
+            n => format!("no worker ({n} due)"),
+        };
+    }
+    let kinds: Vec<String> = q
+        .unserved_kinds
+        .iter()
+        .map(|k| format!("{} ({})", k.kind, k.jobs))
+        .collect();
+    if kinds.is_empty() {
+        "yes".to_string()
+    } else {
+        format!("yes, not kind {}", kinds.join(", "))
+    }
+}
+
 fn queues_table(qs: &[wire::QueueInfo]) -> String {
     let states = wire::JobState::ALL;
-    let mut header = vec!["QUEUE", "PAUSED", "LIMITS"];
+    let mut header = vec!["QUEUE", "PAUSED", "SERVED", "LIMITS"];
     header.extend(states.iter().map(|s| s.as_str()));
     render(
         &header,
@@ -124,6 +145,7 @@ fn queues_table(qs: &[wire::QueueInfo]) -> String {
                 let mut row = vec![
                     q.name.clone(),
                     if q.paused { "yes" } else { "no" }.to_string(),
+                    served_text(q),
                     control::limits_text(q),
                 ];
                 row.extend(states.iter().map(|st| {

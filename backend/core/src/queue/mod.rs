@@ -1,6 +1,7 @@
-//! The queue engine: enqueue, claim, finish, operator actions, pause, rescue, prune and
-//! the worker registry. Every function takes the connection explicitly and runs its SQL
-//! in one place; backend-specific SQL is labelled where it must differ.
+//! The queue engine: enqueue, claim, finish, operator actions, pause, rescue, prune, the
+//! worker registry and the work no live worker would run (`served`). Every function takes
+//! the connection explicitly and runs its SQL in one place; backend-specific SQL is
+//! labelled where it must differ.
 
 mod admin;
 mod claim;
@@ -13,6 +14,7 @@ mod pause;
 mod prune;
 mod rescue;
 mod retry_policy;
+mod served;
 mod stats;
 mod workers;
 
@@ -38,6 +40,7 @@ pub use prune::{
 };
 pub use rescue::{RESCUE_BATCH, lease_until, promote_due, rescue_expired};
 pub use retry_policy::RetryPolicy;
+pub use served::{Coverage, Unserved, UnservedWork, Verdict, unserved};
 pub use stats::{MinuteCount, StateCount, Waiting, counts as state_counts, per_minute, waiting};
 pub use workers::{
     Heartbeat, WorkerRow, WorkerStatus, heartbeat, list as list_workers, mark_stopped,

@@ -1,8 +1,9 @@
 //! Jobs: list, get, enqueue, and retry / cancel / discard by id, by list or by filter.
 
 use chrono::{DateTime, Utc};
+use longjobs_core::JobState;
 use longjobs_core::access::Role;
-use longjobs_core::queue::{self, Action, MAX_PAGE_SIZE};
+use longjobs_core::queue::{self, Action, Coverage, MAX_PAGE_SIZE};
 use longjobs_openapi::{self as wire, Text};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -13,6 +14,7 @@ use super::convert::{
     bulk_filter_in, cursor_for, cursor_out, filter_in, job_detail, job_id_in, job_request_in,
     job_summary, sort_in,
 };
+use super::workers::WORKER_STALE_AFTER;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::service::jobs;
@@ -182,13 +184,26 @@ impl JobsApi {
     ) -> ApiResult<Json<wire::JobDetail>> {
         auth.0.require(Role::Viewer)?;
         let job_id = job_id_in(id.0)?;
-        let job = self
+        let (job, unserved_reason) = self
             .state
             .db
-            .run(move |c| queue::get_job(c, job_id))
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("there is no job {}", id.0)))?;
-        Ok(Json(job_detail(&job)))
+            .run(move |c| {
+                let Some(job) = queue::get_job(c, job_id)? else {
+                    return Ok((None, None));
+                };
+                let reason = if JobState::RUNNABLE.contains(&job.state) {
+                    Coverage::load(c, WORKER_STALE_AFTER)?.reason(&job.queue, &job.kind)
+                } else {
+                    None
+                };
+                Ok((Some(job), reason))
+            })
+            .await?;
+        let job = job.ok_or_else(|| ApiError::not_found(format!("there is no job {}", id.0)))?;
+        Ok(Json(wire::JobDetail {
+            unserved_reason,
+            ..job_detail(&job)
+        }))
     }
 
     /// Enqueue jobs.

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use longjobs_core::access::Role;
-use longjobs_core::queue::{self, QueueSettings, StateCount};
-use longjobs_core::{JobState, clock};
+use longjobs_core::queue::{self, Coverage, QueueSettings, StateCount, UnservedWork};
+use longjobs_core::{DbConn, JobState, clock};
 use longjobs_openapi as wire;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
@@ -23,8 +23,28 @@ pub struct QueuesApi {
     pub state: AppState,
 }
 
-/// Every queue that has jobs or settings, with all states counted (zeros included).
-pub fn queue_infos(counts: &[StateCount], settings: &[QueueSettings]) -> Vec<wire::QueueInfo> {
+/// Which queues live workers serve and the due work none would run, read now.
+pub struct Served {
+    pub coverage: Coverage,
+    pub work: UnservedWork,
+}
+
+impl Served {
+    /// Reads the workers heart-beating within [`WORKER_STALE_AFTER`] and the due jobs.
+    pub fn load(c: &mut DbConn) -> diesel::QueryResult<Self> {
+        let coverage = Coverage::load(c, WORKER_STALE_AFTER)?;
+        let work = coverage.unserved(c, clock::now())?;
+        Ok(Served { coverage, work })
+    }
+}
+
+/// Every queue that has jobs or settings, with all states counted (zeros included), and
+/// whether live workers serve it.
+pub fn queue_infos(
+    counts: &[StateCount],
+    settings: &[QueueSettings],
+    served: &Served,
+) -> Vec<wire::QueueInfo> {
     let mut names: BTreeMap<&str, ()> = BTreeMap::new();
     for c in counts {
         names.insert(&c.queue, ());
@@ -56,6 +76,20 @@ pub fn queue_infos(counts: &[StateCount], settings: &[QueueSettings]) -> Vec<wir
                 concurrency: s.and_then(|s| s.concurrency),
                 rate_limit: s.and_then(|s| s.rate_limit),
                 rate_period_secs: s.and_then(|s| s.rate_period_secs),
+                served: served.coverage.serves_queue(name),
+                unserved_jobs: served.work.jobs_in(name),
+                unserved_kinds: served
+                    .work
+                    .unserved
+                    .iter()
+                    .filter(|u| u.queue == *name)
+                    .filter_map(|u| {
+                        u.kind.as_ref().map(|k| wire::KindCount {
+                            kind: k.clone(),
+                            jobs: u.jobs,
+                        })
+                    })
+                    .collect(),
             }
         })
         .collect()
@@ -70,8 +104,12 @@ impl QueuesApi {
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::QueueInfo>>> {
         auth.0.require(Role::Viewer)?;
         let counts = self.state.counts.state_counts().await?;
-        let settings = self.state.db.run(queue::list_settings).await?;
-        Ok(Json(queue_infos(&counts, &settings)))
+        let (settings, served) = self
+            .state
+            .db
+            .run(|c| Ok((queue::list_settings(c)?, Served::load(c)?)))
+            .await?;
+        Ok(Json(queue_infos(&counts, &settings, &served)))
     }
 
     /// Pause a queue.
@@ -130,7 +168,8 @@ impl QueuesApi {
         let settings =
             control::set_limits(&self.state.db, &auth.0.name, name.0.clone(), limits).await?;
         let counts = self.state.counts.state_counts().await?;
-        let info = queue_infos(&counts, std::slice::from_ref(&settings))
+        let served = self.state.db.run(Served::load).await?;
+        let info = queue_infos(&counts, std::slice::from_ref(&settings), &served)
             .into_iter()
             .find(|q| q.name == name.0)
             .ok_or_else(|| ApiError::internal("the queue vanished"))?;
@@ -240,7 +279,8 @@ impl QueuesApi {
             None,
         )
         .await?;
-        let info = queue_infos(&counts, std::slice::from_ref(&settings))
+        let served = self.state.db.run(Served::load).await?;
+        let info = queue_infos(&counts, std::slice::from_ref(&settings), &served)
             .into_iter()
             .find(|q| q.name == name)
             .ok_or_else(|| ApiError::internal("the queue vanished"))?;

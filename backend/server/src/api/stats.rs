@@ -12,7 +12,7 @@ use poem_openapi::payload::Json;
 
 use super::Tag;
 use super::convert::{state_out, utc};
-use super::queues::queue_infos;
+use super::queues::{Served, queue_infos};
 use super::workers::list_workers;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -35,7 +35,11 @@ impl StatsApi {
     async fn stats(&self, auth: BearerAuth) -> ApiResult<Json<wire::Stats>> {
         auth.0.require(Role::Viewer)?;
         let counts = self.state.counts.state_counts().await?;
-        let settings = self.state.db.run(queue::list_settings).await?;
+        let (settings, served) = self
+            .state
+            .db
+            .run(|c| Ok((queue::list_settings(c)?, Served::load(c)?)))
+            .await?;
         let workers = list_workers(&self.state).await?;
         let totals = JobState::ALL
             .iter()
@@ -49,7 +53,7 @@ impl StatsApi {
             })
             .collect();
         Ok(Json(wire::Stats {
-            queues: queue_infos(&counts, &settings),
+            queues: queue_infos(&counts, &settings, &served),
             totals,
             workers_alive: workers.iter().filter(|w| w.alive).count() as i64,
         }))

@@ -16,6 +16,7 @@ use super::audit::{self, Entry};
 use super::merritt::this_host;
 use super::{ServiceError, ServiceResult};
 use crate::api::convert::utc;
+use crate::metrics::WORKER_STALE_AFTER;
 use crate::state::AppState;
 
 /// How long after a switch is set a starting job may still have missed it.
@@ -74,6 +75,7 @@ pub fn status_with(
             .map_or(0, |(_, n)| *n)
     };
     let drained = started.is_some() && run.is_empty();
+    let work = queue::unserved(c, now, WORKER_STALE_AFTER)?;
     let switch = |f: Option<maintenance::Flag>| {
         f.map(|f| wire::SwitchOn {
             since: utc(f.set_at),
@@ -110,6 +112,18 @@ pub fn status_with(
         zenodo_enqueued: copies_in(CopyState::Enqueued),
         zenodo_replicating_7d: zenodo_store::count_since(c, CopyState::Replicating, week_ago)?,
         alerts: alerts.into_iter().map(|h| h.subject).collect(),
+        unserved_jobs: work.jobs(),
+        unserved: work
+            .unserved
+            .into_iter()
+            .map(|u| wire::UnservedWork {
+                reason: u.reason(),
+                queue: u.queue,
+                kind: u.kind,
+                jobs: u.jobs,
+                since: utc(u.since),
+            })
+            .collect(),
     })
 }
 

@@ -1,7 +1,8 @@
 //! `/`: the dashboard — counts by queue and state, throughput and failures over 1 h to
-//! 30 d, workers alive.
+//! 30 d, workers alive, and a warning when due work has no live worker to run it.
 
 mod history;
+mod unserved;
 
 use leptos::prelude::*;
 use longjobs_openapi::{JobState, LiveTopic, Stats};
@@ -55,6 +56,7 @@ pub fn DashboardPage() -> impl IntoView {
             <LiveBadge />
         </PageHeader>
         <ErrorNotice error=stats.error />
+        {move || stats.data.get().map(|s| view! { <unserved::UnservedPanel queues=s.queues /> })}
         <section class="stat-grid" aria-label="Totals">
             <StatCard label="Running" value=total(JobState::Running) tone="running" href="/jobs?state=running".to_string() />
             <StatCard label="Available" value=total(JobState::Available) tone="available" href="/jobs?state=available".to_string() />
@@ -64,7 +66,9 @@ pub fn DashboardPage() -> impl IntoView {
             <StatCard label="Completed" value=total(JobState::Completed) tone="completed" href="/jobs?state=completed".to_string() />
             <StatCard label="Workers alive" value=workers href="/workers".to_string() />
         </section>
-        <history::HistoryCard />
+        <history::HistoryCard queues=Signal::derive(move || {
+            stats.data.with(|s| s.as_ref().map(|s| s.queues.iter().map(|q| q.name.clone()).collect()).unwrap_or_default())
+        }) />
         <section class="card" aria-labelledby="queues-title">
             <div class="card-header">
                 <h2 id="queues-title">"Jobs by queue and state"</h2>
@@ -106,6 +110,7 @@ fn QueueStateTable(stats: Stats) -> impl IntoView {
                     <th scope="row">
                         <a href=format!("/jobs?queue={}", api::encode(&q.name))>{q.name.clone()}</a>
                         {q.paused.then(|| view! { <span class="badge badge-paused">"paused"</span> })}
+                        {(!q.served && !q.paused).then(|| view! { <span class="badge badge-warn">"no worker"</span> })}
                     </th>
                     {cells}
                     <td class="num strong">{format::count(q.total)}</td>

@@ -1,4 +1,5 @@
-//! `/jobs/:id`: one job — summary, payload, lease, error history and actions.
+//! `/jobs/:id`: one job — summary, payload, lease, error history and actions, and a warning
+//! when it waits for a worker that does not exist.
 
 mod actions;
 mod dataset;
@@ -81,6 +82,12 @@ pub fn JobPage() -> impl IntoView {
                     })}
                 </div>
             }
+        })}
+        {move || job.data.get().and_then(|d| d.unserved_reason).map(|why| view! {
+            <div class="notice notice-warn" role="status" data-testid="job-unserved">
+                <strong>"No worker will run this job: "</strong>
+                {format!("{why}. It waits until a worker that runs it starts, or an operator cancels it.")}
+            </div>
         })}
         <div data-testid="job-refusal"><ErrorNotice error=refusal /></div>
         {move || done.get().map(|o| view! {

@@ -1,9 +1,10 @@
-//! Where maintenance stands: the drain's progress, what still runs, and the old status
-//! script's counts.
+//! Where maintenance stands: the drain's progress, what still runs, due work no live
+//! worker runs, and the old status script's counts.
 
 use leptos::prelude::*;
-use longjobs_openapi::{MaintenanceStatus, RunningJob, SwitchOn};
+use longjobs_openapi::{MaintenanceStatus, RunningJob, SwitchOn, UnservedWork};
 
+use crate::api;
 use crate::components::{StatCard, TimeCell, column_heads};
 use crate::format;
 use crate::maintenance_feed::Phase;
@@ -53,7 +54,12 @@ pub fn Progress(status: MaintenanceStatus) -> impl IntoView {
                 <dd>{if status.paused_queues.is_empty() { "none".to_string() } else { status.paused_queues.join(", ") }}</dd>
                 <dt>"Drained"</dt>
                 <dd data-testid="drained-answer">{if status.drained { "yes" } else { "no" }}</dd>
+                <dt>"Unserved jobs"</dt>
+                <dd data-testid="unserved-count" data-jobs=status.unserved_jobs>
+                    {if status.unserved_jobs == 0 { "none".to_string() } else { format::count(status.unserved_jobs) }}
+                </dd>
             </dl>
+            <UnservedList work=status.unserved.clone() />
             {(!status.alerts.is_empty()).then(|| view! {
                 <div class="notice notice-warn" role="alert">
                     <ul class="alert-list">
@@ -65,6 +71,35 @@ pub fn Progress(status: MaintenanceStatus) -> impl IntoView {
             <RunningTable jobs=status.running />
         </section>
     }
+}
+
+/// Due work no live worker would run, each line linking to its jobs; nothing when none.
+#[component]
+fn UnservedList(work: Vec<UnservedWork>) -> impl IntoView {
+    (!work.is_empty()).then(|| {
+        let lines = work
+            .into_iter()
+            .map(|u| {
+                let mut href = format!("/jobs?queue={}", api::encode(&u.queue));
+                if let Some(k) = &u.kind {
+                    href.push_str(&format!("&kind={}", api::encode(k)));
+                }
+                view! {
+                    <li data-queue=u.queue.clone() data-kind=u.kind.clone()>
+                        <a href=href>{format!("{} {} in {}", format::count(u.jobs), format::noun(u.jobs, "job", "jobs"), u.queue)}</a>
+                        {format!(": {}, due since ", u.reason)}
+                        <TimeCell time=u.since compact=true />
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="notice notice-warn" role="status" data-testid="maintenance-unserved">
+                <strong>"Work no live worker runs"</strong>
+                <ul class="alert-list">{lines}</ul>
+            </div>
+        }
+    })
 }
 
 /// Replication jobs running now: which, where, for how long.

@@ -1,5 +1,6 @@
-//! `/queues`: every queue with its jobs counted by state and its limits; pause and resume;
-//! set a queue's limits; pause and resume job kinds.
+//! `/queues`: every queue with its jobs counted by state and its limits, marked when no
+//! live worker serves it (or runs some of its kinds); pause and resume; set a queue's
+//! limits; pause and resume job kinds.
 
 mod kinds;
 mod limits;
@@ -63,7 +64,7 @@ pub fn QueuesPage() -> impl IntoView {
                     <tbody>
                         <For
                             each=move || queues.data.get().unwrap_or_default()
-                            key=|q: &QueueInfo| (q.name.clone(), q.paused, q.paused_at, q.paused_by.clone(), q.concurrency, q.rate_limit, q.rate_period_secs, q.counts.iter().map(|c| c.count).collect::<Vec<_>>())
+                            key=|q: &QueueInfo| (q.name.clone(), q.paused, q.paused_at, q.paused_by.clone(), q.concurrency, q.rate_limit, q.rate_period_secs, q.counts.iter().map(|c| c.count).collect::<Vec<_>>(), q.served, q.unserved_kinds.iter().map(|k| (k.kind.clone(), k.jobs)).collect::<Vec<_>>(), q.unserved_jobs)
                             let:q
                         >
                             <QueueRow q=q can_act=can_act busy=busy toggle=toggle />

@@ -63,8 +63,9 @@ pub fn QueueRow(
     let link = format!("/jobs?queue={}", api::encode(&name));
     let label = name.clone();
     let limits = limits_text(&q);
+    let unserved = unserved_view(&q);
     view! {
-        <tr data-queue=row_name data-paused=paused.to_string()>
+        <tr data-queue=row_name data-paused=paused.to_string() data-served=q.served.to_string()>
             <th scope="row"><a href=link>{label}</a></th>
             <td class="status-cell">
                 <div class="status-line">
@@ -97,6 +98,7 @@ pub fn QueueRow(
                         }
                     })}
                 </div>
+                {unserved}
                 {limits.map(|l| view! { <div class="small" data-testid="queue-limits">{l}</div> })}
                 {paused.then(|| view! {
                     <div class="muted small">
@@ -109,4 +111,43 @@ pub fn QueueRow(
             <td class="num strong">{format::count(q.total)}</td>
         </tr>
     }
+}
+
+/// "no worker serves this" on a queue no live worker serves (a paused one waits for its
+/// resume, not for a worker), with the jobs that wait; the kinds no live worker of a served
+/// queue runs.
+fn unserved_view(q: &QueueInfo) -> impl IntoView + use<> {
+    let waiting = |n: i64| {
+        (n > 0).then(|| {
+            format!(
+                " · {} {} waiting",
+                format::count(n),
+                format::noun(n, "job", "jobs")
+            )
+        })
+    };
+    let queue = (!q.served && !q.paused).then(|| {
+        view! {
+            <div class="small unserved-note" data-testid="queue-unserved">
+                <span class="badge badge-warn">"no worker"</span>
+                " serves this"
+                {waiting(q.unserved_jobs)}
+            </div>
+        }
+    });
+    let kinds = q
+        .unserved_kinds
+        .iter()
+        .map(|k| {
+            view! {
+                <div class="small unserved-note" data-testid="kind-unserved" data-kind=k.kind.clone()>
+                    <span class="badge badge-warn">"no worker"</span>
+                    " runs "
+                    <span class="mono">{k.kind.clone()}</span>
+                    {waiting(k.jobs)}
+                </div>
+            }
+        })
+        .collect_view();
+    (queue, kinds)
 }

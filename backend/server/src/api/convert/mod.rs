@@ -223,6 +223,7 @@ pub fn job_detail(j: &Job) -> wire::JobDetail {
                 }
             })
             .collect(),
+        unserved_reason: None,
     }
 }
 
