@@ -40,7 +40,7 @@ pub use prune::{
 };
 pub use rescue::{RESCUE_BATCH, lease_until, promote_due, rescue_expired};
 pub use retry_policy::RetryPolicy;
-pub use served::{Coverage, Unserved, UnservedWork, Verdict, unserved};
+pub use served::{Coverage, Unserved, UnservedWork, Verdict, unserved, waiting_or_retrying};
 pub use stats::{MinuteCount, StateCount, Waiting, counts as state_counts, per_minute, waiting};
 pub use workers::{
     Heartbeat, WorkerRow, WorkerStatus, heartbeat, list as list_workers, mark_stopped,

@@ -203,9 +203,15 @@ impl Coverage {
         conn: &mut DbConn,
         due_before: NaiveDateTime,
     ) -> QueryResult<UnservedWork> {
+        Ok(self.judge(waiting_or_retrying(conn, due_before)?))
+    }
+
+    /// [`unserved`] of waiting work already counted by [`waiting_or_retrying`] (a server
+    /// keeps that count with its job counts, so a page does not scan the jobs for it).
+    pub fn judge(&self, waiting: impl IntoIterator<Item = Waiting>) -> UnservedWork {
         let mut whole: BTreeMap<String, Unserved> = BTreeMap::new();
         let mut kinds: Vec<Unserved> = Vec::new();
-        for w in waiting_or_retrying(conn, due_before)? {
+        for w in waiting {
             match self.verdict(&w.queue, &w.kind) {
                 Verdict::NoQueueWorker => {
                     let entry = whole.entry(w.queue.clone()).or_insert_with(|| Unserved {
@@ -233,17 +239,20 @@ impl Coverage {
                 .cmp(&b.queue)
                 .then(a.kind.is_some().cmp(&b.kind.is_some()))
         });
-        Ok(UnservedWork {
+        UnservedWork {
             serving_workers: self.serving_workers(),
             unserved,
-        })
+        }
     }
 }
 
 /// Due jobs (as [`waiting`] counts them) and, merged into the same (queue, kind) rows,
 /// `retryable` jobs between attempts whose last attempt began at or before `due_before`
 /// (their `since`: that attempt).
-fn waiting_or_retrying(conn: &mut DbConn, due_before: NaiveDateTime) -> QueryResult<Vec<Waiting>> {
+pub fn waiting_or_retrying(
+    conn: &mut DbConn,
+    due_before: NaiveDateTime,
+) -> QueryResult<Vec<Waiting>> {
     let mut rows = waiting(conn, due_before)?;
     let retrying: Vec<(String, String, i64, Option<NaiveDateTime>)> = jobs::table
         .filter(jobs::state.eq(JobState::Retryable))

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use longjobs_core::access::Role;
-use longjobs_core::queue::{self, Coverage, QueueSettings, StateCount, UnservedWork};
+use longjobs_core::queue::{self, Coverage, QueueSettings, StateCount, UnservedWork, Waiting};
 use longjobs_core::{DbConn, JobState, clock};
 use longjobs_openapi as wire;
 use poem_openapi::OpenApi;
@@ -23,17 +23,18 @@ pub struct QueuesApi {
     pub state: AppState,
 }
 
-/// Which queues live workers serve and the due work none would run, read now.
+/// Which queues live workers serve and the due work none would run.
 pub struct Served {
     pub coverage: Coverage,
     pub work: UnservedWork,
 }
 
 impl Served {
-    /// Reads the workers heart-beating within [`WORKER_STALE_AFTER`] and the due jobs.
-    pub fn load(c: &mut DbConn) -> diesel::QueryResult<Self> {
+    /// Reads the workers heart-beating within [`WORKER_STALE_AFTER`] and judges the
+    /// `waiting` work (counted with the job counts, see [`crate::service::counts`]).
+    pub fn load(c: &mut DbConn, waiting: &[Waiting]) -> diesel::QueryResult<Self> {
         let coverage = Coverage::load(c, WORKER_STALE_AFTER)?;
-        let work = coverage.unserved(c, clock::now())?;
+        let work = coverage.judge(waiting.iter().cloned());
         Ok(Served { coverage, work })
     }
 }
@@ -103,13 +104,14 @@ impl QueuesApi {
     #[oai(path = "/api/queues", method = "get", operation_id = "listQueues")]
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::QueueInfo>>> {
         auth.0.require(Role::Viewer)?;
-        let counts = self.state.counts.state_counts().await?;
+        let snap = self.state.counts.snapshot().await?;
+        let counted = snap.clone();
         let (settings, served) = self
             .state
             .db
-            .run(|c| Ok((queue::list_settings(c)?, Served::load(c)?)))
+            .run(move |c| Ok((queue::list_settings(c)?, Served::load(c, &counted.waiting)?)))
             .await?;
-        Ok(Json(queue_infos(&counts, &settings, &served)))
+        Ok(Json(queue_infos(&snap.counts, &settings, &served)))
     }
 
     /// Pause a queue.
@@ -167,13 +169,7 @@ impl QueuesApi {
             control::limits_from(body.concurrency, body.rate_limit, body.rate_period_secs)?;
         let settings =
             control::set_limits(&self.state.db, &auth.0.name, name.0.clone(), limits).await?;
-        let counts = self.state.counts.state_counts().await?;
-        let served = self.state.db.run(Served::load).await?;
-        let info = queue_infos(&counts, std::slice::from_ref(&settings), &served)
-            .into_iter()
-            .find(|q| q.name == name.0)
-            .ok_or_else(|| ApiError::internal("the queue vanished"))?;
-        Ok(Json(info))
+        Ok(Json(self.info_of(&settings).await?))
     }
 
     /// List job kinds.
@@ -264,7 +260,6 @@ impl QueuesApi {
             .db
             .run(move |c| queue::set_paused(c, &q, paused, &actor, clock::now()))
             .await?;
-        let counts = self.state.counts.state_counts().await?;
         let verb = if paused {
             "queues.pause"
         } else {
@@ -279,11 +274,21 @@ impl QueuesApi {
             None,
         )
         .await?;
-        let served = self.state.db.run(Served::load).await?;
-        let info = queue_infos(&counts, std::slice::from_ref(&settings), &served)
+        Ok(Json(self.info_of(&settings).await?))
+    }
+
+    /// The listing's row of the queue `settings` describe, as it is now.
+    async fn info_of(&self, settings: &QueueSettings) -> ApiResult<wire::QueueInfo> {
+        let snap = self.state.counts.snapshot().await?;
+        let counted = snap.clone();
+        let served = self
+            .state
+            .db
+            .run(move |c| Served::load(c, &counted.waiting))
+            .await?;
+        queue_infos(&snap.counts, std::slice::from_ref(settings), &served)
             .into_iter()
-            .find(|q| q.name == name)
-            .ok_or_else(|| ApiError::internal("the queue vanished"))?;
-        Ok(Json(info))
+            .find(|q| q.name == settings.name)
+            .ok_or_else(|| ApiError::internal("the queue vanished"))
     }
 }

@@ -34,12 +34,14 @@ impl StatsApi {
     #[oai(path = "/api/stats", method = "get", operation_id = "getStats")]
     async fn stats(&self, auth: BearerAuth) -> ApiResult<Json<wire::Stats>> {
         auth.0.require(Role::Viewer)?;
-        let counts = self.state.counts.state_counts().await?;
+        let snap = self.state.counts.snapshot().await?;
+        let counted = snap.clone();
         let (settings, served) = self
             .state
             .db
-            .run(|c| Ok((queue::list_settings(c)?, Served::load(c)?)))
+            .run(move |c| Ok((queue::list_settings(c)?, Served::load(c, &counted.waiting)?)))
             .await?;
+        let counts = &snap.counts;
         let workers = list_workers(&self.state).await?;
         let totals = JobState::ALL
             .iter()
@@ -53,7 +55,7 @@ impl StatsApi {
             })
             .collect();
         Ok(Json(wire::Stats {
-            queues: queue_infos(&counts, &settings, &served),
+            queues: queue_infos(counts, &settings, &served),
             totals,
             workers_alive: workers.iter().filter(|w| w.alive).count() as i64,
         }))

@@ -1,4 +1,5 @@
-//! Job counts by queue and state for the stats, queues and maintenance pages, cached when
+//! Job counts by queue and state, and the due work by queue and kind (what "no worker
+//! serves this" is judged on), for the stats, queues and maintenance pages, cached when
 //! counting is slow.
 //!
 //! Counting is a scan of the jobs table: instant on a small table, ~150 ms at a million rows
@@ -12,8 +13,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use longjobs_core::queue::{self, StateCount};
-use longjobs_core::{Db, DbError};
+use longjobs_core::queue::{self, StateCount, Waiting};
+use longjobs_core::{Db, DbError, clock};
+
+/// One count: jobs per queue and state, and the waiting work per queue and kind (due jobs
+/// and retrying ones between attempts, as [`queue::waiting_or_retrying`] reads them).
+#[derive(Debug)]
+pub struct Snapshot {
+    pub counts: Vec<StateCount>,
+    pub waiting: Vec<Waiting>,
+}
 
 /// A count that took this long makes the next answers come from the cache.
 pub const SLOW_COUNT: Duration = Duration::from_millis(20);
@@ -28,7 +37,7 @@ pub const STALE_LIMIT: Duration = Duration::from_secs(30);
 struct Entry {
     at: Instant,
     took: Duration,
-    counts: Arc<Vec<StateCount>>,
+    snap: Arc<Snapshot>,
     recounting: bool,
 }
 
@@ -54,9 +63,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 enum Cached {
-    Fresh(Arc<Vec<StateCount>>),
+    Fresh(Arc<Snapshot>),
     /// Stale but usable; this caller should start the recount.
-    StaleRecount(Arc<Vec<StateCount>>),
+    StaleRecount(Arc<Snapshot>),
     Miss,
 }
 
@@ -80,18 +89,18 @@ impl Counts {
         }
         let age = e.at.elapsed();
         if age < e.fresh_for() || (e.recounting && age < STALE_LIMIT) {
-            return Cached::Fresh(e.counts.clone());
+            return Cached::Fresh(e.snap.clone());
         }
         if age < STALE_LIMIT {
             e.recounting = true;
-            return Cached::StaleRecount(e.counts.clone());
+            return Cached::StaleRecount(e.snap.clone());
         }
         Cached::Miss
     }
 
-    /// Jobs per queue and state: exact when counting is fast, else a recent count (see the
-    /// module documentation).
-    pub async fn state_counts(self: &Arc<Self>) -> Result<Arc<Vec<StateCount>>, DbError> {
+    /// Jobs per queue and state and the waiting work: exact when counting is fast, else a
+    /// recent count (see the module documentation).
+    pub async fn snapshot(self: &Arc<Self>) -> Result<Arc<Snapshot>, DbError> {
         match self.lookup() {
             Cached::Fresh(counts) => Ok(counts),
             Cached::StaleRecount(counts) => {
@@ -121,29 +130,37 @@ impl Counts {
         }
     }
 
-    async fn count(&self) -> Result<Arc<Vec<StateCount>>, DbError> {
+    async fn count(&self) -> Result<Arc<Snapshot>, DbError> {
         let _turn = self.counting.lock().await;
         // Someone may have counted while this caller waited its turn.
         if let Some(e) = lock(&self.entry).as_ref()
             && e.took >= SLOW_COUNT
             && e.at.elapsed() < e.fresh_for()
         {
-            return Ok(e.counts.clone());
+            return Ok(e.snap.clone());
         }
         let started = Instant::now();
-        let result = self.db.run(queue::state_counts).await;
+        let result = self
+            .db
+            .run(|c| {
+                Ok(Snapshot {
+                    counts: queue::state_counts(c)?,
+                    waiting: queue::waiting_or_retrying(c, clock::now())?,
+                })
+            })
+            .await;
         let took = started.elapsed();
         let mut entry = lock(&self.entry);
         match result {
-            Ok(counts) => {
-                let counts = Arc::new(counts);
+            Ok(snap) => {
+                let snap = Arc::new(snap);
                 *entry = Some(Entry {
                     at: Instant::now(),
                     took,
-                    counts: counts.clone(),
+                    snap: snap.clone(),
                     recounting: false,
                 });
-                Ok(counts)
+                Ok(snap)
             }
             Err(e) => {
                 if let Some(e) = entry.as_mut() {

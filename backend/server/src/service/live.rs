@@ -212,8 +212,8 @@ async fn ticker(hub: Weak<Live>, tick: Duration) {
 struct Fingerprint([u64; LiveTopic::ALL.len()]);
 
 async fn fingerprint(hub: &Live) -> Result<Fingerprint, longjobs_core::DbError> {
-    let counts = hub.counts.state_counts().await?;
-    hub.db.run(move |c| read(c, &counts)).await
+    let snap = hub.counts.snapshot().await?;
+    hub.db.run(move |c| read(c, &snap.counts)).await
 }
 
 fn hash_of(v: impl Hash) -> u64 {

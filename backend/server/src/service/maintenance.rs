@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 use longjobs_core::maintenance::{self, DEFER_ZENODO, HOLD_MERRITT};
-use longjobs_core::queue::{self, StateCount};
+use longjobs_core::queue;
 use longjobs_core::{Db, DbConn, clock};
 use longjobs_notify::conditions;
 use longjobs_notify::config::AlertLimits;
@@ -13,6 +13,7 @@ use longjobs_replication::merritt::{SubmissionState, store as merritt_store};
 use longjobs_replication::zenodo::{CopyState, store as zenodo_store};
 
 use super::audit::{self, Entry};
+use super::counts::Snapshot;
 use super::merritt::this_host;
 use super::{ServiceError, ServiceResult};
 use crate::api::convert::utc;
@@ -22,24 +23,26 @@ use crate::state::AppState;
 /// How long after a switch is set a starting job may still have missed it.
 const SWITCH_SETTLE: TimeDelta = TimeDelta::seconds(2);
 
-/// Status as `GET /api/maintenance` answers it: the jobs counted by queue and state come
-/// from the counts cache, so asking often does not scan the jobs table.
+/// Status as `GET /api/maintenance` answers it: the jobs counted by queue and state, and
+/// the waiting work judged for "no worker serves this", come from the counts cache, so
+/// asking often does not scan the jobs table.
 pub async fn status(state: &AppState) -> ServiceResult<wire::MaintenanceStatus> {
-    let counts = state.counts.state_counts().await?;
+    let snap = state.counts.snapshot().await?;
     let limits = state.policy.alerts.clone();
     Ok(state
         .db
-        .run(move |c| status_with(c, &limits, &counts, clock::now()))
+        .run(move |c| status_with(c, &limits, &snap, clock::now()))
         .await?)
 }
 
-/// The status at `now`, with the jobs counted by queue and state already (`counts`).
+/// The status at `now`, with the jobs counted already (`snap`).
 pub fn status_with(
     c: &mut DbConn,
     limits: &AlertLimits,
-    counts: &[StateCount],
+    snap: &Snapshot,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<wire::MaintenanceStatus> {
+    let counts = &snap.counts;
     let week_ago = now - TimeDelta::days(7);
     let alerts = conditions::now_holding_counted(c, limits, counts)?;
     let flags = maintenance::all(c)?;
@@ -75,7 +78,7 @@ pub fn status_with(
             .map_or(0, |(_, n)| *n)
     };
     let drained = started.is_some() && run.is_empty();
-    let work = queue::unserved(c, now, WORKER_STALE_AFTER)?;
+    let work = queue::Coverage::load(c, WORKER_STALE_AFTER)?.judge(snap.waiting.iter().cloned());
     let switch = |f: Option<maintenance::Flag>| {
         f.map(|f| wire::SwitchOn {
             since: utc(f.set_at),
@@ -229,7 +232,7 @@ mod tests {
         reason = "tests unwrap: the panic is the failure report"
     )]
 
-    use longjobs_core::queue::EnqueueRequest;
+    use longjobs_core::queue::{EnqueueRequest, StateCount};
     use longjobs_core::testing::TestDb;
     use longjobs_core::{JobState, clock, queue};
 
@@ -259,7 +262,11 @@ mod tests {
         let status = |counts: Vec<StateCount>| {
             let db = t.db.clone();
             async move {
-                db.run(move |c| status_with(c, &in_flight_only(), &counts, clock::now()))
+                let snap = Snapshot {
+                    counts,
+                    waiting: Vec::new(),
+                };
+                db.run(move |c| status_with(c, &in_flight_only(), &snap, clock::now()))
                     .await
                     .unwrap()
             }
