@@ -155,7 +155,15 @@ pub(super) async fn produce(
                 match claimed {
                     Ok(Claimed { jobs, limit, took }) => {
                         claim_us = smooth(claim_us, took);
-                        tracing::debug!(queue = %queue, asked = limit, got = jobs.len(), took_us = took.as_micros() as u64, held = buffer.len(), free = slots.available_permits(), "claimed");
+                        tracing::debug!(
+                            queue = %queue,
+                            asked = limit,
+                            got = jobs.len(),
+                            took_us = took.as_micros() as u64,
+                            held = buffer.len(),
+                            free = slots.available_permits(),
+                            "claimed"
+                        );
                         error_backoff = CLAIM_RETRY_FIRST;
                         let full = jobs.len() == limit;
                         buffer.extend(jobs, Instant::now());
