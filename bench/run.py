@@ -308,8 +308,12 @@ def io_bound(bench, out):
     out.append(f"""## 2. I/O-bound jobs
 
 {IO_N:,} jobs that each await a {IO_SLEEP_MS} ms timer (like an HTTP call), {IO_C} at a time: the
-ideal drain is {ideal:.2f} s (100 %). longjobs with the worker's default settings (prefetch 0,
-adaptive prefetch on); PgQueuer with one dequeuer so that MAX_TASKS={IO_C} caps all its jobs.
+ideal drain is {ideal:.2f} s (100 %). longjobs' jobs wait on a timer thread that wakes each at its
+deadline, as a reply would (`longjobs-bench --timer exact`; tokio's own sleep rounds every wait up
+to its next millisecond tick), and its drain ends when the database holds no unfinished job,
+looked at every 10 ms and as soon as the worker has written every outcome; mean wait per job
+(runs): {", ".join(f"{s.label.split(', ')[1]} " + "/".join(f"{r['job_ms']:.2f}" for r in s.runs) for s in lj)} ms.
+longjobs with the worker's default settings (prefetch 0, adaptive prefetch on); PgQueuer with one dequeuer so that MAX_TASKS={IO_C} caps all its jobs.
 {len(systems)} systems, {RUNS} interleaved rounds; "x peer": median over rounds of this run's
 jobs/s / the peer's in the same round.
 

@@ -201,6 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         completed = summary.completed,
         failed = summary.failed,
         handed_back = summary.handed_back,
+        released = summary.released,
         "bye"
     );
     Ok(())

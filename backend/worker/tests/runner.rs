@@ -26,6 +26,8 @@ longjobs_core::on_every_database! {
     failures_retry_with_backoff_then_discard,
     an_operator_can_cancel_a_running_job,
     prefetched_jobs_start_as_slots_free_and_unstarted_ones_are_handed_back,
+    short_jobs_held_ahead_start_and_are_never_released_while_slots_free,
+    jobs_held_ahead_of_a_slot_that_stays_busy_go_back_to_the_queue,
     a_typed_job_brings_its_queue_attempts_time_limit_and_payload,
 }
 
@@ -390,6 +392,73 @@ async fn prefetched_jobs_start_as_slots_free_and_unstarted_ones_are_handed_back(
     );
     assert_eq!(after[5].state, JobState::Available);
     assert_eq!(summary.handed_back, 0, "no running job was cut off");
+}
+
+async fn enqueue_sleeps(db: &Db, queue: &str, ms: &[u64]) -> Vec<JobId> {
+    let reqs: Vec<EnqueueRequest> = ms
+        .iter()
+        .map(|ms| EnqueueRequest::new(queue, "sleep").payload(serde_json::json!({ "ms": ms })))
+        .collect();
+    db.run(move |c| queue::enqueue_many(c, &reqs))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.job.id)
+        .collect()
+}
+
+async fn short_jobs_held_ahead_start_and_are_never_released_while_slots_free(t: TestDb) {
+    // 20 ms jobs at 4 slots for 1.5 s: the producer holds jobs ahead all along (the
+    // measured claim-ahead) and tops them up before they run out. Each waits a few dozen
+    // ms for its slot, so none may go back for having waited HELD_AHEAD_MAX — which the
+    // producer once timed from when it last held none, giving back its whole claim-ahead
+    // every second of a steady stream.
+    let ids = enqueue_sleeps(&t.db, "h", &[20; 300]).await;
+    let w = start(&t.db, fast_config("h", 4), kinds::builtin());
+    let started = Instant::now();
+    wait_state(
+        &t.db,
+        *ids.last().unwrap(),
+        JobState::Completed,
+        Duration::from_secs(30),
+    )
+    .await;
+    for id in &ids {
+        wait_state(&t.db, *id, JobState::Completed, Duration::from_secs(10)).await;
+    }
+    let summary = w.stop().await;
+    assert!(
+        started.elapsed() > longjobs_worker::config::HELD_AHEAD_MAX,
+        "the stream must outlast HELD_AHEAD_MAX to tell"
+    );
+    assert_eq!(summary.completed, 300, "{summary:?}");
+    assert_eq!(summary.released, 0, "{summary:?}");
+}
+
+async fn jobs_held_ahead_of_a_slot_that_stays_busy_go_back_to_the_queue(t: TestDb) {
+    // One slot, busy for 1.6 s; three jobs claimed ahead of it wait past HELD_AHEAD_MAX
+    // and go back to the queue for any idle worker, then run here once the slot frees.
+    let ids = enqueue_sleeps(&t.db, "b", &[1_600, 10, 10, 10]).await;
+    let mut cfg = fast_config("b", 1);
+    cfg.prefetch = 3;
+    let w = start(&t.db, cfg, kinds::builtin());
+    wait_state(&t.db, ids[0], JobState::Running, Duration::from_secs(10)).await;
+    // Held here: claimed (running, in the database's eyes) but not started.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(get(&t.db, ids[3]).await.state, JobState::Running);
+    // Given back while the first still runs.
+    let back = wait_state(&t.db, ids[3], JobState::Available, Duration::from_secs(5)).await;
+    assert_eq!(
+        back.attempt, 0,
+        "a job given back keeps its attempt: {back:?}"
+    );
+    assert_eq!(get(&t.db, ids[0]).await.state, JobState::Running);
+    for id in &ids {
+        wait_state(&t.db, *id, JobState::Completed, Duration::from_secs(10)).await;
+    }
+    let summary = w.stop().await;
+    assert_eq!(summary.released, 3, "{summary:?}");
+    assert_eq!(summary.completed, 4, "{summary:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -88,6 +88,7 @@ async fn write_outcomes(shared: &Arc<Shared>, cfg: &CompleterConfig, batch: &mut
     }
     let (n_done, n_failed) = (done.len() as u64, failures.len() as u64);
     let mut delay = cfg.retry_first;
+    let writing = std::time::Instant::now();
     loop {
         let (owner, d, f) = (shared.id.to_string(), done.clone(), failures.clone());
         let res = shared
@@ -107,6 +108,12 @@ async fn write_outcomes(shared: &Arc<Shared>, cfg: &CompleterConfig, batch: &mut
                         "outcomes dropped: those jobs were no longer held by this worker (rescued or handed back) and will run again"
                     );
                 }
+                tracing::debug!(
+                    done = n_done,
+                    failed = n_failed,
+                    took_us = writing.elapsed().as_micros() as u64,
+                    "outcomes written"
+                );
                 break;
             }
             Err(e) => {
@@ -120,6 +127,9 @@ async fn write_outcomes(shared: &Arc<Shared>, cfg: &CompleterConfig, batch: &mut
     }
     shared.completed.fetch_add(n_done, Ordering::Relaxed);
     shared.failed.fetch_add(n_failed, Ordering::Relaxed);
+    if n_done + n_failed > 0 {
+        shared.written.send_modify(|n| *n += n_done + n_failed);
+    }
     for ack in acks {
         let _ = ack.send(());
     }

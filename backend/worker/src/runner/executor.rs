@@ -55,6 +55,7 @@ pub(super) fn spawn_job(
                 Some(kind) => run_handler(&kind, ctx).await,
             };
             let took = started.elapsed();
+            tracing::debug!(took_us = took.as_micros() as u64, "job ended");
             s.metrics.job_finished(&task_job, took, &result);
             if let Some(pace) = s.pace.get(&task_job.queue) {
                 pace.job_ran(took);

@@ -13,6 +13,7 @@
 mod completer;
 pub mod config;
 mod executor;
+mod held;
 mod maintenance;
 mod pace;
 mod producer;
@@ -46,7 +47,12 @@ pub use crate::shutdown::Shutdown;
 pub struct Summary {
     pub completed: u64,
     pub failed: u64,
+    /// Running jobs handed back at the stop, unfinished.
     pub handed_back: usize,
+    /// Jobs claimed ahead of free slots that went back to the queue unstarted because no
+    /// slot freed for them within [`config::HELD_AHEAD_MAX`] (those held at the stop go
+    /// back too, uncounted).
+    pub released: u64,
 }
 
 /// A worker process's engine.
@@ -58,6 +64,7 @@ pub struct Worker {
     periodic: Vec<(String, Duration, Duration, PeriodicTask)>,
     scheduled: Vec<PeriodicDef>,
     metrics: Arc<WorkerMetrics>,
+    written: Arc<watch::Sender<u64>>,
 }
 
 impl Worker {
@@ -69,7 +76,15 @@ impl Worker {
             periodic: Vec::new(),
             scheduled: Vec::new(),
             metrics: Arc::new(WorkerMetrics::new()),
+            written: Arc::new(watch::Sender::new(0)),
         }
+    }
+
+    /// How many job outcomes (completions and failures) this worker has written to the
+    /// database so far; it moves after each batch commits. Lets a caller that knows how
+    /// many jobs it gave notice their end without polling the table.
+    pub fn outcomes_written(&self) -> watch::Receiver<u64> {
+        self.written.subscribe()
     }
 
     /// This worker's metrics, to serve them (see [`crate::metrics::serve`]).
@@ -116,8 +131,10 @@ impl Worker {
             periodic,
             scheduled,
             metrics,
+            written,
         } = self;
         register(&db, &cfg, &registry).await?;
+        tracing::debug!("worker registered");
         maintenance::scheduler::write_definitions(&db, &scheduled).await?;
         let (out_tx, out_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared::new(
@@ -127,6 +144,7 @@ impl Worker {
             &cfg.queues,
             out_tx,
             metrics.clone(),
+            written,
         ));
         // The stop signal from outside and an operator's stop command move the same switch.
         let mut stop = shared.stop.subscribe();
@@ -217,6 +235,7 @@ impl Worker {
             completed: shared.completed.load(Ordering::Relaxed),
             failed: shared.failed.load(Ordering::Relaxed),
             handed_back,
+            released: shared.released.load(Ordering::Relaxed),
         };
         tracing::info!(worker.id = %shared.id, ?summary, "worker stopped");
         Ok(summary)

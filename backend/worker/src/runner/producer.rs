@@ -9,7 +9,6 @@
 //! table for any idle worker to take. A job held ahead that has not started within
 //! [`HELD_AHEAD_MAX`] goes back to the queue, attempt unspent.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +18,7 @@ use longjobs_core::queue;
 use tokio::sync::{Notify, Semaphore, watch};
 
 use super::executor::spawn_job;
+use super::held::Held;
 use super::pace::{adaptive_ahead, smooth};
 use super::shared::Shared;
 use crate::shutdown::Shutdown;
@@ -71,10 +71,9 @@ pub(super) async fn produce(
     let mut error_backoff = CLAIM_RETRY_FIRST;
     // Smoothed latency of this queue's claims, in microseconds (0: none yet).
     let mut claim_us: u64 = 0;
-    // Jobs claimed ahead of free slots, started as slots free up; since when the oldest
-    // waits.
-    let mut buffer: VecDeque<Job> = VecDeque::new();
-    let mut held_since: Option<Instant> = None;
+    // Jobs claimed ahead of free slots, started as slots free up, each with when it was
+    // claimed.
+    let mut buffer: Held<Job> = Held::default();
     // After held jobs went back unstarted, hold none ahead until a slot frees.
     let mut ahead_paused = false;
     // The claim in flight, if any: slots that free while it runs still start held jobs.
@@ -91,18 +90,19 @@ pub(super) async fn produce(
             if let Some(claim) = claiming.take()
                 && let Ok(claimed) = claim.await
             {
-                buffer.extend(claimed.jobs);
+                buffer.extend(claimed.jobs, Instant::now());
             }
-            hand_back_buffered(&shared, &queue, buffer).await;
+            hand_back_buffered(&shared, &queue, buffer.take()).await;
             return;
         }
         start_buffered(&shared, &slots, &mut buffer, &wake);
-        if buffer.is_empty() {
-            held_since = None;
-        } else if claiming.is_none() && held_since.is_some_and(|t| t.elapsed() >= HELD_AHEAD_MAX) {
-            // No slot freed for a while: let idle workers have them.
-            hand_back_buffered(&shared, &queue, std::mem::take(&mut buffer)).await;
-            held_since = None;
+        if claiming.is_none() && buffer.overdue(Instant::now(), HELD_AHEAD_MAX) {
+            // No slot freed for the oldest held job for a while: let idle workers have them.
+            let jobs = buffer.take();
+            shared
+                .released
+                .fetch_add(jobs.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            hand_back_buffered(&shared, &queue, jobs).await;
             ahead_paused = true;
         }
         let free = slots.available_permits();
@@ -138,10 +138,8 @@ pub(super) async fn produce(
             woken_while_claiming = false;
         }
         // Held jobs go back after HELD_AHEAD_MAX if no slot frees before.
-        let nap = match held_since {
-            Some(t) => cfg
-                .poll_interval
-                .min(HELD_AHEAD_MAX.saturating_sub(t.elapsed())),
+        let nap = match buffer.time_left(Instant::now(), HELD_AHEAD_MAX) {
+            Some(left) => cfg.poll_interval.min(left),
             None => cfg.poll_interval,
         };
         let idle = claiming.is_none();
@@ -157,13 +155,19 @@ pub(super) async fn produce(
                 match claimed {
                     Ok(Claimed { jobs, limit, took }) => {
                         claim_us = smooth(claim_us, took);
+                        tracing::debug!(
+                            queue = %queue,
+                            asked = limit,
+                            got = jobs.len(),
+                            took_us = took.as_micros() as u64,
+                            held = buffer.len(),
+                            free = slots.available_permits(),
+                            "claimed"
+                        );
                         error_backoff = CLAIM_RETRY_FIRST;
                         let full = jobs.len() == limit;
-                        buffer.extend(jobs);
+                        buffer.extend(jobs, Instant::now());
                         start_buffered(&shared, &slots, &mut buffer, &wake);
-                        if !buffer.is_empty() && held_since.is_none() {
-                            held_since = Some(Instant::now());
-                        }
                         // Nothing more to take now: rest until a wake-up or the poll.
                         resting = !full && !woken_while_claiming;
                     }
@@ -228,25 +232,24 @@ fn claim(
 fn start_buffered(
     shared: &Arc<Shared>,
     slots: &Arc<Semaphore>,
-    buffer: &mut VecDeque<Job>,
+    buffer: &mut Held<Job>,
     wake: &Arc<Notify>,
 ) {
     while !buffer.is_empty() {
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             return;
         };
-        if let Some(job) = buffer.pop_front() {
+        if let Some(job) = buffer.pop() {
             spawn_job(shared, job, permit, wake.clone());
         }
     }
 }
 
 /// Gives prefetched jobs that never started back to the queue, attempt unspent.
-async fn hand_back_buffered(shared: &Arc<Shared>, queue: &str, buffer: VecDeque<Job>) {
-    if buffer.is_empty() {
+async fn hand_back_buffered(shared: &Arc<Shared>, queue: &str, jobs: Vec<Job>) {
+    if jobs.is_empty() {
         return;
     }
-    let jobs: Vec<Job> = buffer.into();
     let owner = shared.id.to_string();
     match shared
         .db

@@ -43,6 +43,11 @@ pub(super) struct Shared {
     pub pace: HashMap<String, Arc<Pace>>,
     pub completed: AtomicU64,
     pub failed: AtomicU64,
+    /// Jobs held ahead that went back to the queue unstarted: no slot freed for them in
+    /// time.
+    pub released: AtomicU64,
+    /// Outcomes (completions and failures) written so far: moves after each batch commits.
+    pub written: Arc<watch::Sender<u64>>,
     pub metrics: Arc<WorkerMetrics>,
     /// Queues with a limit, and whether some kind is paused, as last read from the database
     /// (see `maintenance::settings`).
@@ -62,6 +67,7 @@ impl Shared {
         queues: &[(String, usize)],
         outcomes: mpsc::UnboundedSender<Outcome>,
         metrics: Arc<WorkerMetrics>,
+        written: Arc<watch::Sender<u64>>,
     ) -> Self {
         Shared {
             db,
@@ -79,6 +85,8 @@ impl Shared {
                 .collect(),
             completed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            released: AtomicU64::new(0),
+            written,
             metrics,
             limited: Mutex::new(HashSet::new()),
             kinds_paused: AtomicBool::new(false),
