@@ -297,6 +297,10 @@ def io_bound(bench, out):
     gw = peer(f"graphile-worker 0.17.3 (concurrency {IO_C}, BATCH=500)", "graphile", *common, f"C={IO_C}", "BATCH=500")
     pgq = peer(f"PgQueuer 1.6.0 (1 dequeuer, MAX_TASKS={IO_C})", "pgqueuer", *common, "DEQUEUE=1",
                f"MAX_TASKS={IO_C}")
+    # The same run with tokio's own sleep, so the page shows what the exact timer changes.
+    tokio_pg = System("longjobs, PostgreSQL, worker defaults, tokio sleep", lj[0].durability,
+                      [*lj[0].argv, "--timer", "tokio"], None, None, lj[0].commits_db, lj[0].jobs)
+    lj.append(tokio_pg)
     systems = lj + [gw0, gw, pgq]
     rounds(systems)
     rows = ["| system | durability | drain s (median) | % of ideal | runs: drain s (load) | x graphile BATCH=500 "
@@ -312,7 +316,10 @@ ideal drain is {ideal:.2f} s (100 %). longjobs' jobs wait on a timer thread that
 deadline, as a reply would (`longjobs-bench --timer exact`; tokio's own sleep rounds every wait up
 to its next millisecond tick), and its drain ends when the database holds no unfinished job,
 looked at every 10 ms and as soon as the worker has written every outcome; mean wait per job
-(runs): {", ".join(f"{s.label.split(', ')[1]} " + "/".join(f"{r['job_ms']:.2f}" for r in s.runs) for s in lj)} ms.
+(runs): {"; ".join(s.label.removeprefix("longjobs, ").replace(", worker defaults", "") + " " + "/".join(f"{r['job_ms']:.2f}" for r in s.runs) for s in lj)} ms.
+The row "tokio sleep" is longjobs on PostgreSQL with the jobs awaiting `tokio::time::sleep`
+instead (`--timer tokio`), for comparison; the peers await their own runtime's timer (Node's
+`setTimeout`, asyncio's `sleep`), which overshoot 50 ms by about 0.4 ms here.
 longjobs with the worker's default settings (prefetch 0, adaptive prefetch on); PgQueuer with one dequeuer so that MAX_TASKS={IO_C} caps all its jobs.
 {len(systems)} systems, {RUNS} interleaved rounds; "x peer": median over rounds of this run's
 jobs/s / the peer's in the same round.
