@@ -175,3 +175,28 @@ macro_rules! on_every_database {
         )* }
     };
 }
+
+/// The PostgreSQL connection inside `c`, for tests that run on a PostgreSQL [`TestDb`]
+/// only.
+pub fn pg(c: &mut crate::DbConn) -> &mut PgConnection {
+    let crate::DbConn::Postgres(pg) = c else {
+        unreachable!("a PostgreSQL test database")
+    };
+    pg
+}
+
+#[derive(diesel::QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The lines of PostgreSQL's plan for `explain` (an `EXPLAIN …` statement).
+pub fn plan(c: &mut PgConnection, explain: &str) -> diesel::QueryResult<Vec<String>> {
+    use diesel::RunQueryDsl;
+    Ok(diesel::sql_query(explain)
+        .load::<PlanLine>(c)?
+        .into_iter()
+        .map(|l| l.line)
+        .collect())
+}

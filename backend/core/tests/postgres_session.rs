@@ -10,26 +10,13 @@ use diesel::QueryableByName;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use longjobs_core::queue;
-use longjobs_core::testing::TestDb;
-use longjobs_core::{DbConn, clock};
-
-#[derive(QueryableByName)]
-struct PlanLine {
-    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-    line: String,
-}
+use longjobs_core::testing::{TestDb, pg, plan};
+use longjobs_core::clock;
 
 #[derive(QueryableByName)]
 struct Setting {
     #[diesel(sql_type = Text)]
     jit: String,
-}
-
-fn pg(c: &mut DbConn) -> &mut diesel::PgConnection {
-    let DbConn::Postgres(pg) = c else {
-        unreachable!("a PostgreSQL test database")
-    };
-    pg
 }
 
 /// A backlog of runnable jobs, analyzed (as autovacuum soon would), makes the claim's
@@ -51,7 +38,8 @@ async fn claims_over_an_analyzed_backlog_are_not_jit_compiled() {
             .execute(pg(c))?;
             diesel::sql_query("ANALYZE jobs").execute(pg(c))?;
             // The claim's picking query, as the planner costs it over this backlog.
-            let plan: Vec<String> = diesel::sql_query(
+            let plan = plan(
+                pg(c),
                 "EXPLAIN (ANALYZE) SELECT j.id FROM jobs j WHERE j.queue = 'backlog' \
                    AND j.state IN ('scheduled', 'available', 'retryable') \
                    AND j.run_at <= now()::timestamp \
@@ -60,11 +48,7 @@ async fn claims_over_an_analyzed_backlog_are_not_jit_compiled() {
                         WHERE e.ordering_key = j.ordering_key AND e.id < j.id \
                           AND e.state NOT IN ('completed', 'cancelled'))) \
                  ORDER BY j.priority DESC, j.run_at, j.id LIMIT 24 FOR UPDATE OF j SKIP LOCKED",
-            )
-            .load::<PlanLine>(pg(c))?
-            .into_iter()
-            .map(|l| l.line)
-            .collect();
+            )?;
             let now = clock::now();
             let claimed = queue::claim(
                 c,

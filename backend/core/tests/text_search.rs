@@ -13,26 +13,13 @@ use diesel::QueryableByName;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use longjobs_core::queue::{self, EnqueueRequest, Failure, JobFilter};
-use longjobs_core::testing::TestDb;
+use longjobs_core::testing::{TestDb, pg, plan};
 use longjobs_core::{DbConn, clock};
-
-#[derive(QueryableByName)]
-struct PlanLine {
-    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-    line: String,
-}
 
 #[derive(QueryableByName)]
 struct Counted {
     #[diesel(sql_type = BigInt)]
     n: i64,
-}
-
-fn pg(c: &mut DbConn) -> &mut diesel::PgConnection {
-    let DbConn::Postgres(pg) = c else {
-        unreachable!("a PostgreSQL test database")
-    };
-    pg
 }
 
 fn searched(c: &mut DbConn, text: &str) -> Vec<i64> {
@@ -154,12 +141,11 @@ async fn a_text_search_on_postgres_can_use_the_trigram_index() {
             // an index; forbid both to see whether an index can serve the search's shape.
             diesel::sql_query("SET enable_seqscan = off").execute(pg)?;
             diesel::sql_query("SET enable_indexscan = off").execute(pg)?;
-            diesel::sql_query(
+            plan(
+                pg,
                 "EXPLAIN SELECT id FROM jobs WHERE id IN \
                  (SELECT job_id FROM job_texts WHERE body LIKE '%dryad.04321%' ESCAPE '\\')",
             )
-            .load::<PlanLine>(pg)
-            .map(|rows| rows.into_iter().map(|r| r.line).collect())
         })
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! Queues: counts per state, pause and resume, limits; pausing a job kind.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use longjobs_core::access::Role;
 use longjobs_core::queue::{self, Coverage, QueueSettings, StateCount, UnservedWork, Waiting};
@@ -17,6 +18,7 @@ use super::workers::WORKER_STALE_AFTER;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::service::control;
+use crate::service::counts::Snapshot;
 use crate::state::AppState;
 
 pub struct QueuesApi {
@@ -37,6 +39,18 @@ impl Served {
         let work = coverage.judge(waiting.iter().cloned());
         Ok(Served { coverage, work })
     }
+}
+
+/// Every queue's row as `GET /api/queues` lists it, with the job counts they came from.
+pub async fn all_queue_infos(state: &AppState) -> ApiResult<(Arc<Snapshot>, Vec<wire::QueueInfo>)> {
+    let snap = state.counts.snapshot().await?;
+    let counted = snap.clone();
+    let (settings, served) = state
+        .db
+        .run(move |c| Ok((queue::list_settings(c)?, Served::load(c, &counted.waiting)?)))
+        .await?;
+    let infos = queue_infos(&snap.counts, &settings, &served);
+    Ok((snap, infos))
 }
 
 /// Every queue that has jobs or settings, with all states counted (zeros included), and
@@ -104,14 +118,8 @@ impl QueuesApi {
     #[oai(path = "/api/queues", method = "get", operation_id = "listQueues")]
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<wire::QueueInfo>>> {
         auth.0.require(Role::Viewer)?;
-        let snap = self.state.counts.snapshot().await?;
-        let counted = snap.clone();
-        let (settings, served) = self
-            .state
-            .db
-            .run(move |c| Ok((queue::list_settings(c)?, Served::load(c, &counted.waiting)?)))
-            .await?;
-        Ok(Json(queue_infos(&snap.counts, &settings, &served)))
+        let (_, infos) = all_queue_infos(&self.state).await?;
+        Ok(Json(infos))
     }
 
     /// Pause a queue.

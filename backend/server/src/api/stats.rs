@@ -12,7 +12,7 @@ use poem_openapi::payload::Json;
 
 use super::Tag;
 use super::convert::{state_out, utc};
-use super::queues::{Served, queue_infos};
+use super::queues::all_queue_infos;
 use super::workers::list_workers;
 use crate::auth::BearerAuth;
 use crate::error::{ApiError, ApiResult};
@@ -34,13 +34,7 @@ impl StatsApi {
     #[oai(path = "/api/stats", method = "get", operation_id = "getStats")]
     async fn stats(&self, auth: BearerAuth) -> ApiResult<Json<wire::Stats>> {
         auth.0.require(Role::Viewer)?;
-        let snap = self.state.counts.snapshot().await?;
-        let counted = snap.clone();
-        let (settings, served) = self
-            .state
-            .db
-            .run(move |c| Ok((queue::list_settings(c)?, Served::load(c, &counted.waiting)?)))
-            .await?;
+        let (snap, queues) = all_queue_infos(&self.state).await?;
         let counts = &snap.counts;
         let workers = list_workers(&self.state).await?;
         let totals = JobState::ALL
@@ -55,7 +49,7 @@ impl StatsApi {
             })
             .collect();
         Ok(Json(wire::Stats {
-            queues: queue_infos(counts, &settings, &served),
+            queues,
             totals,
             workers_alive: workers.iter().filter(|w| w.alive).count() as i64,
         }))
