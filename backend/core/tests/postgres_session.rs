@@ -9,9 +9,9 @@
 use diesel::QueryableByName;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use longjobs_core::clock;
 use longjobs_core::queue;
 use longjobs_core::testing::{TestDb, pg, plan};
-use longjobs_core::clock;
 
 #[derive(QueryableByName)]
 struct Setting {
