@@ -165,30 +165,25 @@ pub fn claim_with(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    if !rules.limited {
-        return claim_rows(
+    // Up to `n` jobs; `in_tx`: inside the limits' transaction.
+    let rows = |conn: &mut DbConn, n: usize, in_tx: bool| {
+        claim_rows(
             conn,
             queue,
-            limit,
+            n,
             owner,
             now,
             lease_until,
             rules.kinds_paused,
-            false,
-        );
+            in_tx,
+        )
+    };
+    if !rules.limited {
+        return rows(conn, limit, false);
     }
     crate::db::transaction(conn, |conn| {
         let Some(limits) = lock_limits(conn, queue)? else {
-            return claim_rows(
-                conn,
-                queue,
-                limit,
-                owner,
-                now,
-                lease_until,
-                rules.kinds_paused,
-                true,
-            );
+            return rows(conn, limit, true);
         };
         let mut allowed = limit;
         if let Some(max) = limits.concurrency {
@@ -208,16 +203,7 @@ pub fn claim_with(
         let jobs = if allowed == 0 {
             Vec::new()
         } else {
-            claim_rows(
-                conn,
-                queue,
-                allowed,
-                owner,
-                now,
-                lease_until,
-                rules.kinds_paused,
-                true,
-            )?
+            rows(conn, allowed, true)?
         };
         if let Some(t) = tokens {
             diesel::update(queues::table.find(queue))
